@@ -1,0 +1,1 @@
+"""Minedash: production metrics of bitcoin-mining companies."""

@@ -1,0 +1,109 @@
+"""Application factory."""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+
+from fastapi import FastAPI, Request
+from fastapi.exceptions import RequestValidationError
+from fastapi.responses import JSONResponse, Response
+from fastapi.staticfiles import StaticFiles
+from starlette.exceptions import HTTPException as StarletteHTTPException
+from starlette.middleware.gzip import GZipMiddleware
+
+from app import health, static_routes
+from app.api import companies as api_companies
+from app.assets import STATIC_DIR
+from app.db import DatabaseUnavailable, check_database, get_engine
+from app.security import SecurityHeadersMiddleware
+from app.settings import SettingsError, get_settings
+from app.templating import templates
+from app.web import dashboard
+
+log = logging.getLogger("minedash")
+
+
+@asynccontextmanager
+async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+    if app.state.check_database_on_startup:
+        try:
+            check_database(get_engine())
+        except DatabaseUnavailable as exc:
+            # One clear line, then stop: serving pages that all fail helps no one.
+            log.critical("minedash: error: %s", exc)
+            raise SystemExit(1) from None
+    yield
+    get_engine().dispose()
+
+
+def _wants_json(request: Request) -> bool:
+    return request.url.path.startswith("/api/") or request.url.path in ("/healthz", "/readyz")
+
+
+async def http_error(request: Request, exc: StarletteHTTPException) -> Response:
+    if _wants_json(request):
+        return JSONResponse(
+            {"title": _title(exc.status_code), "status": exc.status_code, "detail": exc.detail},
+            status_code=exc.status_code,
+            headers=getattr(exc, "headers", None),
+            media_type="application/problem+json",
+        )
+    return templates.TemplateResponse(
+        request,
+        "errors/error.html",
+        {"status": exc.status_code, "title": _title(exc.status_code), "detail": exc.detail},
+        status_code=exc.status_code,
+    )
+
+
+async def validation_error(request: Request, exc: RequestValidationError) -> Response:
+    errors = [{"path": ".".join(str(p) for p in err["loc"]), "message": err["msg"]} for err in exc.errors()]
+    if _wants_json(request):
+        return JSONResponse(
+            {"title": "Invalid request", "status": 400, "detail": "Some parameters are invalid", "errors": errors},
+            status_code=400,
+            media_type="application/problem+json",
+        )
+    detail = "; ".join(f"{e['path']}: {e['message']}" for e in errors)
+    return templates.TemplateResponse(
+        request, "errors/error.html", {"status": 400, "title": "Bad request", "detail": detail}, status_code=400
+    )
+
+
+def _title(status: int) -> str:
+    from http import HTTPStatus
+
+    try:
+        return HTTPStatus(status).phrase
+    except ValueError:
+        return "Error"
+
+
+def create_app(*, check_database_on_startup: bool = True) -> FastAPI:
+    try:
+        settings = get_settings()
+    except SettingsError as exc:
+        log.critical("minedash: error: %s", exc)
+        raise SystemExit(1) from None
+    logging.basicConfig(level=settings.log_level.upper(), format="%(asctime)s %(levelname)s %(name)s %(message)s")
+
+    app = FastAPI(
+        title="Minedash API",
+        version="1",
+        description="Monthly production figures of bitcoin-mining companies, per site and per company.",
+        lifespan=lifespan,
+    )
+    app.state.check_database_on_startup = check_database_on_startup
+    app.add_exception_handler(StarletteHTTPException, http_error)  # type: ignore[arg-type]
+    app.add_exception_handler(RequestValidationError, validation_error)  # type: ignore[arg-type]
+    app.add_middleware(GZipMiddleware, minimum_size=1000)
+    app.add_middleware(SecurityHeadersMiddleware)
+
+    app.include_router(health.router)
+    app.include_router(static_routes.router)
+    app.include_router(api_companies.router)
+    app.include_router(dashboard.router)
+    app.mount("/static", StaticFiles(directory=STATIC_DIR), name="static")
+    return app

@@ -1,0 +1,220 @@
+"""The metric dictionary and the derived-metric formulas.
+
+One source of truth: forms, charts, the API's /metrics and CSV headers all read these definitions.
+"""
+
+from __future__ import annotations
+
+import calendar
+import datetime as dt
+from dataclasses import dataclass
+from decimal import Decimal
+from typing import Literal
+
+Level = Literal["site", "company", "network", "derived"]
+Timing = Literal["total", "average", "month_end"]
+Aggregation = Literal["sum", "weighted_mean", "none"]
+
+
+@dataclass(frozen=True, slots=True)
+class Metric:
+    name: str
+    label: str
+    unit: str
+    level: Level
+    timing: Timing
+    aggregation: Aggregation = "none"
+    weight: str | None = None  # metric whose value weights the mean across sites
+    decimals: int = 2
+    formula: str | None = None  # derived metrics only
+    lower_is_better: bool = False
+
+
+_METRICS: tuple[Metric, ...] = (
+    Metric("btc_mined", "BTC mined", "BTC", "site", "total", "sum", decimals=2),
+    Metric("hashrate_avg_ehs", "Average operating hashrate", "EH/s", "site", "average", "sum"),
+    Metric("hashrate_end_ehs", "Operating hashrate at month end", "EH/s", "site", "month_end", "sum"),
+    Metric("hashrate_deployed_ehs", "Deployed hashrate", "EH/s", "site", "month_end", "sum"),
+    Metric(
+        "fleet_efficiency_jth",
+        "Fleet efficiency",
+        "J/TH",
+        "site",
+        "month_end",
+        "weighted_mean",
+        weight="hashrate_end_ehs",
+        lower_is_better=True,
+    ),
+    Metric("miners_deployed", "Miners deployed", "machines", "site", "month_end", "sum", decimals=0),
+    Metric("power_capacity_mw", "Power capacity", "MW", "site", "month_end", "sum", decimals=0),
+    Metric("energy_mwh", "Energy consumed", "MWh", "site", "total", "sum", decimals=0),
+    Metric(
+        "power_cost_usd_kwh",
+        "All-in power cost",
+        "USD/kWh",
+        "site",
+        "average",
+        "weighted_mean",
+        weight="energy_mwh",
+        decimals=4,
+    ),
+    Metric("uptime_pct", "Uptime", "%", "site", "average", "weighted_mean", weight="hashrate_avg_ehs", decimals=1),
+    Metric("curtailment_hours", "Curtailment", "h", "site", "total", "none", decimals=1),
+    Metric("power_credits_usd", "Power credits", "USD", "site", "total", "sum", decimals=0),
+    Metric("btc_mined_total", "BTC mined (published company total)", "BTC", "company", "total", decimals=2),
+    Metric("btc_held_end", "Treasury holdings", "BTC", "company", "month_end", decimals=0),
+    Metric("btc_sold", "BTC sold", "BTC", "company", "total", decimals=2),
+    Metric("btc_sold_proceeds_usd", "Proceeds of BTC sold", "USD", "company", "total", decimals=0),
+    Metric("network_hashrate_avg_ehs", "Network hashrate", "EH/s", "network", "average", decimals=0),
+    Metric("network_difficulty_t", "Network difficulty", "T", "network", "month_end", decimals=2),
+    Metric("btc_price_avg_usd", "Average BTC price", "USD", "network", "average", decimals=0),
+    Metric(
+        "btc_per_day",
+        "BTC mined per day",
+        "BTC/day",
+        "derived",
+        "average",
+        decimals=2,
+        formula="btc_mined / days in month",
+    ),
+    Metric(
+        "btc_per_ehs_day",
+        "Production yield",
+        "BTC per EH/s per day",
+        "derived",
+        "average",
+        decimals=3,
+        formula="btc_mined / hashrate_avg_ehs / days in month",
+    ),
+    Metric(
+        "share_of_network_pct",
+        "Share of network hashrate",
+        "%",
+        "derived",
+        "average",
+        decimals=2,
+        formula="hashrate_avg_ehs / network_hashrate_avg_ehs × 100",
+    ),
+    Metric(
+        "utilization_pct",
+        "Utilization",
+        "%",
+        "derived",
+        "average",
+        decimals=1,
+        formula="hashrate_avg_ehs / hashrate_deployed_ehs × 100",
+    ),
+    Metric(
+        "unallocated_btc",
+        "BTC not allocated to a site",
+        "BTC",
+        "derived",
+        "total",
+        decimals=2,
+        formula="btc_mined_total − Σ sites' btc_mined",
+    ),
+    Metric(
+        "treasury_residual_btc",
+        "Treasury residual",
+        "BTC",
+        "derived",
+        "month_end",
+        decimals=2,
+        formula="btc_held_end − (previous btc_held_end + btc_mined_total − btc_sold)",
+    ),
+    Metric(
+        "avg_sale_price_usd",
+        "Average sale price",
+        "USD/BTC",
+        "derived",
+        "average",
+        decimals=0,
+        formula="btc_sold_proceeds_usd / btc_sold",
+    ),
+)
+
+METRICS: dict[str, Metric] = {m.name: m for m in _METRICS}
+SITE_METRICS: tuple[str, ...] = tuple(m.name for m in _METRICS if m.level == "site")
+COMPANY_METRICS: tuple[str, ...] = tuple(m.name for m in _METRICS if m.level == "company")
+NETWORK_METRICS: tuple[str, ...] = tuple(m.name for m in _METRICS if m.level == "network")
+DERIVED_METRICS: tuple[str, ...] = tuple(m.name for m in _METRICS if m.level == "derived")
+# Operating figures a company may publish as its own total, without a site split.
+COMPANY_OPERATING_METRICS: tuple[str, ...] = (
+    "hashrate_avg_ehs",
+    "hashrate_end_ehs",
+    "hashrate_deployed_ehs",
+    "fleet_efficiency_jth",
+    "miners_deployed",
+    "power_capacity_mw",
+)
+
+
+def days_in_month(period: dt.date) -> int:
+    return calendar.monthrange(period.year, period.month)[1]
+
+
+def _ratio(numerator: Decimal | None, denominator: Decimal | None) -> Decimal | None:
+    if numerator is None or denominator is None or denominator == 0:
+        return None
+    return numerator / denominator
+
+
+def btc_per_day(btc_mined: Decimal | None, period: dt.date) -> Decimal | None:
+    return _ratio(btc_mined, Decimal(days_in_month(period)))
+
+
+def btc_per_ehs_day(btc_mined: Decimal | None, hashrate_avg_ehs: Decimal | None, period: dt.date) -> Decimal | None:
+    per_ehs = _ratio(btc_mined, hashrate_avg_ehs)
+    return None if per_ehs is None else per_ehs / days_in_month(period)
+
+
+def percent(part: Decimal | None, whole: Decimal | None) -> Decimal | None:
+    share = _ratio(part, whole)
+    return None if share is None else share * 100
+
+
+def unallocated_btc(btc_mined_total: Decimal | None, site_btc: list[Decimal | None]) -> Decimal | None:
+    """Published total minus what the sites account for; None when either side is missing."""
+    known = [v for v in site_btc if v is not None]
+    if btc_mined_total is None or not known:
+        return None
+    return btc_mined_total - sum(known, Decimal(0))
+
+
+def treasury_residual(
+    held_end: Decimal | None, previous_held_end: Decimal | None, mined: Decimal | None, sold: Decimal | None
+) -> Decimal | None:
+    # Every term must be known: an unknown sale is not a zero sale.
+    if held_end is None or previous_held_end is None or mined is None or sold is None:
+        return None
+    return held_end - (previous_held_end + mined - sold)
+
+
+def avg_sale_price(proceeds: Decimal | None, sold: Decimal | None) -> Decimal | None:
+    return _ratio(proceeds, sold)
+
+
+def change_pct(current: Decimal | None, previous: Decimal | None) -> Decimal | None:
+    """Relative change in percent; None when either value is missing or the base is zero."""
+    if current is None or previous is None or previous == 0:
+        return None
+    return (current - previous) / abs(previous) * 100
+
+
+def aggregate(metric: str, rows: list[dict[str, Decimal | None]]) -> Decimal | None:
+    """Combine one metric across sites the way the dictionary says (sum or weighted mean)."""
+    spec = METRICS[metric]
+    values = [r.get(metric) for r in rows]
+    present = [v for v in values if v is not None]
+    if not present:
+        return None
+    if spec.aggregation == "sum" or spec.aggregation == "none":
+        return sum((Decimal(v) for v in present), Decimal(0))
+    assert spec.weight is not None
+    pairs = [(Decimal(r[metric]), r.get(spec.weight)) for r in rows if r.get(metric) is not None]
+    weighted = [(v, Decimal(w)) for v, w in pairs if w is not None and w > 0]
+    total_weight = sum((w for _, w in weighted), Decimal(0))
+    if not weighted or total_weight == 0:
+        # Without weights the plain mean is the honest fallback.
+        return sum((v for v, _ in pairs), Decimal(0)) / len(pairs)
+    return sum((v * w for v, w in weighted), Decimal(0)) / total_weight

@@ -1,0 +1,177 @@
+"""Every SELECT and write of the app. Functions take a keyword-only session and never commit."""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Sequence
+
+from sqlalchemy import Select, func, or_, select, update
+from sqlalchemy.orm import Session
+
+from app.models import (
+    Company,
+    CompanyMonth,
+    DataRevision,
+    Event,
+    NetworkMonth,
+    RecordStatus,
+    Site,
+    SiteMonth,
+    utcnow,
+)
+from app.reports import MonthView, add_months, build_company_series
+
+
+def list_companies(*, session: Session) -> Sequence[Company]:
+    return session.scalars(select(Company).order_by(Company.name)).all()
+
+
+def get_company(slug: str, *, session: Session) -> Company | None:
+    return session.scalar(select(Company).where(Company.slug == slug))
+
+
+def list_sites(company_id: int, *, session: Session) -> Sequence[Site]:
+    return session.scalars(select(Site).where(Site.company_id == company_id).order_by(Site.name)).all()
+
+
+def get_site(company_id: int, slug: str, *, session: Session) -> Site | None:
+    return session.scalar(select(Site).where(Site.company_id == company_id, Site.slug == slug))
+
+
+def _in_range(stmt: Select, column: object, start: dt.date | None, end: dt.date | None) -> Select:
+    if start is not None:
+        stmt = stmt.where(column >= start)  # type: ignore[operator]
+    if end is not None:
+        stmt = stmt.where(column <= end)  # type: ignore[operator]
+    return stmt
+
+
+def list_company_months(
+    company_id: int,
+    *,
+    session: Session,
+    start: dt.date | None = None,
+    end: dt.date | None = None,
+    published_only: bool = True,
+) -> Sequence[CompanyMonth]:
+    stmt = select(CompanyMonth).where(CompanyMonth.company_id == company_id)
+    if published_only:
+        stmt = stmt.where(CompanyMonth.status == RecordStatus.published)
+    stmt = _in_range(stmt, CompanyMonth.period, start, end)
+    return session.scalars(stmt.order_by(CompanyMonth.period)).all()
+
+
+def list_site_months(
+    company_id: int,
+    *,
+    session: Session,
+    start: dt.date | None = None,
+    end: dt.date | None = None,
+    site_ids: Sequence[int] | None = None,
+    published_only: bool = True,
+) -> Sequence[SiteMonth]:
+    stmt = select(SiteMonth).join(Site, Site.id == SiteMonth.site_id).where(Site.company_id == company_id)
+    if site_ids is not None:
+        stmt = stmt.where(SiteMonth.site_id.in_(site_ids))
+    if published_only:
+        stmt = stmt.where(SiteMonth.status == RecordStatus.published)
+    stmt = _in_range(stmt, SiteMonth.period, start, end)
+    return session.scalars(stmt.order_by(SiteMonth.period, SiteMonth.site_id)).all()
+
+
+def list_network_months(
+    *, session: Session, start: dt.date | None = None, end: dt.date | None = None
+) -> Sequence[NetworkMonth]:
+    stmt = _in_range(select(NetworkMonth), NetworkMonth.period, start, end)
+    return session.scalars(stmt.order_by(NetworkMonth.period)).all()
+
+
+def list_events(
+    *,
+    session: Session,
+    company_id: int | None = None,
+    start: dt.date | None = None,
+    end: dt.date | None = None,
+) -> Sequence[Event]:
+    """Events of one company plus those that concern every company (the halving)."""
+    stmt = select(Event)
+    if company_id is not None:
+        stmt = stmt.where(or_(Event.company_id == company_id, Event.company_id.is_(None)))
+    stmt = _in_range(stmt, Event.date, start, end)
+    return session.scalars(stmt.order_by(Event.date, Event.id)).all()
+
+
+def published_period_bounds(company_id: int, *, session: Session) -> tuple[dt.date | None, dt.date | None]:
+    """First and last month with any published figure of the company (site or company level)."""
+    company_q = select(func.min(CompanyMonth.period), func.max(CompanyMonth.period)).where(
+        CompanyMonth.company_id == company_id, CompanyMonth.status == RecordStatus.published
+    )
+    site_q = (
+        select(func.min(SiteMonth.period), func.max(SiteMonth.period))
+        .join(Site, Site.id == SiteMonth.site_id)
+        .where(Site.company_id == company_id, SiteMonth.status == RecordStatus.published)
+    )
+    lows: list[dt.date] = []
+    highs: list[dt.date] = []
+    for low, high in (session.execute(company_q).one(), session.execute(site_q).one()):
+        if low is not None:
+            lows.append(low)
+            highs.append(high)
+    if not lows:
+        return None, None
+    return min(lows), max(highs)
+
+
+def get_data_revision(*, session: Session) -> DataRevision:
+    """The revision row; created on first use so a fresh database needs no seeding."""
+    row = session.get(DataRevision, 1)
+    if row is None:
+        row = DataRevision(id=1, revision=0, changed_at=utcnow())
+        session.add(row)
+        session.flush()
+    return row
+
+
+def bump_data_revision(*, session: Session) -> None:
+    """Record that published data changed; ETags and caches keyed by the revision go stale."""
+    get_data_revision(session=session)
+    session.execute(
+        update(DataRevision).where(DataRevision.id == 1).values(revision=DataRevision.revision + 1, changed_at=utcnow())
+    )
+
+
+def load_company_series(
+    company: Company,
+    *,
+    session: Session,
+    start: dt.date | None = None,
+    end: dt.date | None = None,
+    published_only: bool = True,
+) -> tuple[Sequence[Site], list[MonthView]]:
+    """The company's sites and one MonthView per month in [start, end] (default: all published months).
+
+    A fixed number of queries whatever the number of months and sites.
+    """
+    sites = list_sites(company.id, session=session)
+    if start is None or end is None:
+        first, last = published_period_bounds(company.id, session=session)
+        start = start or first
+        end = end or last
+    if start is None or end is None or start > end:
+        return sites, []
+    # One month before the range, so the first month's treasury residual can be computed.
+    before = add_months(start, -1)
+    company_months = list_company_months(
+        company.id, session=session, start=before, end=end, published_only=published_only
+    )
+    site_months = list_site_months(company.id, session=session, start=start, end=end, published_only=published_only)
+    network_months = list_network_months(session=session, start=start, end=end)
+    views = build_company_series(
+        sites=sites,
+        company_months=company_months,
+        site_months=site_months,
+        network_months=network_months,
+        start=start,
+        end=end,
+    )
+    return sites, views

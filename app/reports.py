@@ -1,0 +1,208 @@
+"""Assemble stored rows into monthly series with derived metrics (pure: no database, no request)."""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections import defaultdict
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, field
+from decimal import Decimal
+from typing import Any
+
+from app import metrics as m
+from app.models import CompanyMonth, NetworkMonth, Site, SiteMonth
+
+
+@dataclass(frozen=True, slots=True)
+class FigureSource:
+    source_url: str | None
+    is_estimate: bool
+    is_illustrative: bool = False
+    quote: str | None = None
+
+
+@dataclass(slots=True)
+class SiteFigures:
+    site_slug: str
+    values: dict[str, Decimal | None]
+    sources: dict[str, FigureSource]
+    is_illustrative: bool
+    revised_at: dt.datetime | None = None
+    revision_reason: str | None = None
+
+
+@dataclass(slots=True)
+class MonthView:
+    """Everything known about one company month, published figures only unless asked otherwise."""
+
+    period: dt.date
+    values: dict[str, Decimal | None]
+    sources: dict[str, FigureSource] = field(default_factory=dict)
+    sites: dict[str, SiteFigures] = field(default_factory=dict)
+    note: str | None = None
+    revised_at: dt.datetime | None = None
+    revision_reason: str | None = None
+
+    @property
+    def has_data(self) -> bool:
+        return any(v is not None for k, v in self.values.items() if m.METRICS[k].level != "network") or bool(self.sites)
+
+
+def month_range(start: dt.date, end: dt.date) -> list[dt.date]:
+    months: list[dt.date] = []
+    year, month = start.year, start.month
+    while (year, month) <= (end.year, end.month):
+        months.append(dt.date(year, month, 1))
+        year, month = (year + 1, 1) if month == 12 else (year, month + 1)
+    return months
+
+
+def add_months(period: dt.date, count: int) -> dt.date:
+    index = period.year * 12 + period.month - 1 + count
+    return dt.date(index // 12, index % 12 + 1, 1)
+
+
+def _sources(row: Any, metric_names: Iterable[str], illustrative: bool = False) -> dict[str, FigureSource]:
+    """Provenance of each non-null figure of a row: its own entry, else the row's."""
+    out: dict[str, FigureSource] = {}
+    per_figure: dict[str, Any] = row.figure_sources or {}
+    for name in metric_names:
+        if getattr(row, name) is None:
+            continue
+        entry = per_figure.get(name)
+        if entry:
+            out[name] = FigureSource(
+                source_url=entry.get("source_url") or None,
+                is_estimate=bool(entry.get("is_estimate", row.is_estimate)),
+                is_illustrative=illustrative,
+                quote=entry.get("quote"),
+            )
+        else:
+            out[name] = FigureSource(row.source_url, bool(row.is_estimate), illustrative)
+    return out
+
+
+def _latest(a: dt.datetime | None, b: dt.datetime | None) -> dt.datetime | None:
+    if a is None:
+        return b
+    if b is None:
+        return a
+    return max(a, b)
+
+
+def build_company_series(
+    *,
+    sites: Sequence[Site],
+    company_months: Sequence[CompanyMonth],
+    site_months: Sequence[SiteMonth],
+    network_months: Sequence[NetworkMonth],
+    start: dt.date,
+    end: dt.date,
+) -> list[MonthView]:
+    """One MonthView per calendar month from start to end; a month without figures has only nulls."""
+    slug_by_id = {s.id: s.slug for s in sites}
+    company_by_period = {row.period: row for row in company_months}
+    network_by_period = {row.period: row for row in network_months}
+    sites_by_period: dict[dt.date, list[SiteMonth]] = defaultdict(list)
+    for row in site_months:
+        sites_by_period[row.period].append(row)
+
+    # The previous month's holdings are needed for the treasury residual of the first month shown.
+    views: list[MonthView] = []
+    held_before: dict[dt.date, Decimal | None] = {add_months(row.period, 1): row.btc_held_end for row in company_months}
+    for period in month_range(start, end):
+        cm = company_by_period.get(period)
+        nm = network_by_period.get(period)
+        site_rows = sites_by_period.get(period, [])
+        site_values = [{name: getattr(r, name) for name in m.SITE_METRICS} for r in site_rows]
+
+        values: dict[str, Decimal | None] = {}
+        sources: dict[str, FigureSource] = {}
+        for name in m.SITE_METRICS:
+            values[name] = m.aggregate(name, site_values)
+        if site_rows:
+            # A company-level figure beats the site sum only where the company reported it.
+            merged: dict[str, FigureSource] = {}
+            for r in site_rows:
+                for name, src in _sources(r, m.SITE_METRICS, r.is_illustrative).items():
+                    prev = merged.get(name)
+                    merged[name] = (
+                        src
+                        if prev is None
+                        else FigureSource(
+                            prev.source_url if prev.source_url == src.source_url else None,
+                            prev.is_estimate or src.is_estimate,
+                            prev.is_illustrative or src.is_illustrative,
+                        )
+                    )
+            sources.update(merged)
+        for name in m.COMPANY_METRICS:
+            values[name] = getattr(cm, name) if cm is not None else None
+        if cm is not None:
+            company_sources = _sources(cm, (*m.COMPANY_METRICS, *m.COMPANY_OPERATING_METRICS))
+            for name in m.COMPANY_OPERATING_METRICS:
+                reported = getattr(cm, name)
+                if reported is not None:
+                    values[name] = reported
+                    sources[name] = company_sources[name]
+            sources.update({k: v for k, v in company_sources.items() if k in m.COMPANY_METRICS})
+        # `btc_mined` is the company's production: the published total where there is one.
+        if values["btc_mined_total"] is not None:
+            values["btc_mined"] = values["btc_mined_total"]
+            sources["btc_mined"] = sources["btc_mined_total"]
+        for name in m.NETWORK_METRICS:
+            values[name] = getattr(nm, name) if nm is not None else None
+        if nm is not None:
+            sources.update(_sources(nm, m.NETWORK_METRICS))
+
+        values["btc_per_day"] = m.btc_per_day(values["btc_mined"], period)
+        values["btc_per_ehs_day"] = m.btc_per_ehs_day(values["btc_mined"], values["hashrate_avg_ehs"], period)
+        values["share_of_network_pct"] = m.percent(values["hashrate_avg_ehs"], values["network_hashrate_avg_ehs"])
+        values["utilization_pct"] = m.percent(values["hashrate_avg_ehs"], values["hashrate_deployed_ehs"])
+        values["unallocated_btc"] = (
+            m.unallocated_btc(values["btc_mined_total"], [r.btc_mined for r in site_rows]) if site_rows else None
+        )
+        values["treasury_residual_btc"] = m.treasury_residual(
+            values["btc_held_end"], held_before.get(period), values["btc_mined_total"], values["btc_sold"]
+        )
+        values["avg_sale_price_usd"] = m.avg_sale_price(values["btc_sold_proceeds_usd"], values["btc_sold"])
+
+        revised_at = cm.revised_at if cm is not None else None
+        reason = cm.revision_reason if cm is not None else None
+        sites_out: dict[str, SiteFigures] = {}
+        for r in site_rows:
+            slug = slug_by_id.get(r.site_id, str(r.site_id))
+            sites_out[slug] = SiteFigures(
+                site_slug=slug,
+                values={name: getattr(r, name) for name in m.SITE_METRICS},
+                sources=_sources(r, m.SITE_METRICS, r.is_illustrative),
+                is_illustrative=r.is_illustrative,
+                revised_at=r.revised_at,
+                revision_reason=r.revision_reason,
+            )
+            if r.revised_at is not None and _latest(revised_at, r.revised_at) == r.revised_at:
+                revised_at, reason = r.revised_at, r.revision_reason
+        views.append(
+            MonthView(
+                period=period,
+                values=values,
+                sources=sources,
+                sites=sites_out,
+                note=cm.note if cm is not None else None,
+                revised_at=revised_at,
+                revision_reason=reason,
+            )
+        )
+    return views
+
+
+def with_changes(views: Sequence[MonthView], metric: str) -> dict[dt.date, tuple[Decimal | None, Decimal | None]]:
+    """Month-over-month and year-over-year change (percent) of one metric, by period."""
+    by_period = {v.period: v.values.get(metric) for v in views}
+    return {
+        v.period: (
+            m.change_pct(by_period.get(v.period), by_period.get(add_months(v.period, -1))),
+            m.change_pct(by_period.get(v.period), by_period.get(add_months(v.period, -12))),
+        )
+        for v in views
+    }

@@ -1,0 +1,98 @@
+"""Pydantic schemas shared by the HTML pages and the JSON API."""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+from decimal import Decimal
+from typing import Annotated, Any
+
+from pydantic import BaseModel, ConfigDict, Field, PlainSerializer, create_model
+
+from app.metrics import METRICS
+
+PERIOD_RE = re.compile(r"^(\d{4})-(0[1-9]|1[0-2])$")
+
+
+def parse_period(text: str) -> dt.date:
+    """`YYYY-MM` -> first day of that month; ValueError with a readable message otherwise."""
+    match = PERIOD_RE.match(text.strip())
+    if not match:
+        raise ValueError(f"{text!r} is not a month: use YYYY-MM, e.g. 2025-01")
+    year = int(match.group(1))
+    if year < 2009:
+        raise ValueError(f"{text!r} is before bitcoin existed")
+    return dt.date(year, int(match.group(2)), 1)
+
+
+def format_period(period: dt.date) -> str:
+    return f"{period.year:04d}-{period.month:02d}"
+
+
+def _json_number(value: Decimal | None) -> float | int | None:
+    """Decimals leave as JSON numbers with no float noise: 626 not 626.00000000, 578.51 not 578.5099…"""
+    if value is None:
+        return None
+    rounded = value.quantize(Decimal("1e-10")).normalize() if value.as_tuple().exponent != 0 else value
+    if rounded == rounded.to_integral_value():
+        return int(rounded)
+    return float(rounded)
+
+
+Number = Annotated[Decimal | None, PlainSerializer(_json_number, return_type=float | int | None, when_used="json")]
+
+
+class SiteRead(BaseModel):
+    model_config = ConfigDict(from_attributes=True)
+
+    slug: str
+    name: str
+    region: str | None
+    status: str
+    capacity_mw: Number = None
+    energized_on: dt.date | None
+
+
+class CompanyRead(BaseModel):
+    model_config = ConfigDict(from_attributes=True)
+
+    slug: str = Field(examples=["cleanspark"])
+    name: str = Field(examples=["CleanSpark"])
+    ticker: str | None = Field(examples=["CLSK"])
+    fiscal_year_end_month: int = Field(ge=1, le=12, examples=[9])
+
+
+class CompanyList(BaseModel):
+    data: list[CompanyRead]
+
+
+class FigureSourceRead(BaseModel):
+    source_url: str | None
+    is_estimate: bool
+    is_illustrative: bool = False
+
+
+_metric_fields: dict[str, Any] = {
+    name: (Number, Field(default=None, description=f"{spec.label} ({spec.unit})")) for name, spec in METRICS.items()
+}
+
+CompanyMonthRead = create_model(
+    "CompanyMonthRead",
+    period=(str, Field(examples=["2025-01"], description="Calendar month, YYYY-MM")),
+    revised=(bool, Field(default=False, description="A published figure of this month was corrected")),
+    revised_at=(dt.datetime | None, None),
+    revision_reason=(str | None, None),
+    sources=(
+        dict[str, FigureSourceRead] | None,
+        Field(default=None, description="Provenance of each figure (with ?provenance=true)"),
+    ),
+    **_metric_fields,
+)
+
+
+class CompanyMonthly(BaseModel):
+    company: str
+    period_from: str | None = Field(serialization_alias="from")
+    period_to: str | None = Field(serialization_alias="to")
+    units: dict[str, str]
+    data: list[CompanyMonthRead]  # type: ignore[valid-type]

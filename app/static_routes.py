@@ -1,0 +1,26 @@
+"""Serving plotly.js from the installed package, precompressed, with a versioned immutable URL."""
+
+from __future__ import annotations
+
+from fastapi import APIRouter, HTTPException, Request
+from fastapi.responses import Response
+
+from app.assets import plotly_asset, plotly_version
+
+router = APIRouter(include_in_schema=False)
+
+IMMUTABLE = "public, max-age=31536000, immutable"
+
+
+@router.api_route("/static/vendor/plotly-{version}.min.js", methods=["GET", "HEAD"])
+def plotly_js(version: str, request: Request) -> Response:
+    if version != plotly_version():
+        raise HTTPException(status_code=404, detail="unknown plotly version")
+    asset = plotly_asset()
+    headers = {"Cache-Control": IMMUTABLE, "Vary": "Accept-Encoding", "ETag": f'"plotly-{version}"'}
+    if request.headers.get("if-none-match") == headers["ETag"]:
+        return Response(status_code=304, headers=headers)
+    if "gzip" in request.headers.get("accept-encoding", ""):
+        headers["Content-Encoding"] = "gzip"
+        return Response(asset.gzipped, media_type=asset.media_type, headers=headers)
+    return Response(asset.body, media_type=asset.media_type, headers=headers)

@@ -1,0 +1,55 @@
+// Draws every element with a data-figure attribute using plotly.js (loaded before this file).
+// No inline scripts: figures travel as JSON in the page, so a strict CSP holds.
+(function () {
+  "use strict";
+
+  var dark = window.matchMedia("(prefers-color-scheme: dark)");
+
+  function themed(layout) {
+    var isDark = dark.matches;
+    var fg = isDark ? "#e5e7eb" : "#1f2937";
+    var grid = isDark ? "#374151" : "#e5e7eb";
+    layout.paper_bgcolor = "rgba(0,0,0,0)";
+    layout.plot_bgcolor = "rgba(0,0,0,0)";
+    layout.font = Object.assign({}, layout.font, { color: fg, family: "system-ui, sans-serif" });
+    ["xaxis", "yaxis"].forEach(function (axis) {
+      layout[axis] = Object.assign({}, layout[axis], { gridcolor: grid, zerolinecolor: grid });
+    });
+    (layout.shapes || []).forEach(function (shape) {
+      if (shape.line) { shape.line.color = isDark ? "#9ca3af" : "#6b7280"; }
+    });
+    return layout;
+  }
+
+  function recolourTotals(data) {
+    // The company total is drawn in the text colour so it stays visible in dark mode.
+    var isDark = dark.matches;
+    data.forEach(function (trace) {
+      if (trace.line && trace.line.color === "#111827") { trace.line.color = isDark ? "#f9fafb" : "#111827"; }
+      if (trace.marker && trace.marker.color === "#111827") { trace.marker.color = isDark ? "#f9fafb" : "#111827"; }
+    });
+    return data;
+  }
+
+  function draw(el) {
+    var figure;
+    try {
+      figure = JSON.parse(el.getAttribute("data-figure"));
+    } catch (err) {
+      el.textContent = "This chart could not be read.";
+      return;
+    }
+    var config = { responsive: true, displaylogo: false, modeBarButtonsToRemove: ["lasso2d", "select2d"] };
+    window.Plotly.react(el, recolourTotals(figure.data), themed(figure.layout), config).then(function () {
+      el.setAttribute("data-drawn", "true");
+    });
+  }
+
+  function drawAll() {
+    if (!window.Plotly) { return; }
+    document.querySelectorAll("[data-figure]").forEach(draw);
+  }
+
+  document.addEventListener("DOMContentLoaded", drawAll);
+  dark.addEventListener("change", drawAll);
+})();
