@@ -119,9 +119,9 @@ def _month_end(period: dt.date) -> dt.date:
     return dt.date(year, month, 1) - dt.timedelta(days=1)
 
 
-def _layout(title: str, y_title: str, shapes: list[dict], **extra: Any) -> dict[str, Any]:
+def _layout(y_title: str, shapes: list[dict], **extra: Any) -> dict[str, Any]:
+    # No Plotly title: the page's heading names the chart, once.
     return {
-        "title": {"text": title},
         "xaxis": {"type": "date", "tickformat": "%b %Y", "hoverformat": "%b %Y"},
         "yaxis": {"title": {"text": y_title}, "rangemode": "tozero", "separatethousands": True},
         # A hidden axis so event markers sit at the top whatever the data's scale.
@@ -129,7 +129,7 @@ def _layout(title: str, y_title: str, shapes: list[dict], **extra: Any) -> dict[
         "shapes": shapes,
         "hovermode": "closest",
         "legend": {"orientation": "h", "y": -0.2},
-        "margin": {"l": 60, "r": 20, "t": 50, "b": 40},
+        "margin": {"l": 60, "r": 20, "t": 20, "b": 40},
         "separators": ".,",
         **extra,
     }
@@ -139,29 +139,38 @@ def _finish(traces: list[dict], layout: dict, event_trace: dict, alt: str) -> di
     return {"data": [*traces, event_trace], "layout": layout, "alt": alt}
 
 
-def hashrate_figure(views: Sequence[MonthView], sites: Sequence[Site], events: Sequence[Event]) -> dict[str, Any]:
-    """Operating hashrate: stacked site areas with the company's total on top."""
+def _site_bars(views: Sequence[MonthView], sites: Sequence[Site], metric: str) -> list[dict[str, Any]]:
+    """One stacked bar trace per site with figures; illustrative ones hatched and labelled.
+
+    Bars rather than a stacked area: a stacked area would draw a missing month as zero.
+    """
     x = _x(views)
-    shapes, event_trace = _event_overlay(events, views[0].period, views[-1].period) if views else ([], {})
-    traces: list[dict] = []
+    traces: list[dict[str, Any]] = []
     for i, site in enumerate(sites):
-        y = _series(views, "hashrate_end_ehs", site.slug)
+        y = _series(views, metric, site.slug)
         if all(v is None for v in y):
             continue
+        illustrative = any(v.sites.get(site.slug) and v.sites[site.slug].is_illustrative for v in views)
         traces.append(
             {
-                "type": "scatter",
-                "mode": "lines",
-                "name": site.name,
+                "type": "bar",
+                "name": site.name + (" (illustrative)" if illustrative else ""),
                 "x": x,
                 "y": y,
-                "stackgroup": "sites",
-                "connectgaps": False,
-                "line": {"width": 0.5, "color": PALETTE[i % len(PALETTE)]},
-                "hovertext": _hover(views, "hashrate_end_ehs", site.name, site.slug),
+                "marker": {"color": PALETTE[i % len(PALETTE)], "pattern": {"shape": "/" if illustrative else ""}},
+                "opacity": 0.8,
+                "hovertext": _hover(views, metric, site.name, site.slug),
                 "hoverinfo": "text",
             }
         )
+    return traces
+
+
+def hashrate_figure(views: Sequence[MonthView], sites: Sequence[Site], events: Sequence[Event]) -> dict[str, Any]:
+    """Operating hashrate at month end: stacked site bars, the company's month-end and average lines."""
+    x = _x(views)
+    shapes, event_trace = _event_overlay(events, views[0].period, views[-1].period) if views else ([], {})
+    traces = _site_bars(views, sites, "hashrate_end_ehs")
     traces.append(
         {
             "type": "scatter",
@@ -191,30 +200,14 @@ def hashrate_figure(views: Sequence[MonthView], sites: Sequence[Site], events: S
         }
     )
     alt = _alt_text("Operating hashrate at month end", views, "hashrate_end_ehs")
-    return _finish(traces, _layout("Operating hashrate", "EH/s", shapes), event_trace, alt)
+    return _finish(traces, _layout("EH/s", shapes, barmode="stack"), event_trace, alt)
 
 
 def btc_mined_figure(views: Sequence[MonthView], sites: Sequence[Site], events: Sequence[Event]) -> dict[str, Any]:
     """BTC mined: stacked bars per site, the unallocated remainder, and the published total."""
     x = _x(views)
     shapes, event_trace = _event_overlay(events, views[0].period, views[-1].period) if views else ([], {})
-    traces: list[dict] = []
-    for i, site in enumerate(sites):
-        y = _series(views, "btc_mined", site.slug)
-        if all(v is None for v in y):
-            continue
-        illustrative = any(v.sites.get(site.slug) and v.sites[site.slug].is_illustrative for v in views)
-        traces.append(
-            {
-                "type": "bar",
-                "name": site.name + (" (illustrative)" if illustrative else ""),
-                "x": x,
-                "y": y,
-                "marker": {"color": PALETTE[i % len(PALETTE)], "pattern": {"shape": "/" if illustrative else ""}},
-                "hovertext": _hover(views, "btc_mined", site.name, site.slug),
-                "hoverinfo": "text",
-            }
-        )
+    traces = _site_bars(views, sites, "btc_mined")
     unallocated = _series(views, "unallocated_btc")
     if any(v not in (None, 0.0) for v in unallocated):
         traces.append(
@@ -243,7 +236,7 @@ def btc_mined_figure(views: Sequence[MonthView], sites: Sequence[Site], events: 
         }
     )
     alt = _alt_text("BTC mined per month", views, "btc_mined")
-    return _finish(traces, _layout("BTC mined", "BTC", shapes, barmode="stack"), event_trace, alt)
+    return _finish(traces, _layout("BTC", shapes, barmode="stack"), event_trace, alt)
 
 
 def treasury_figure(views: Sequence[MonthView], events: Sequence[Event]) -> dict[str, Any]:
@@ -285,7 +278,7 @@ def treasury_figure(views: Sequence[MonthView], events: Sequence[Event]) -> dict
             "hoverinfo": "text",
         },
     ]
-    layout = _layout("Treasury holdings", "BTC", shapes, barmode="relative")
+    layout = _layout("BTC", shapes, barmode="relative")
     layout["yaxis"]["rangemode"] = "normal"
     alt = _alt_text("Treasury holdings at month end", views, "btc_held_end")
     return _finish(traces, layout, event_trace, alt)

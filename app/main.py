@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 import logging
+import sys
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
+from typing import NoReturn
 
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
@@ -27,15 +29,15 @@ log = logging.getLogger("minedash")
 
 @asynccontextmanager
 async def lifespan(app: FastAPI) -> AsyncIterator[None]:
-    if app.state.check_database_on_startup:
-        try:
-            check_database(get_engine())
-        except DatabaseUnavailable as exc:
-            # One clear line, then stop: serving pages that all fail helps no one.
-            log.critical("minedash: error: %s", exc)
-            raise SystemExit(1) from None
     yield
     get_engine().dispose()
+
+
+def _stop(message: str) -> NoReturn:
+    # One clear line, then stop: a server whose every page fails helps no one. Checked in the factory
+    # (not the lifespan) because uvicorn prints a traceback for lifespan failures.
+    print(f"minedash: error: {message}", file=sys.stderr, flush=True)
+    raise SystemExit(1)
 
 
 def _wants_json(request: Request) -> bool:
@@ -84,9 +86,10 @@ def _title(status: int) -> str:
 def create_app(*, check_database_on_startup: bool = True) -> FastAPI:
     try:
         settings = get_settings()
-    except SettingsError as exc:
-        log.critical("minedash: error: %s", exc)
-        raise SystemExit(1) from None
+        if check_database_on_startup:
+            check_database(get_engine())
+    except (SettingsError, DatabaseUnavailable) as exc:
+        _stop(str(exc))
     logging.basicConfig(level=settings.log_level.upper(), format="%(asctime)s %(levelname)s %(name)s %(message)s")
 
     app = FastAPI(
@@ -95,7 +98,6 @@ def create_app(*, check_database_on_startup: bool = True) -> FastAPI:
         description="Monthly production figures of bitcoin-mining companies, per site and per company.",
         lifespan=lifespan,
     )
-    app.state.check_database_on_startup = check_database_on_startup
     app.add_exception_handler(StarletteHTTPException, http_error)  # type: ignore[arg-type]
     app.add_exception_handler(RequestValidationError, validation_error)  # type: ignore[arg-type]
     app.add_middleware(GZipMiddleware, minimum_size=1000)

@@ -1,0 +1,102 @@
+"""Test set-up: one migrated database per run, each test inside a transaction rolled back at the end.
+
+DATABASE_URL picks the database (Postgres in CI); without it the tests use a fresh SQLite file.
+"""
+
+from __future__ import annotations
+
+import os
+import tempfile
+from collections.abc import Iterator
+from pathlib import Path
+
+_TMP = Path(tempfile.mkdtemp(prefix="minedash-tests-"))
+os.environ.setdefault("DATABASE_URL", f"sqlite:///{_TMP / 'test.db'}")
+os.environ["ENVIRONMENT"] = "test"
+os.environ.setdefault("SECRET_KEY", "test-secret-key-that-is-long-enough-0123456789")
+
+import pytest  # noqa: E402
+from fastapi import FastAPI  # noqa: E402
+from fastapi.testclient import TestClient  # noqa: E402
+from sqlalchemy import Engine, event  # noqa: E402
+from sqlalchemy.orm import Session  # noqa: E402
+
+from app import migrate  # noqa: E402
+from app.db import get_engine, get_session  # noqa: E402
+from app.main import create_app  # noqa: E402
+
+
+@pytest.fixture(scope="session")
+def engine() -> Iterator[Engine]:
+    engine = get_engine()
+    # Start from nothing so a database left by an earlier run cannot hide a migration problem.
+    migrate.downgrade(engine, "base")
+    migrate.upgrade(engine, "head")
+    yield engine
+    engine.dispose()
+
+
+@pytest.fixture
+def db_session(engine: Engine) -> Iterator[Session]:
+    """A session whose commits are savepoints inside an outer transaction that is rolled back."""
+    connection = engine.connect()
+    outer = connection.begin()
+    session = Session(bind=connection, join_transaction_mode="create_savepoint", expire_on_commit=False)
+    try:
+        yield session
+    finally:
+        session.close()
+        outer.rollback()
+        connection.close()
+
+
+@pytest.fixture
+def app(db_session: Session) -> FastAPI:
+    application = create_app(check_database_on_startup=False)
+
+    def override() -> Iterator[Session]:
+        # What the test set up before the request counts as committed, as it would be in production;
+        # a request that fails then rolls back only its own work.
+        db_session.commit()
+        try:
+            yield db_session
+            db_session.commit()
+        except BaseException:
+            db_session.rollback()
+            raise
+
+    application.dependency_overrides[get_session] = override
+    return application
+
+
+@pytest.fixture
+def client(app: FastAPI) -> Iterator[TestClient]:
+    with TestClient(app, base_url="http://testserver") as test_client:
+        yield test_client
+
+
+class QueryCounter:
+    def __init__(self) -> None:
+        self.statements: list[str] = []
+
+    def __call__(self, conn, cursor, statement, parameters, context, executemany) -> None:
+        if not statement.lstrip().upper().startswith(("SAVEPOINT", "RELEASE", "ROLLBACK")):
+            self.statements.append(statement)
+
+    @property
+    def count(self) -> int:
+        return len(self.statements)
+
+
+@pytest.fixture
+def count_queries(engine: Engine) -> Iterator[QueryCounter]:
+    counter = QueryCounter()
+    event.listen(engine, "before_cursor_execute", counter)
+    yield counter
+    event.remove(engine, "before_cursor_execute", counter)
+
+
+def pytest_report_header() -> str:
+    from app.db import describe_url
+
+    return f"minedash database: {describe_url(os.environ['DATABASE_URL'])}"
