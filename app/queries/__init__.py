@@ -1,4 +1,8 @@
-"""Every SELECT and write of the app. Functions take a keyword-only session and never commit."""
+"""Every SELECT and write of the app. Functions take a keyword-only session and never commit.
+
+This package holds the read queries shared by pages and API; each area adds its own module
+(`app.queries.<area>`) rather than growing this file.
+"""
 
 from __future__ import annotations
 
