@@ -51,5 +51,8 @@ test: lint
 screenshot: install-test
 	$(BIN)/python scripts/screenshot.py http://$(HOST):$(PORT)/ docs/overview.png --full
 
+bench: install-test
+	$(BIN)/python -m bench.run $(BENCH_ARGS)
+
 clean:
 	rm -rf $(VENV) .pytest_cache .ruff_cache *.egg-info
