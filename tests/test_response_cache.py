@@ -1,0 +1,69 @@
+"""Revision-keyed response caching: 304s, cached bodies, and nothing stale after a change."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+from fastapi import FastAPI, Request
+from fastapi.responses import PlainTextResponse, Response
+from fastapi.testclient import TestClient
+
+from app.models import DataRevision
+from app.response_cache import CachedBody, ResponseCache, cache, revision_cached
+
+
+def _app(state: dict) -> FastAPI:
+    app = FastAPI()
+
+    @app.get("/page")
+    def page(request: Request) -> Response:
+        def build() -> Response:
+            state["builds"] += 1
+            return PlainTextResponse(f"revision {state['revision'].revision} " + "x" * 2000)
+
+        return revision_cached(request, state["revision"], build)
+
+    return app
+
+
+def test_cached_until_the_revision_changes() -> None:
+    cache.clear()
+    state = {"builds": 0, "revision": DataRevision(id=1, revision=5, changed_at=dt.datetime(2025, 1, 1, tzinfo=dt.UTC))}
+    client = TestClient(_app(state))
+    first = client.get("/page")
+    second = client.get("/page")
+    assert first.text == second.text and first.text.startswith("revision 5")
+    assert state["builds"] == 1
+    assert first.headers["etag"] == second.headers["etag"]
+    assert first.headers["last-modified"] == "Wed, 01 Jan 2025 00:00:00 GMT"
+
+    not_modified = client.get("/page", headers={"If-None-Match": first.headers["etag"]})
+    assert not_modified.status_code == 304 and not_modified.content == b""
+
+    state["revision"] = DataRevision(id=1, revision=6, changed_at=dt.datetime(2025, 2, 1, tzinfo=dt.UTC))
+    changed = client.get("/page", headers={"If-None-Match": first.headers["etag"]})
+    assert changed.status_code == 200 and changed.text.startswith("revision 6")
+    assert changed.headers["etag"] != first.headers["etag"]
+    assert state["builds"] == 2
+
+
+def test_compressed_copy_for_clients_that_accept_gzip() -> None:
+    cache.clear()
+    state = {"builds": 0, "revision": DataRevision(id=1, revision=1, changed_at=dt.datetime.now(dt.UTC))}
+    client = TestClient(_app(state))
+    response = client.get("/page", headers={"Accept-Encoding": "gzip"})
+    assert response.headers["content-encoding"] == "gzip"
+    assert response.text.startswith("revision 1")
+    plain = client.get("/page", headers={"Accept-Encoding": "identity"})
+    assert "content-encoding" not in plain.headers
+    assert plain.text == response.text  # httpx decoded the gzip copy: same page
+    raw = client.get("/page", headers={"Accept-Encoding": "gzip"}).headers
+    assert int(raw["content-length"]) < len(plain.content) / 5
+
+
+def test_lru_stays_within_its_byte_budget() -> None:
+    small = ResponseCache(max_bytes=2500)
+    for i in range(5):
+        small.put(str(i), CachedBody(body=b"x" * 1000, gzipped=None, media_type="text/plain"))
+    assert len(small) == 2
+    assert small.get("0") is None and small.get("4") is not None
