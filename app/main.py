@@ -19,6 +19,7 @@ from app import health, static_routes
 from app.api import companies as api_companies
 from app.assets import STATIC_DIR
 from app.db import DatabaseUnavailable, check_database, get_engine
+from app.logging_setup import RequestIdMiddleware, configure_logging
 from app.security import SecurityHeadersMiddleware
 from app.settings import SettingsError, get_settings
 from app.templating import templates
@@ -90,7 +91,7 @@ def create_app(*, check_database_on_startup: bool = True) -> FastAPI:
             check_database(get_engine())
     except (SettingsError, DatabaseUnavailable) as exc:
         _stop(str(exc))
-    logging.basicConfig(level=settings.log_level.upper(), format="%(asctime)s %(levelname)s %(name)s %(message)s")
+    configure_logging(settings.log_level)
 
     app = FastAPI(
         title="Minedash API",
@@ -102,6 +103,7 @@ def create_app(*, check_database_on_startup: bool = True) -> FastAPI:
     app.add_exception_handler(RequestValidationError, validation_error)  # type: ignore[arg-type]
     app.add_middleware(GZipMiddleware, minimum_size=1000)
     app.add_middleware(SecurityHeadersMiddleware)
+    app.add_middleware(RequestIdMiddleware)
 
     app.include_router(health.router)
     app.include_router(static_routes.router)
