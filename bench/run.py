@@ -274,7 +274,7 @@ def main() -> int:
             drop_database(name)
     print_comparison(results)
     args.json.write_text(json.dumps(results, indent=2) + "\n")
-    print(f"\nresults written to {args.json.relative_to(ROOT)}")
+    print(f"\nresults written to {args.json.resolve()}")
     return 0
 
 
