@@ -1,4 +1,4 @@
-"""Pydantic schemas shared by the HTML pages and the JSON API."""
+"""Read schemas: what pages and the API return."""
 
 from __future__ import annotations
 
