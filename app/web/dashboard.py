@@ -15,7 +15,7 @@ from app.charts import Chart
 from app.csvio import safe_cell
 from app.deps import CompanyOr404, SessionDep
 from app.models import Company
-from app.queries.dashboard import company_data_summary
+from app.queries.dashboard import company_data_summaries, company_data_summary
 from app.reports import MonthView, add_months, sources_of, with_changes
 from app.response_cache import revision_cached
 from app.templating import templates
@@ -156,11 +156,14 @@ def home(request: Request, session: SessionDep) -> Response:
     if len(companies) == 1:
         return _overview_response(request, companies[0], session)
     revision = queries.get_data_revision(session=session)
-    return revision_cached(
-        request,
-        revision,
-        lambda: templates.TemplateResponse(request, "dashboard/company_list.html", {"companies": companies}),
-    )
+
+    def build() -> Response:
+        summaries = company_data_summaries([c.id for c in companies], session=session)
+        return templates.TemplateResponse(
+            request, "dashboard/company_list.html", {"companies": companies, "summaries": summaries}
+        )
+
+    return revision_cached(request, revision, build)
 
 
 @router.get("/companies", include_in_schema=False)
