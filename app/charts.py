@@ -273,7 +273,7 @@ def _layout(y_title: str, shapes: list[dict], periods: Sequence[dt.date], **extr
         "yaxis2": {"overlaying": "y", "range": [0, 1.05], "visible": False, "fixedrange": True},
         "shapes": shapes,
         "hovermode": "closest",
-        "legend": {"orientation": "h", "y": -0.18},
+        "legend": {"orientation": "h", "y": -0.18, "traceorder": "normal"},
         "margin": {"l": 56, "r": 16, "t": 16, "b": 40},
         "separators": ".,",
         **extra,
