@@ -5,12 +5,16 @@ from __future__ import annotations
 import datetime as dt
 from decimal import Decimal
 
+from fastapi import FastAPI, Request
 from fastapi.testclient import TestClient
 from sqlalchemy.orm import Session
 
 from app import demo
 from app.charts import PALETTE
+from app.db import get_session
+from app.deps import CompanyOr404, SessionDep
 from app.models import RecordStatus
+from app.web.dashboard import render_overview
 from tests.factories import (
     make_company,
     make_company_month,
@@ -316,3 +320,19 @@ def test_sites_reporting_only_averages_are_still_split(client: TestClient, db_se
     # No company total was published: no line pretends the site sum is one.
     assert "Published company total" not in names(figs["btc_mined"])
     assert by_month(trace(figs["btc_mined"], "A")) == {"2025-01-01": 9.0}
+
+
+def test_render_overview_for_the_staff_preview(client: TestClient, db_session: Session) -> None:
+    company = make_company(db_session, slug="pre")
+    make_company_month(db_session, company, btc_mined_total=Decimal("1"), status=RecordStatus.draft)
+    app = FastAPI()
+
+    @app.get("/preview/{slug}")
+    def preview(request: Request, company: CompanyOr404, session: SessionDep):  # type: ignore[no-untyped-def]
+        return render_overview(request, company, session=session, published_only=False, preview=True)
+
+    app.dependency_overrides[get_session] = lambda: db_session
+    page = TestClient(app).get("/preview/pre?range=12m").text
+    assert "Preview: includes draft figures" in page
+    assert by_month(trace(figures(page)["btc_mined"], "Published company total")) == {"2025-01-01": 1.0}
+    assert "No published figures yet" in client.get("/companies/pre").text

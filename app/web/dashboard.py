@@ -139,15 +139,25 @@ def build_overview_context(
     }
 
 
+def render_overview(
+    request: Request, company: Company, *, session: Session, published_only: bool = True, preview: bool = False
+) -> Response:
+    """The overview page for this request's range and site filter, uncached (the staff preview's entry point).
+
+    ``render_overview(request, company, *, session, published_only=True, preview=False) -> Response``; with
+    drafts included the page must not go through the public, revision-keyed cache.
+    """
+    params = parse_view_params(request)
+    context = build_overview_context(
+        company, session=session, params=params, published_only=published_only, preview=preview
+    )
+    return templates.TemplateResponse(request, "dashboard/overview.html", context)
+
+
 def _overview_response(request: Request, company: Company, session: Session) -> Response:
     revision = queries.get_data_revision(session=session)
 
-    def build() -> Response:
-        params = parse_view_params(request)
-        context = build_overview_context(company, session=session, params=params)
-        return templates.TemplateResponse(request, "dashboard/overview.html", context)
-
-    return revision_cached(request, revision, build)
+    return revision_cached(request, revision, lambda: render_overview(request, company, session=session))
 
 
 @router.get("/", response_class=HTMLResponse, name="dashboard:home")
