@@ -51,9 +51,15 @@ def check_url(value: str | None) -> str | None:
     return value
 
 
+# Words the admin pages use in their own addresses (/companies/new, /sites/new).
+RESERVED_SLUGS = frozenset({"new", "edit", "delete", "import", "admin"})
+
+
 def check_slug(value: str) -> str:
     if not SLUG_RE.match(value):
         raise ValueError("Use lower-case letters, digits and single hyphens (for example north-texas).")
+    if value in RESERVED_SLUGS:
+        raise ValueError(f"“{value}” is reserved; choose another slug.")
     return value
 
 
