@@ -18,12 +18,16 @@ from starlette.middleware.gzip import GZipMiddleware
 from app import health, static_routes
 from app.api import companies as api_companies
 from app.assets import STATIC_DIR
+from app.auth import LoginRequired, login_required_handler
 from app.db import DatabaseUnavailable, check_database, get_engine
 from app.logging_setup import RequestIdMiddleware, configure_logging
+from app.origin import CrossOriginGuard
 from app.security import SecurityHeadersMiddleware
 from app.settings import SettingsError, get_settings
 from app.templating import templates
-from app.web import dashboard
+from app.web import admin as staff_admin
+from app.web import auth as staff_auth
+from app.web import dashboard, staff_home
 
 log = logging.getLogger("minedash")
 
@@ -101,6 +105,9 @@ def create_app(*, check_database_on_startup: bool = True) -> FastAPI:
     )
     app.add_exception_handler(StarletteHTTPException, http_error)  # type: ignore[arg-type]
     app.add_exception_handler(RequestValidationError, validation_error)  # type: ignore[arg-type]
+    app.add_exception_handler(LoginRequired, login_required_handler)
+    # Innermost, so its refusals still carry the security headers and the request id.
+    app.add_middleware(CrossOriginGuard)
     app.add_middleware(GZipMiddleware, minimum_size=1000)
     app.add_middleware(SecurityHeadersMiddleware)
     app.add_middleware(RequestIdMiddleware)
@@ -109,5 +116,8 @@ def create_app(*, check_database_on_startup: bool = True) -> FastAPI:
     app.include_router(static_routes.router)
     app.include_router(api_companies.router)
     app.include_router(dashboard.router)
+    app.include_router(staff_auth.router)
+    app.include_router(staff_home.router)
+    app.include_router(staff_admin.router)
     app.mount("/static", StaticFiles(directory=STATIC_DIR), name="static")
     return app
