@@ -345,3 +345,21 @@ def test_treasury_warning(db_session: Session) -> None:
     assert "+2.5" in check.message
     unknown_sale = CompanyMonthCreate(btc_mined_total="10", btc_held_end="107.5")
     assert treasury_warning(session=db_session, company=company, period=JAN, data=unknown_sale) is None
+
+
+def test_changed_figure_drops_its_stale_source(db_session: Session) -> None:
+    company = make_company(db_session)
+    row = make_company_month(
+        db_session,
+        company,
+        status=RecordStatus.draft,
+        btc_sold=Decimal("1"),
+        figure_sources={"btc_sold": {"source_url": "https://example.com/a"}, "btc_held_end": {"source_url": "x"}},
+    )
+    data = CompanyMonthCreate(btc_mined_total=row.btc_mined_total, btc_held_end=row.btc_held_end, btc_sold="2")
+    saved = save_company_month(
+        session=db_session, company=company, period=JAN, data=data, actor=ACTOR, expected_version=1
+    )
+    assert saved.figure_sources == {"btc_held_end": {"source_url": "x"}}
+    update = _audit(db_session, company_id=company.id, action=AuditAction.update)[0]
+    assert "btc_sold" in update.before["figure_sources"] and "btc_sold" not in update.after["figure_sources"]

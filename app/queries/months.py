@@ -32,6 +32,7 @@ from sqlalchemy.orm import Session
 
 from app import metrics
 from app.actors import Actor
+from app.logging_setup import request_id_var
 from app.models import AuditAction, Company, CompanyMonth, RecordStatus, Site, SiteMonth, utcnow
 from app.queries import bump_data_revision
 from app.queries.audit import record_audit, snapshot
@@ -252,6 +253,12 @@ def _apply(
     before = snapshot(row, (*fields, *LIFE_FIELDS))
     for name in changed:
         setattr(row, name, values[name])
+    stale_sources = {k: v for k, v in (row.figure_sources or {}).items() if k in changed}
+    if stale_sources:
+        # A per-figure source quoted the old value; the row's own source now speaks for the new one.
+        before["figure_sources"] = dict(row.figure_sources)
+        row.figure_sources = {k: v for k, v in row.figure_sources.items() if k not in stale_sources}
+        changed.append("figure_sources")
     row.version += 1
     row.updated_by = actor.label
     if correction:
@@ -261,7 +268,7 @@ def _apply(
         row.status = RecordStatus.published
         row.published_at = row.published_at or now
     session.flush()
-    after = snapshot(row, (*fields, *LIFE_FIELDS))
+    after = snapshot(row, (*fields, *LIFE_FIELDS, *(("figure_sources",) if stale_sources else ())))
     if changed:
         record_audit(
             session=session,
@@ -289,6 +296,12 @@ def _apply(
     if was_published or publishing:
         bump_data_revision(session=session)
     return row
+
+
+def _request_id() -> str | None:
+    # The HTTP request behind the change, so an audit entry can be matched with the access log.
+    value = request_id_var.get()
+    return None if value in ("", "-") else value[:64]
 
 
 def _identity(row: SiteMonth | CompanyMonth) -> tuple[Any, ...]:
@@ -333,7 +346,7 @@ def save_site_month(
         publish=publish,
         reason=reason,
         actor=actor,
-        audit_keys={"company_id": site.company_id, "site_id": site.id, "period": period},
+        audit_keys={"company_id": site.company_id, "site_id": site.id, "period": period, "request_id": _request_id()},
     )
     assert isinstance(saved, SiteMonth)
     return saved
@@ -365,7 +378,7 @@ def save_company_month(
         publish=publish,
         reason=reason,
         actor=actor,
-        audit_keys={"company_id": company.id, "site_id": None, "period": period},
+        audit_keys={"company_id": company.id, "site_id": None, "period": period, "request_id": _request_id()},
     )
     assert isinstance(saved, CompanyMonth)
     return saved
@@ -403,6 +416,7 @@ def delete_site_month(
         company_id=site.company_id,
         site_id=site.id,
         period=period,
+        request_id=_request_id(),
     )
     if was_published:
         bump_data_revision(session=session)
@@ -502,4 +516,5 @@ def _audit_status(
         company_id=company.id,
         site_id=row.site_id if isinstance(row, SiteMonth) else None,
         period=row.period,
+        request_id=_request_id(),
     )
