@@ -11,8 +11,9 @@ from __future__ import annotations
 import datetime as dt
 from dataclasses import dataclass, field
 from decimal import Decimal, InvalidOperation
-from typing import Any
+from typing import Annotated, Any
 
+from fastapi import Depends, Request
 from pydantic import ValidationError
 
 from app import metrics
@@ -27,6 +28,22 @@ COMPANY_METRIC_FIELDS: tuple[str, ...] = CompanyMonthCreate.metric_names()
 # The four figures of a monthly release first; the operating totals are for companies without a site split.
 COMPANY_MAIN_FIELDS = ("btc_mined_total", "btc_held_end", "btc_sold", "btc_sold_proceeds_usd")
 TEXT_FIELDS = ("note", "source_url")
+# About 17 fields per site: room for 100 sites. Each field is short text (a note at most NOTE_MAX).
+MAX_MONTH_FIELDS = 2000
+MAX_MONTH_FIELD_BYTES = 64 * 1024
+
+
+async def read_month_form(request: Request) -> dict[str, str]:
+    """The posted month form as text (first value of each name); more fields allowed than other forms."""
+    form = await request.form(max_files=0, max_fields=MAX_MONTH_FIELDS, max_part_size=MAX_MONTH_FIELD_BYTES)
+    values: dict[str, str] = {}
+    for key, value in form.multi_items():
+        if isinstance(value, str) and key not in values:
+            values[key] = value
+    return values
+
+
+MonthFormFields = Annotated[dict[str, str], Depends(read_month_form)]
 
 
 def plain(value: Any) -> str:

@@ -48,6 +48,7 @@ from app.web.staff_month_form import (
     HASHRATE_FIELDS,
     HASHRATE_UNITS,
     SITE_METRIC_FIELDS,
+    MonthFormFields,
     RowForm,
     compute_totals,
     plain,
@@ -135,9 +136,24 @@ def months_list(request: Request, company: CompanyOr404, user: EditorUser, sessi
     return templates.TemplateResponse(
         request,
         "staff/months/list.html",
-        {"company": company, "months": months, "sites": sites, "active_nav": "months", "user": user},
+        {
+            "company": company,
+            "months": months,
+            "sites": sites,
+            "active_nav": "months",
+            "user": user,
+            "imported": _imported(request.query_params.get("imported")),
+        },
         headers=NO_STORE,
     )
+
+
+def _imported(text: str | None) -> dict[str, int] | None:
+    """The counts an import redirected with (`created-updated-published`)."""
+    parts = (text or "").split("-")
+    if len(parts) != 3 or not all(p.isdigit() and len(p) < 7 for p in parts):
+        return None
+    return dict(zip(("created", "updated", "published"), map(int, parts), strict=True))
 
 
 def _suggested_period(company: Company, session: Session) -> dt.date:
@@ -295,7 +311,7 @@ def month_save(
     period: str,
     user: EditorUser,
     session: SessionDep,
-    fields: FormFields,
+    fields: MonthFormFields,
 ) -> Response:
     month = _period_or_404(period)
     sites = list(queries.list_sites(company.id, session=session))
