@@ -63,7 +63,7 @@ def create_session(
 def load_session(*, session: Session, secret: str | None, now: dt.datetime | None = None) -> ActiveSession | None:
     """The live session behind a cookie secret, or None when it is unknown, ended, expired or its user disabled.
 
-    An expired session is ended on the way, so it can never come back.
+    Expiry is decided from the timestamps on every request, so nothing has to be written for a session to end.
     """
     if not secret or len(secret) > 200:
         return None
@@ -73,8 +73,6 @@ def load_session(*, session: Session, secret: str | None, now: dt.datetime | Non
         return None
     idle_limit = dt.timedelta(minutes=get_settings().session_idle_minutes)
     if now >= _aware(row.expires_at) or now - _aware(row.last_seen_at) >= idle_limit:
-        row.ended_at = now
-        session.flush()
         return None
     user = session.get(User, row.user_id)
     if user is None or not user.is_active:

@@ -7,8 +7,11 @@ from fastapi.responses import HTMLResponse, Response
 
 from app.auth import AdminUser
 from app.templating import templates
+from app.web import admin_companies, admin_users
 
 router = APIRouter()
+router.include_router(admin_users.router)
+router.include_router(admin_companies.router)
 
 
 @router.get("/staff/admin/", response_class=HTMLResponse, name="admin:index")

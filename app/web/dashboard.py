@@ -195,3 +195,14 @@ def overview_chart_csv(request: Request, chart: str, company: CompanyOr404, sess
 
 
 templates.env.filters["exact"] = safe_cell
+
+
+def _include_pages() -> None:
+    # Imported here: those modules import helpers from this one.
+    from app.web import compare, sites
+
+    router.include_router(sites.router)
+    router.include_router(compare.router)
+
+
+_include_pages()

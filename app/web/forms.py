@@ -27,12 +27,25 @@ async def read_form(request: Request) -> dict[str, str]:
 FormFields = Annotated[dict[str, str], Depends(read_form)]
 
 
+_FRIENDLY = {
+    "missing": "This field is required.",
+    "date_from_datetime_parsing": "Enter a date as YYYY-MM-DD.",
+    "date_parsing": "Enter a date as YYYY-MM-DD.",
+    "date_from_datetime_inexact": "Enter a date as YYYY-MM-DD.",
+    "int_parsing": "Enter a whole number.",
+    "enum": "Choose one of the options.",
+    "literal_error": "Choose one of the options.",
+}
+
+
 def field_errors(exc: ValidationError) -> dict[str, str]:
     """pydantic's errors as {field: message}, the first message of each field, in words people read."""
     errors: dict[str, str] = {}
     for err in exc.errors():
         field = str(err["loc"][0]) if err["loc"] else "__all__"
-        message = str(err["msg"])
+        message = _FRIENDLY.get(err["type"]) or str(err["msg"])
+        if err.get("input") is None and err["type"] in ("missing", "string_type", "date_type", "int_type"):
+            message = "This field is required."
         # "Value error, The slug ..." -> "The slug ..."
         message = message.removeprefix("Value error, ").removeprefix("Assertion failed, ")
         errors.setdefault(field, message[:1].upper() + message[1:])
