@@ -273,7 +273,7 @@ def _layout(y_title: str, shapes: list[dict], periods: Sequence[dt.date], **extr
         "yaxis2": {"overlaying": "y", "range": [0, 1.05], "visible": False, "fixedrange": True},
         "shapes": shapes,
         "hovermode": "closest",
-        "legend": {"orientation": "h", "y": -0.18},
+        "legend": {"orientation": "h", "y": -0.18, "traceorder": "normal"},
         "margin": {"l": 56, "r": 16, "t": 16, "b": 40},
         "separators": ".,",
         **extra,
@@ -326,8 +326,12 @@ def hashrate_chart(
 ) -> Chart:
     """Operating hashrate at month end by site (stacked bars), with the company's month-end and average."""
     periods = [v.period for v in views]
-    series = _site_series(views, sites, "hashrate_end_ehs", "bar", selected)
-    other = _other_sites(views, sites, "hashrate_end_ehs", selected)
+    # Sites that report only their monthly average are stacked by that figure instead of leaving no split.
+    site_metric = "hashrate_end_ehs"
+    if not any(f.values.get("hashrate_end_ehs") is not None for v in views for f in v.sites.values()):
+        site_metric = "hashrate_avg_ehs"
+    series = _site_series(views, sites, site_metric, "bar", selected)
+    other = _other_sites(views, sites, site_metric, selected)
     if other:
         series.append(other)
     series.append(
@@ -365,7 +369,12 @@ def btc_mined_chart(
                 "unallocated_btc", "Not allocated to a site", "unallocated_btc", unallocated, "bar", UNALLOCATED_COLOUR
             )
         )
-    series.append(Series("btc_mined", "Published company total", "btc_mined", company_points(views, "btc_mined")))
+    # The line is the company's own published total, never the sum of the bars under it.
+    series.append(
+        Series(
+            "btc_mined_total", "Published company total", "btc_mined_total", company_points(views, "btc_mined_total")
+        )
+    )
     chart = Chart("btc_mined", "BTC mined per month", "BTC", periods, series, events=events_in(events, periods))
     if not any(v.sites for v in views):
         chart.note = "Not broken out by site: the company publishes totals only."

@@ -5,12 +5,16 @@ from __future__ import annotations
 import datetime as dt
 from decimal import Decimal
 
+from fastapi import FastAPI, Request
 from fastapi.testclient import TestClient
 from sqlalchemy.orm import Session
 
 from app import demo
 from app.charts import PALETTE
+from app.db import get_session
+from app.deps import CompanyOr404, SessionDep
 from app.models import RecordStatus
+from app.web.dashboard import render_overview
 from tests.factories import (
     make_company,
     make_company_month,
@@ -64,9 +68,9 @@ def test_every_chart_has_a_table_and_a_csv_with_units_and_sources(client: TestCl
     assert response.headers["content-type"].startswith("text/csv")
     rows = parse_csv(response.text)
     by_period = {r["period"]: r for r in rows}
-    assert by_period["2025-01"]["btc_mined (BTC)"] == "626"
-    assert by_period["2025-01"]["btc_mined source_url"].startswith("https://")
-    assert by_period["2025-02"]["btc_mined (BTC)"] == ""  # a gap, not a zero
+    assert by_period["2025-01"]["btc_mined_total (BTC)"] == "626"
+    assert by_period["2025-01"]["btc_mined_total source_url"].startswith("https://")
+    assert by_period["2025-02"]["btc_mined_total (BTC)"] == ""  # a gap, not a zero
     assert by_period["2025-01"]["btc_mined:georgia provenance"] == "illustrative"
     # The CSV's series are exactly the chart's.
     chart = figures(page)["btc_mined"]
@@ -224,9 +228,9 @@ def test_one_month_only(client: TestClient, db_session: Session) -> None:
     assert rows == [
         {
             "period": "2025-06",
-            "btc_mined (BTC)": "42.12345678",
-            "btc_mined provenance": "reported",
-            "btc_mined source_url": "",
+            "btc_mined_total (BTC)": "42.12345678",
+            "btc_mined_total provenance": "reported",
+            "btc_mined_total source_url": "",
             "revised": "",
         }
     ]
@@ -305,3 +309,30 @@ def test_numbers_have_thousands_separators(client: TestClient, db_session: Sessi
     make_company_month(db_session, company, btc_held_end=Decimal("13513.25"))
     page = client.get("/companies/big").text
     assert "13,513" in page
+
+
+def test_sites_reporting_only_averages_are_still_split(client: TestClient, db_session: Session) -> None:
+    company = make_company(db_session, slug="avgonly")
+    site = make_site(db_session, company, slug="a", name="A")
+    make_site_month(db_session, site, hashrate_avg_ehs=Decimal("7.5"), hashrate_end_ehs=None, btc_mined=Decimal("9"))
+    figs = figures(client.get("/companies/avgonly").text)
+    assert by_month(trace(figs["hashrate"], "A")) == {"2025-01-01": 7.5}
+    # No company total was published: no line pretends the site sum is one.
+    assert "Published company total" not in names(figs["btc_mined"])
+    assert by_month(trace(figs["btc_mined"], "A")) == {"2025-01-01": 9.0}
+
+
+def test_render_overview_for_the_staff_preview(client: TestClient, db_session: Session) -> None:
+    company = make_company(db_session, slug="pre")
+    make_company_month(db_session, company, btc_mined_total=Decimal("1"), status=RecordStatus.draft)
+    app = FastAPI()
+
+    @app.get("/preview/{slug}")
+    def preview(request: Request, company: CompanyOr404, session: SessionDep):  # type: ignore[no-untyped-def]
+        return render_overview(request, company, session=session, published_only=False, preview=True)
+
+    app.dependency_overrides[get_session] = lambda: db_session
+    page = TestClient(app).get("/preview/pre?range=12m").text
+    assert "Preview: includes draft figures" in page
+    assert by_month(trace(figures(page)["btc_mined"], "Published company total")) == {"2025-01-01": 1.0}
+    assert "No published figures yet" in client.get("/companies/pre").text

@@ -114,3 +114,13 @@ def test_compare_two_companies_on_a_normalised_metric(client: TestClient, db_ses
     assert rows[1]["fleet_efficiency_jth:beta (J/TH)"] == "21"
     assert client.get("/compare?metric=nonsense").status_code == 400
     assert client.get("/compare?company=nobody").status_code == 400
+
+
+def test_compare_says_which_company_lacks_the_metric(client: TestClient, db_session: Session) -> None:
+    a = make_company(db_session, slug="has", name="Has Hashrate")
+    b = make_company(db_session, slug="lacks", name="Lacks Hashrate")
+    make_company_month(db_session, a, hashrate_avg_ehs=Decimal("10"))
+    make_company_month(db_session, b)
+    page = client.get("/compare?metric=btc_per_ehs_day").text
+    assert names(figures(page)["compare"]) == ["Has Hashrate"]
+    assert "figures in these months for Lacks Hashrate" in page

@@ -56,9 +56,12 @@ def _build(request: Request, session: Session) -> tuple[dict[str, Any], Chart | 
     lasts = [summaries[c.id].last for c in chosen if c.id in summaries and summaries[c.id].last]
     bounds = params.resolve(min(firsts) if firsts else None, max(lasts) if lasts else None)
     chart = None
+    missing: list[str] = []
     if chosen and bounds and bounds[0] <= bounds[1]:
         series = load_companies_series(chosen, session=session, start=bounds[0], end=bounds[1])
         chart = charts.compare_chart(metric, [(c.slug, c.name, series[c.id]) for c in chosen])
+        drawn = {s.key for s in chart.series}
+        missing = [c.name for c in chosen if f"{metric}:{c.slug}" not in drawn]
     context = {
         "metric": metric,
         "metrics": COMPARE_METRICS,
@@ -72,6 +75,7 @@ def _build(request: Request, session: Session) -> tuple[dict[str, Any], Chart | 
         "bounds": bounds,
         "compare_chart": chart_context(chart) if chart is not None else None,
         "spec": METRICS[metric],
+        "missing": missing,
     }
     return context, chart
 

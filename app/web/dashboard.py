@@ -15,7 +15,7 @@ from app.charts import Chart
 from app.csvio import safe_cell
 from app.deps import CompanyOr404, SessionDep
 from app.models import Company
-from app.queries.dashboard import company_data_summary
+from app.queries.dashboard import company_data_summaries, company_data_summary
 from app.reports import MonthView, add_months, sources_of, with_changes
 from app.response_cache import revision_cached
 from app.templating import templates
@@ -139,15 +139,25 @@ def build_overview_context(
     }
 
 
+def render_overview(
+    request: Request, company: Company, *, session: Session, published_only: bool = True, preview: bool = False
+) -> Response:
+    """The overview page for this request's range and site filter, uncached (the staff preview's entry point).
+
+    ``render_overview(request, company, *, session, published_only=True, preview=False) -> Response``; with
+    drafts included the page must not go through the public, revision-keyed cache.
+    """
+    params = parse_view_params(request)
+    context = build_overview_context(
+        company, session=session, params=params, published_only=published_only, preview=preview
+    )
+    return templates.TemplateResponse(request, "dashboard/overview.html", context)
+
+
 def _overview_response(request: Request, company: Company, session: Session) -> Response:
     revision = queries.get_data_revision(session=session)
 
-    def build() -> Response:
-        params = parse_view_params(request)
-        context = build_overview_context(company, session=session, params=params)
-        return templates.TemplateResponse(request, "dashboard/overview.html", context)
-
-    return revision_cached(request, revision, build)
+    return revision_cached(request, revision, lambda: render_overview(request, company, session=session))
 
 
 @router.get("/", response_class=HTMLResponse, name="dashboard:home")
@@ -156,11 +166,14 @@ def home(request: Request, session: SessionDep) -> Response:
     if len(companies) == 1:
         return _overview_response(request, companies[0], session)
     revision = queries.get_data_revision(session=session)
-    return revision_cached(
-        request,
-        revision,
-        lambda: templates.TemplateResponse(request, "dashboard/company_list.html", {"companies": companies}),
-    )
+
+    def build() -> Response:
+        summaries = company_data_summaries([c.id for c in companies], session=session)
+        return templates.TemplateResponse(
+            request, "dashboard/company_list.html", {"companies": companies, "summaries": summaries}
+        )
+
+    return revision_cached(request, revision, build)
 
 
 @router.get("/companies", include_in_schema=False)

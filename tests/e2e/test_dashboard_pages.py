@@ -69,7 +69,7 @@ def test_chart_table_toggle_and_csv_download(open_page, live_server) -> None:
     download = info.value
     rows = list(csv.DictReader(io.StringIO(Path(download.path()).read_text(encoding="utf-8"))))
     assert len(rows) == 24
-    assert "btc_mined (BTC)" in rows[0]
+    assert "btc_mined_total (BTC)" in rows[0]
     assert problems.all() == []
 
 
@@ -95,3 +95,13 @@ def test_keyboard_reaches_the_skip_link_and_range_links(open_page) -> None:
         page.keyboard.press("Tab")
         focused.append(page.evaluate("document.activeElement.textContent.trim()"))
     assert "12 months" in focused
+
+
+@pytest.mark.parametrize(
+    "path", ["/companies/cleanspark/sites/tennessee", "/compare", "/companies/cleanspark?site=wyoming"]
+)
+def test_other_pages_fit_a_phone(open_page, path: str) -> None:
+    page, problems = open_page(path, width=375, height=812)
+    _wait(page)
+    assert page.evaluate("document.documentElement.scrollWidth - document.documentElement.clientWidth") <= 0
+    assert problems.all() == []
