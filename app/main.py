@@ -22,6 +22,7 @@ from app.auth import LoginRequired, login_required_handler
 from app.db import DatabaseUnavailable, check_database, get_engine
 from app.logging_setup import RequestIdMiddleware, configure_logging
 from app.origin import CrossOriginGuard
+from app.private_pages import NoStoreForStaff
 from app.security import SecurityHeadersMiddleware
 from app.settings import SettingsError, get_settings
 from app.templating import templates
@@ -110,6 +111,7 @@ def create_app(*, check_database_on_startup: bool = True) -> FastAPI:
     app.add_exception_handler(LoginRequired, login_required_handler)
     # Innermost, so its refusals still carry the security headers and the request id.
     app.add_middleware(CrossOriginGuard)
+    app.add_middleware(NoStoreForStaff)
     app.add_middleware(GZipMiddleware, minimum_size=1000)
     app.add_middleware(SecurityHeadersMiddleware)
     app.add_middleware(RequestIdMiddleware)

@@ -192,3 +192,33 @@ def test_secure_cookie_behind_an_https_proxy(app, db_session: Session) -> None:
         )
     assert response.status_code == 303
     assert "secure" in response.headers["set-cookie"].lower()
+
+
+def test_staff_pages_are_not_cached(editor_client: TestClient, client: TestClient) -> None:
+    assert editor_client.get("/staff/").headers["cache-control"] == "no-store"
+    assert client.get("/staff/login").headers["cache-control"] == "no-store"
+    assert "no-store" not in client.get("/healthz").headers.get("cache-control", "")
+
+
+def test_old_attempts_and_sessions_are_pruned_at_login(client: TestClient, db_session: Session) -> None:
+    from app.models import LoginAttempt
+    from app.queries.users import record_login_attempt
+
+    user = make_user(db_session)
+    long_ago = utcnow() - dt.timedelta(days=40)
+    record_login_attempt(session=db_session, ip="192.0.2.7", email="old@example.com", succeeded=False, now=long_ago)
+    db_session.add(
+        UserSession(
+            id="0" * 64,
+            user_id=user.id,
+            csrf_token="x",
+            created_at=long_ago,
+            last_seen_at=long_ago,
+            expires_at=long_ago + dt.timedelta(hours=12),
+        )
+    )
+    db_session.flush()
+    log_in(client, user.email, DEFAULT_PASSWORD)
+    db_session.expire_all()
+    assert db_session.get(UserSession, "0" * 64) is None
+    assert db_session.scalars(select(LoginAttempt).where(LoginAttempt.email == "old@example.com")).all() == []

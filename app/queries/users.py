@@ -212,3 +212,17 @@ def login_retry_after(*, session: Session, ip: str, email: str, now: dt.datetime
     if account_wait is not None:
         waits.append(account_wait)
     return max(waits) if waits else None
+
+
+def prune_auth_records(*, session: Session, now: dt.datetime | None = None) -> None:
+    """Forget login attempts older than a day and sessions over for a month; both tables would only grow."""
+    from sqlalchemy import delete, or_
+
+    from app.models import UserSession
+
+    now = now or utcnow()
+    session.execute(delete(LoginAttempt).where(LoginAttempt.attempted_at < now - dt.timedelta(days=1)))
+    month_ago = now - dt.timedelta(days=30)
+    session.execute(
+        delete(UserSession).where(or_(UserSession.expires_at < month_ago, UserSession.ended_at < month_ago))
+    )

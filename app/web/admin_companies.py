@@ -105,6 +105,7 @@ def _company_form(
         context["sites"] = queries.list_sites(company.id, session=session)
         context["events"] = entities.list_company_events(company.id, session=session)
         context["site_names"] = {s.id: s.name for s in context["sites"]}
+        context["plain_number"] = _form_value
     return templates.TemplateResponse(request, "staff/admin/company_form.html", context, status_code=status)
 
 

@@ -95,6 +95,8 @@ def login(request: Request, session: SessionDep, form: FormFields) -> Response:
     end_session(session=session, secret=request.cookies.get(COOKIE_NAME))
     secret, _row = create_session(session=session, user=user, ip=ip, user_agent=request.headers.get("user-agent"))
     user_queries.record_login(user, session=session)
+    # Housekeeping on the rare happy path rather than in a scheduler nobody remembers to run.
+    user_queries.prune_auth_records(session=session)
     response = RedirectResponse(next_path, status_code=303)
     response.set_cookie(
         COOKIE_NAME,
