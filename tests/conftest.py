@@ -100,3 +100,13 @@ def pytest_report_header() -> str:
     from app.db import describe_url
 
     return f"minedash database: {describe_url(os.environ['DATABASE_URL'])}"
+
+
+@pytest.fixture(autouse=True)
+def _fresh_response_cache() -> Iterator[None]:
+    # Each test's data is rolled back without bumping the data revision, so cached answers must not outlive it.
+    from app.response_cache import cache
+
+    cache.clear()
+    yield
+    cache.clear()
