@@ -106,5 +106,45 @@ def check() -> None:
     click.echo(f"ok: {describe_url(settings.database_url)}")
 
 
+def _read_new_password(password_stdin: bool) -> str:
+    if password_stdin:
+        # One line; only the line ending is removed, so a passphrase may contain spaces.
+        return sys.stdin.readline().rstrip("\r\n")
+    return click.prompt("Password", hide_input=True, confirmation_prompt="Repeat the password", err=True)
+
+
+@main.command("create-user")
+@click.argument("email")
+@click.option("--role", type=click.Choice(["admin", "editor"]), default="editor", show_default=True)
+@click.option("--password-stdin", is_flag=True, help="Read the password from the first line of standard input.")
+@clear_errors
+def create_user(email: str, role: str, password_stdin: bool) -> None:
+    """Add a staff account (the first admin: `minedash create-user you@example.com --role admin`)."""
+    from app.actors import Actor
+    from app.auth import hash_password, password_problem
+    from app.models import UserRole
+    from app.queries.users import UserError, create_user, normalise_email
+
+    email = normalise_email(email)
+    if "@" not in email.strip("@") or len(email) > 320 or any(c.isspace() for c in email):
+        _fail(f"{email!r} is not an e-mail address")
+    check_database(get_engine())
+    password = _read_new_password(password_stdin)
+    if (problem := password_problem(password)) is not None:
+        _fail(problem)
+    with get_sessionmaker()() as session, session.begin():
+        try:
+            create_user(
+                session=session,
+                email=email,
+                password_hash=hash_password(password),
+                role=UserRole(role),
+                actor=Actor.system("cli:create-user"),
+            )
+        except UserError as exc:
+            _fail(exc.message)
+    click.echo(f"created {role} {email}")
+
+
 if __name__ == "__main__":
     main()

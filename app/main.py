@@ -23,12 +23,16 @@ from app.api import metrics as api_metrics
 from app.api import network as api_network
 from app.api import sites as api_sites
 from app.assets import STATIC_DIR
+from app.auth import LoginRequired, login_required_handler
 from app.db import DatabaseUnavailable, check_database, get_engine
 from app.logging_setup import RequestIdMiddleware, configure_logging
+from app.origin import CrossOriginGuard
 from app.security import SecurityHeadersMiddleware
 from app.settings import SettingsError, get_settings
 from app.templating import templates
-from app.web import dashboard
+from app.web import admin as staff_admin
+from app.web import auth as staff_auth
+from app.web import dashboard, staff_home
 
 log = logging.getLogger("minedash")
 
@@ -124,7 +128,10 @@ def create_app(*, check_database_on_startup: bool = True) -> FastAPI:
     app.add_exception_handler(StarletteHTTPException, http_error)  # type: ignore[arg-type]
     app.add_exception_handler(RequestValidationError, validation_error)  # type: ignore[arg-type]
     app.add_exception_handler(Exception, unexpected_error)
+    app.add_exception_handler(LoginRequired, login_required_handler)
     app.add_middleware(problems.BodyLimitMiddleware)
+    # Innermost, so its refusals still carry the security headers and the request id.
+    app.add_middleware(CrossOriginGuard)
     app.add_middleware(GZipMiddleware, minimum_size=1000)
     app.add_middleware(SecurityHeadersMiddleware)
     app.add_middleware(RequestIdMiddleware)
@@ -138,6 +145,9 @@ def create_app(*, check_database_on_startup: bool = True) -> FastAPI:
     app.include_router(api_metrics.router)
     app.include_router(api_docs.router)
     app.include_router(dashboard.router)
+    app.include_router(staff_auth.router)
+    app.include_router(staff_home.router)
+    app.include_router(staff_admin.router)
     app.mount("/static", StaticFiles(directory=STATIC_DIR), name="static")
     app.openapi = api_docs.api_openapi(app)  # type: ignore[method-assign]
     return app
