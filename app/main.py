@@ -33,6 +33,7 @@ from app.templating import templates
 from app.web import admin as staff_admin
 from app.web import auth as staff_auth
 from app.web import dashboard, staff_home
+from app.web import staff_months as staff_months
 
 log = logging.getLogger("minedash")
 
@@ -148,6 +149,7 @@ def create_app(*, check_database_on_startup: bool = True) -> FastAPI:
     app.include_router(staff_auth.router)
     app.include_router(staff_home.router)
     app.include_router(staff_admin.router)
+    app.include_router(staff_months.router)
     app.mount("/static", StaticFiles(directory=STATIC_DIR), name="static")
     app.openapi = api_docs.api_openapi(app)  # type: ignore[method-assign]
     return app

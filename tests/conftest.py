@@ -135,9 +135,8 @@ def pytest_report_header() -> str:
 
 @pytest.fixture(autouse=True)
 def _fresh_response_cache() -> Iterator[None]:
-    # Each test's data is rolled back without bumping the data revision, so cached answers must not outlive it.
+    # Each test rolls its data back, so revision numbers repeat across tests: cached pages must not leak.
     from app.response_cache import cache
 
     cache.clear()
     yield
-    cache.clear()
