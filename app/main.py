@@ -22,6 +22,7 @@ from app.api import events as api_events
 from app.api import metrics as api_metrics
 from app.api import network as api_network
 from app.api import sites as api_sites
+from app.api import writes as api_writes
 from app.assets import STATIC_DIR
 from app.auth import LoginRequired, login_required_handler
 from app.db import DatabaseUnavailable, check_database, get_engine
@@ -144,6 +145,7 @@ def create_app(*, check_database_on_startup: bool = True) -> FastAPI:
     app.include_router(api_network.router)
     app.include_router(api_events.router)
     app.include_router(api_metrics.router)
+    app.include_router(api_writes.router)
     app.include_router(api_docs.router)
     app.include_router(dashboard.router)
     app.include_router(staff_auth.router)

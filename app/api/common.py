@@ -226,7 +226,11 @@ def _encode(value: Any, out: list[str]) -> None:
         out.append(json.dumps(value, ensure_ascii=False))
     elif isinstance(value, Decimal):
         out.append(_decimal_text(value))
-    elif isinstance(value, dt.datetime | dt.date):
+    elif isinstance(value, dt.datetime):
+        # SQLite returns naive datetimes for timezone-aware columns; every stored moment is UTC.
+        moment = value if value.tzinfo is not None else value.replace(tzinfo=dt.UTC)
+        out.append(json.dumps(moment.isoformat()))
+    elif isinstance(value, dt.date):
         out.append(json.dumps(value.isoformat()))
     elif isinstance(value, dict):
         out.append("{")

@@ -8,6 +8,7 @@ from typing import Any
 from pydantic import BaseModel, Field, create_model
 
 from app.metrics import METRICS, SITE_METRICS
+from app.schemas.months import CompanyMonthCreate, SiteMonthCreate
 from app.schemas.read import CompanyRead, FigureSourceRead, Number, SiteRead
 
 NEXT_DESCRIPTION = 'URL of the next page; null on the last page (also sent as a `Link: <…>; rel="next"` header)'
@@ -118,3 +119,67 @@ class MetricRead(BaseModel):
 
 class MetricList(BaseModel):
     data: list[MetricRead]
+
+
+# --- writes ----------------------------------------------------------------------------------------------
+
+_WRITE_FIELDS: dict[str, Any] = {
+    "publish": (
+        bool,
+        Field(default=False, description="Publish the month (same as ?publish=true); otherwise it is saved as draft"),
+    ),
+    "reason": (
+        str | None,
+        Field(
+            default=None,
+            max_length=2000,
+            description="Why a published month changes; required for a correction, shown to investors",
+            examples=["Corrected from the 10-Q"],
+        ),
+    ),
+}
+
+SiteMonthWrite = create_model(
+    "SiteMonthWrite",
+    __base__=SiteMonthCreate,
+    __doc__="One site's figures for a month; every figure optional (missing is null, never 0), exact decimals.",
+    **_WRITE_FIELDS,
+)
+CompanyMonthWrite = create_model(
+    "CompanyMonthWrite",
+    __base__=CompanyMonthCreate,
+    __doc__="The company-level figures of a month; every figure optional, exact decimals.",
+    **_WRITE_FIELDS,
+)
+
+
+class _StoredMonth(BaseModel):
+    period: str = Field(examples=["2025-01"])
+    company: str = Field(examples=["cleanspark"])
+    status: str = Field(description="draft or published", examples=["published"])
+    version: int = Field(ge=1, description="Bumped by every change; the ETag follows it")
+    published_at: dt.datetime | None = None
+    revised_at: dt.datetime | None = None
+    revision_reason: str | None = None
+    updated_at: dt.datetime | None = None
+    updated_by: str | None = None
+    note: str | None = None
+    source_url: str | None = None
+    is_estimate: bool = False
+
+
+SiteMonthStored = create_model(
+    "SiteMonthStored",
+    __base__=_StoredMonth,
+    site=(str, Field(examples=["georgia"])),
+    is_illustrative=(bool, False),
+    **_site_metric_fields,
+)
+CompanyMonthStored = create_model(
+    "CompanyMonthStored",
+    __base__=_StoredMonth,
+    **{
+        name: (Number, Field(default=None, description=f"{METRICS[name].label} ({METRICS[name].unit})"))
+        for name in CompanyMonthCreate.metric_names()
+    },
+)
