@@ -11,7 +11,11 @@ The format, also described in the README ("Importing CSV"), follows app.csvio's 
   `btc_held_end`, `btc_sold`, `btc_sold_proceeds_usd`) and, when published as totals, the operating
   figures (hashrates, efficiency, miners, power capacity).
 * An empty cell is a missing figure (not zero). A column absent from the file leaves that field as stored.
-* A long layout (`period`, `site`, `metric`, `value`, optional `unit`: one figure per line) is read too.
+* A long layout (`period`, `site`, `metric`, `value`, optional `unit`, `source_url`, `is_estimate`: one figure
+  per line) is read too.
+* A file without a `site` column is read as the company export: only the company figures (`btc_mined_total`,
+  `btc_held_end`, `btc_sold`, `btc_sold_proceeds_usd`) are imported; its other metric columns are combined
+  values (site sums, or company totals where reported) and are ignored.
 * Columns the export carries for reading only (derived metrics, network figures, status, revision) are
   ignored on import and listed as such; any other unknown column is an error.
 * Cells starting with = + - @ that are not numbers are refused as spreadsheet formulas, except where the
@@ -56,6 +60,8 @@ READ_ONLY_COLUMNS = frozenset(
         "version",
         "is_illustrative",
         "days_in_month",
+        "mom_pct",
+        "yoy_pct",
         *DERIVED_METRICS,
         *NETWORK_METRICS,
     }
@@ -158,6 +164,9 @@ def _header(cells: Sequence[str]) -> tuple[dict[str, _Column], list[str], list[s
         if not cell:
             errors.append(f"Column {index + 1} has no header.")
             continue
+        if _is_figure_provenance(cell):
+            ignored.append(cell)
+            continue
         try:
             # Names are case-insensitive (`Period`, `BTC_mined`); units are not (`PH/s`).
             head, paren, rest = cell.partition("(")
@@ -184,9 +193,19 @@ def _header(cells: Sequence[str]) -> tuple[dict[str, _Column], list[str], list[s
         errors.append(
             f"Unknown column {cell!r}. Columns: period, site, a metric as `name (unit)`, {', '.join(PROVENANCE)}."
         )
+    if "site" not in columns and not long_layout:
+        # The company export: its site-level columns are combined values (site sums or company totals).
+        for name in [n for n in columns if n in ALL_METRICS and n not in COMPANY_METRICS]:
+            ignored.append(names[columns.pop(name).index])
     if "period" not in columns:
         errors.insert(0, "The header has no `period` column (the first line must be the header: period, site, …).")
     return columns, ignored, errors, "long" if long_layout else "wide"
+
+
+def _is_figure_provenance(cell: str) -> bool:
+    """`btc_mined source_url` / `btc_mined is_estimate`: per-figure provenance of the company export."""
+    head, _, tail = cell.strip().rpartition(" ")
+    return tail in ("source_url", "is_estimate") and head.split(" (")[0] in METRICS
 
 
 def _unit_factor(name: str, unit: str | None) -> tuple[Decimal, str | None]:
@@ -304,6 +323,7 @@ def _long_rows(body: list[tuple[int, list[str]]], columns: dict[str, _Column]) -
         col = columns.get(name)
         return cells[col.index] if col is not None and col.index < len(cells) else ""
 
+    company_export = "site" not in columns  # see the module docstring
     grouped: dict[tuple[str, str], CsvRow] = {}
     for number, cells in body:
         key = (cell(cells, "period").strip(), cell(cells, "site").strip())
@@ -312,8 +332,14 @@ def _long_rows(body: list[tuple[int, list[str]]], columns: dict[str, _Column]) -
             row = CsvRow(line=number, period=None, site=None)
             _key_cells(row, key[0], key[1])
             grouped[key] = row
+        for name in ("source_url", "note"):
+            if name in columns and not row.text.get(name):
+                row.text[name] = _unformula(cell(cells, name))[0].strip() or None
+        if "is_estimate" in columns:
+            flag, _ = _flag(cell(cells, "is_estimate"))
+            row.is_estimate = bool(row.is_estimate) or bool(flag)
         metric = cell(cells, "metric").strip()
-        if metric in READ_ONLY_COLUMNS:
+        if metric in READ_ONLY_COLUMNS or (company_export and metric in ALL_METRICS and metric not in COMPANY_METRICS):
             continue
         if metric not in ALL_METRICS:
             row.errors.append(f"line {number}: unknown metric {metric[:40]!r}")

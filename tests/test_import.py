@@ -322,3 +322,55 @@ def test_month_form_fields_are_not_affected_by_imports(editor_client: TestClient
     _confirm(editor_client, dry.text)
     fields = form_fields(editor_client.get("/staff/companies/acme/months/2025-01").text)
     assert "10.5" in fields.values()
+
+
+@pytest.mark.parametrize("shape", ["wide", "long"])
+def test_api_site_csv_round_trips(
+    editor_client: TestClient, client: TestClient, db_session: Session, acme, shape
+) -> None:
+    """The public site-month CSV (wide or long) imports into a company with the same sites unchanged."""
+    source = make_company(db_session, slug="source")
+    alpha = make_site(db_session, source, slug="alpha")
+    make_site_month(
+        db_session,
+        alpha,
+        period=dt.date(2025, 1, 1),
+        btc_mined=Decimal("100.12345678"),
+        hashrate_avg_ehs=Decimal("10.000001"),
+        hashrate_deployed_ehs=Decimal("12"),
+        uptime_pct=Decimal("97.5"),
+        source_url="https://example.com/r",
+        is_estimate=True,
+        note=None if shape == "long" else "-2% vs plan",
+    )
+    make_site_month(db_session, alpha, period=dt.date(2025, 2, 1), btc_mined=Decimal("90"), hashrate_avg_ehs=None)
+    db_session.commit()
+    exported = client.get(f"/api/v1/companies/source/sites/alpha/monthly?format=csv&shape={shape}")
+    assert exported.status_code == 200, exported.text
+    dry = _upload(editor_client, exported.content)
+    assert dry.status_code == 200, re.findall(r"<li>(.*?)</li>", dry.text)
+    assert "<strong>2</strong> new" in dry.text
+    assert _confirm(editor_client, dry.text, publish="on").status_code == 303
+    originals = _rows(db_session, source)
+    copies = _rows(db_session, acme)
+    assert [_values(c, SITE_FIELDS) for c in copies] == [_values(o, SITE_FIELDS) for o in originals]
+    again = client.get(f"/api/v1/companies/acme/sites/alpha/monthly?format=csv&shape={shape}")
+    assert again.text.replace("acme", "source") == exported.text
+
+
+def test_api_company_csv_imports_the_company_figures(
+    editor_client: TestClient, client: TestClient, db_session: Session, acme
+) -> None:
+    source = make_company(db_session, slug="source")
+    make_company_month(
+        db_session, source, btc_mined_total=Decimal("626"), btc_held_end=Decimal("10556"), btc_sold=Decimal("0")
+    )
+    db_session.commit()
+    exported = client.get("/api/v1/companies/source/monthly?format=csv&from=2025-01&to=2025-01")
+    assert exported.status_code == 200
+    dry = _upload(editor_client, exported.content)
+    assert dry.status_code == 200, re.findall(r"<li>(.*?)</li>", dry.text)
+    assert "Ignored columns" in dry.text
+    assert _confirm(editor_client, dry.text).status_code == 303
+    copy = db_session.scalar(select(CompanyMonth).where(CompanyMonth.company_id == acme.id))
+    assert copy is not None and (copy.btc_mined_total, copy.btc_held_end, copy.btc_sold) == (626, 10556, 0)

@@ -473,14 +473,12 @@ def _conflict(
 def month_preview(
     request: Request, company: CompanyOr404, period: str, user: EditorUser, session: SessionDep
 ) -> Response:
-    from app.web.dashboard import build_overview_context
-    from app.web.view_params import parse_view_params
+    from app.web.dashboard import render_overview
 
     _period_or_404(period)
-    context = build_overview_context(
-        company, session=session, params=parse_view_params(request), published_only=False, preview=True
-    )
-    return templates.TemplateResponse(request, "dashboard/overview.html", context, headers=NO_STORE)
+    response = render_overview(request, company, session=session, published_only=False, preview=True)
+    response.headers["Cache-Control"] = "no-store"
+    return response
 
 
 @router.post("/staff/companies/{slug}/months/{period}/publish", response_class=HTMLResponse)
