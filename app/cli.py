@@ -146,5 +146,42 @@ def create_user(email: str, role: str, password_stdin: bool) -> None:
     click.echo(f"created {role} {email}")
 
 
+@main.command("create-token")
+@click.option("--name", required=True, help="Who or what uses the token (shown in the token list and the audit).")
+@click.option("--scope", type=click.Choice(["read", "write"]), required=True)
+@click.option("--expires", "expires_days", type=click.IntRange(1, 3650), default=None, help="Days until it expires.")
+@click.option("--company", "company_slug", default=None, help="Limit writes to this company's figures.")
+@clear_errors
+def create_token(name: str, scope: str, expires_days: int | None, company_slug: str | None) -> None:
+    """Create an API token and print its secret once (only a hash is stored)."""
+    from app.actors import Actor
+    from app.queries import get_company
+    from app.queries.tokens import TokenError
+    from app.queries.tokens import create_token as create
+
+    check_database(get_engine())
+    with get_sessionmaker()() as session, session.begin():
+        company = None
+        if company_slug is not None:
+            company = get_company(company_slug, session=session)
+            if company is None:
+                _fail(f"no company with slug {company_slug!r}")
+        try:
+            new = create(
+                session=session,
+                name=name,
+                scope=scope,
+                actor=Actor.system("cli:create-token"),
+                company=company,
+                expires_in_days=expires_days,
+            )
+        except TokenError as exc:
+            _fail(exc.message)
+        expiry = f"expires {new.token.expires_at:%Y-%m-%d %H:%M} UTC" if new.token.expires_at else "never expires"
+    click.echo(f"created {scope} token {name!r} (id {new.token.id}, {expiry})", err=True)
+    click.echo("copy it now, it is not shown again:", err=True)
+    click.echo(new.secret)
+
+
 if __name__ == "__main__":
     main()
