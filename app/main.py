@@ -35,6 +35,7 @@ from app.web import admin as staff_admin
 from app.web import auth as staff_auth
 from app.web import dashboard, staff_home
 from app.web import staff_months as staff_months
+from app.web import tokens as staff_tokens
 
 log = logging.getLogger("minedash")
 
@@ -151,6 +152,7 @@ def create_app(*, check_database_on_startup: bool = True) -> FastAPI:
     app.include_router(staff_auth.router)
     app.include_router(staff_home.router)
     app.include_router(staff_admin.router)
+    app.include_router(staff_tokens.router)
     app.include_router(staff_months.router)
     app.mount("/static", StaticFiles(directory=STATIC_DIR), name="static")
     app.openapi = api_docs.api_openapi(app)  # type: ignore[method-assign]
