@@ -5,12 +5,14 @@ from __future__ import annotations
 import datetime as dt
 from typing import Annotated
 
-from fastapi import APIRouter, HTTPException, Query
+from fastapi import APIRouter, HTTPException, Query, Request
+from fastapi.responses import Response
 
 from app import queries
 from app.deps import CompanyOr404, SessionDep
 from app.metrics import METRICS
 from app.reports import MonthView
+from app.response_cache import revision_cached
 from app.schemas import (
     CompanyList,
     CompanyMonthly,
@@ -57,6 +59,7 @@ def _month_read(view: MonthView, provenance: bool) -> CompanyMonthRead:  # type:
 
 @router.get("/companies/{slug}/monthly", response_model=CompanyMonthly, response_model_by_alias=True)
 def company_monthly(
+    request: Request,
     company: CompanyOr404,
     session: SessionDep,
     period_from: Annotated[PeriodQuery, Query(alias="from")] = None,
@@ -74,11 +77,16 @@ def company_monthly(
         first, last = queries.published_period_bounds(company.id, session=session)
         start = start or first or end
         end = end or last or start
-    _, views = queries.load_company_series(company, session=session, start=start, end=end)
-    return CompanyMonthly(
-        company=company.slug,
-        period_from=format_period(views[0].period) if views else None,
-        period_to=format_period(views[-1].period) if views else None,
-        units={name: spec.unit for name, spec in METRICS.items()},
-        data=[_month_read(v, provenance) for v in views],
-    )
+
+    def build() -> Response:
+        _, views = queries.load_company_series(company, session=session, start=start, end=end)
+        body = CompanyMonthly(
+            company=company.slug,
+            period_from=format_period(views[0].period) if views else None,
+            period_to=format_period(views[-1].period) if views else None,
+            units={name: spec.unit for name, spec in METRICS.items()},
+            data=[_month_read(v, provenance) for v in views],
+        )
+        return Response(body.model_dump_json(by_alias=True), media_type="application/json")
+
+    return revision_cached(request, queries.get_data_revision(session=session), build)  # type: ignore[return-value]

@@ -12,6 +12,7 @@ from app import charts, queries
 from app.deps import CompanyOr404, SessionDep
 from app.models import Company
 from app.reports import MonthView, with_changes
+from app.response_cache import revision_cached
 from app.templating import templates
 
 router = APIRouter()
@@ -88,4 +89,5 @@ def companies_redirect() -> RedirectResponse:
 
 @router.get("/companies/{slug}", response_class=HTMLResponse, name="dashboard:overview")
 def overview(request: Request, company: CompanyOr404, session: SessionDep) -> Response:
-    return _render_overview(request, company, session)
+    revision = queries.get_data_revision(session=session)
+    return revision_cached(request, revision, lambda: _render_overview(request, company, session))
