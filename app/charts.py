@@ -1,90 +1,235 @@
-"""Plotly figure dicts built from monthly series (pure: no database, no request).
+"""Charts built from monthly series (pure: no database, no request).
 
-Figures are plain dicts so they serialise straight to JSON for the page; the browser draws them with
-the plotly.js bundle this server ships. Missing months are ``None`` and Plotly draws a gap.
+Each chart is a `Chart`: the series it draws with their exact decimals and provenance, and the Plotly figure
+dict drawn from those same series. The page's table and the CSV download read the series, so they show
+exactly what the chart shows. Missing months are ``None``: Plotly draws a gap, tables show "—".
 """
 
 from __future__ import annotations
 
+import colorsys
 import datetime as dt
 from collections.abc import Sequence
+from dataclasses import dataclass, field
 from decimal import Decimal
-from typing import Any
+from typing import Any, Literal
 
 from app.metrics import METRICS
 from app.models import Event, Site
-from app.reports import FigureSource, MonthView
+from app.reports import FigureSource, MonthView, sources_of
 
 PALETTE = ("#2563eb", "#16a34a", "#d97706", "#9333ea", "#dc2626", "#0891b2", "#4d7c0f", "#be185d")
 TOTAL_COLOUR = "#111827"
 EVENT_COLOUR = "#6b7280"
+UNALLOCATED_COLOUR = "#9ca3af"
+
+Kind = Literal["bar", "line"]
 
 
-def _num(value: Decimal | None) -> float | None:
-    return None if value is None else float(value)
+def colour(index: int) -> str:
+    """A distinct colour per site: the palette, then hues spread by the golden angle for any number more."""
+    if index < len(PALETTE):
+        return PALETTE[index]
+    hue = (index * 0.618033988749895) % 1.0
+    r, g, b = colorsys.hls_to_rgb(hue, 0.45, 0.65)
+    return f"#{int(r * 255):02x}{int(g * 255):02x}{int(b * 255):02x}"
 
 
-def _x(views: Sequence[MonthView]) -> list[str]:
-    return [v.period.isoformat() for v in views]
+@dataclass(frozen=True, slots=True)
+class Point:
+    value: Decimal | None
+    sources: tuple[FigureSource, ...] = ()
+    revised: str | None = None  # "revised 2025-03-04: reason" when the month was corrected
+
+    @property
+    def is_illustrative(self) -> bool:
+        return any(s.is_illustrative for s in self.sources)
+
+    @property
+    def is_estimate(self) -> bool:
+        return any(s.is_estimate for s in self.sources)
+
+    @property
+    def provenance(self) -> str:
+        """reported, estimate or illustrative (the strongest caveat wins); "" for a gap."""
+        if self.value is None:
+            return ""
+        if self.is_illustrative:
+            return "illustrative"
+        return "estimate" if self.is_estimate else "reported"
+
+    @property
+    def source_urls(self) -> list[str]:
+        return list(dict.fromkeys(s.source_url for s in self.sources if s.source_url))
 
 
-def _fmt(value: Decimal | None, metric: str) -> str:
+@dataclass(frozen=True, slots=True)
+class Series:
+    key: str  # column key: the metric, or "metric:site" for one site's figures
+    label: str
+    metric: str
+    points: tuple[Point, ...]
+    kind: Kind = "line"
+    colour: str = TOTAL_COLOUR
+    negate: bool = False  # drawn below the axis (sales), stored and exported as the positive figure
+    dash: str = "solid"
+    width: float = 2.0
+
+    @property
+    def unit(self) -> str:
+        return METRICS[self.metric].unit
+
+    @property
+    def is_empty(self) -> bool:
+        return all(p.value is None for p in self.points)
+
+    @property
+    def all_illustrative(self) -> bool:
+        known = [p for p in self.points if p.value is not None]
+        return bool(known) and all(p.is_illustrative for p in known)
+
+
+@dataclass(slots=True)
+class Chart:
+    key: str
+    title: str
+    unit: str
+    periods: list[dt.date]
+    series: list[Series]
+    note: str | None = None
+    events: list[Event] = field(default_factory=list)
+    figure: dict[str, Any] = field(default_factory=dict)
+    alt: str = ""
+
+
+def _revised_text(view: MonthView) -> str | None:
+    if view.revised_at is None:
+        return None
+    reason = f": {view.revision_reason}" if view.revision_reason else ""
+    return f"revised {view.revised_at:%Y-%m-%d}{reason}"
+
+
+def company_points(views: Sequence[MonthView], metric: str) -> tuple[Point, ...]:
+    out = []
+    for v in views:
+        value = v.values.get(metric)
+        out.append(
+            Point(
+                value,
+                sources_of(v, metric) if value is not None else (),
+                _revised_text(v) if value is not None else None,
+            )
+        )
+    return tuple(out)
+
+
+def site_points(views: Sequence[MonthView], metric: str, slug: str) -> tuple[Point, ...]:
+    out = []
+    for v in views:
+        figures = v.sites.get(slug)
+        value = figures.values.get(metric) if figures else None
+        src = figures.sources.get(metric) if figures and value is not None else None
+        revised = None
+        if figures is not None and figures.revised_at is not None and value is not None:
+            reason = f": {figures.revision_reason}" if figures.revision_reason else ""
+            revised = f"revised {figures.revised_at:%Y-%m-%d}{reason}"
+        out.append(Point(value, (src,) if src else (), revised))
+    return tuple(out)
+
+
+def fmt(value: Decimal | None, metric: str, with_unit: bool = True) -> str:
     if value is None:
         return "—"
     spec = METRICS[metric]
-    return f"{value:,.{spec.decimals}f} {spec.unit}"
+    text = f"{value:,.{spec.decimals}f}"
+    return f"{text} {spec.unit}" if with_unit else text
 
 
-def _provenance_text(src: FigureSource | None) -> str:
-    if src is None:
-        return ""
-    parts = []
-    if src.is_illustrative:
-        parts.append("illustrative split, not published by the company")
-    elif src.is_estimate:
-        parts.append("estimate: source not verified")
-    if src.source_url:
-        parts.append(f"source: {src.source_url[:80]}")
-    return "<br>".join(parts)
+def _why(point: Point) -> list[str]:
+    lines: list[str] = []
+    if point.is_illustrative:
+        lines.append("Illustrative: a demo split of the company total, not published by the company")
+    elif point.is_estimate:
+        lines.append("Estimate: unaudited, or its source could not be verified")
+    for src in point.sources:
+        if src.quote and not src.is_illustrative:
+            lines.append(f"“{src.quote[:90]}”")
+            break
+    for url in point.source_urls[:2]:
+        lines.append(f"Source: {url[:70]}")
+    if point.revised:
+        lines.append(point.revised.capitalize())
+    return lines
 
 
-def _hover(views: Sequence[MonthView], metric: str, label: str, site: str | None = None) -> list[str]:
+def _hover(series: Series, periods: Sequence[dt.date]) -> list[str]:
+    spec = METRICS[series.metric]
     texts = []
-    for v in views:
-        if site is None:
-            value, src = v.values.get(metric), v.sources.get(metric)
-        else:
-            figures = v.sites.get(site)
-            value = figures.values.get(metric) if figures else None
-            src = figures.sources.get(metric) if figures else None
-        lines = [f"<b>{label}</b>", f"{v.period:%b %Y}: {_fmt(value, metric)}"]
-        provenance = _provenance_text(src)
-        if provenance and value is not None:
-            lines.append(provenance)
-        if v.revised_at is not None and value is not None:
-            lines.append(f"revised {v.revised_at:%Y-%m-%d}: {v.revision_reason or ''}".strip())
+    for period, point in zip(periods, series.points, strict=True):
+        if point.value is None:
+            texts.append(f"<b>{series.label}</b><br>{period:%b %Y}: no published figure")
+            continue
+        lines = [f"<b>{series.label}</b>", f"{period:%b %Y}: {fmt(point.value, series.metric)}"]
+        if spec.formula:
+            lines.append(f"= {spec.formula}")
+        lines.extend(_why(point))
         texts.append("<br>".join(lines))
     return texts
 
 
-def _series(views: Sequence[MonthView], metric: str, site: str | None = None) -> list[float | None]:
-    if site is None:
-        return [_num(v.values.get(metric)) for v in views]
-    return [_num(v.sites[site].values.get(metric)) if site in v.sites else None for v in views]
+def _trace(series: Series, periods: Sequence[dt.date]) -> dict[str, Any]:
+    x = [p.isoformat() for p in periods]
+    y = [None if p.value is None else float(-p.value if series.negate else p.value) for p in series.points]
+    flagged = [p.value is not None and (p.is_estimate or p.is_illustrative) for p in series.points]
+    name = series.label + (" (illustrative)" if series.all_illustrative else "")
+    common = {
+        "name": name,
+        "x": x,
+        "y": y,
+        "hovertext": _hover(series, periods),
+        "hoverinfo": "text",
+        "meta": {"key": series.key, "unit": series.unit},
+    }
+    if series.kind == "bar":
+        return {
+            "type": "bar",
+            **common,
+            "marker": {
+                "color": series.colour,
+                # Hatched bars: estimated or illustrative figures.
+                "pattern": {"shape": ["/" if f else "" for f in flagged], "solidity": 0.5},
+                "line": {"width": 0},
+            },
+            "opacity": 0.85,
+        }
+    return {
+        "type": "scatter",
+        "mode": "lines+markers",
+        **common,
+        "connectgaps": False,
+        "line": {
+            "color": series.colour,
+            "width": series.width,
+            "dash": "dot" if series.all_illustrative else series.dash,
+        },
+        # Open markers: estimated or illustrative figures.
+        "marker": {"symbol": ["circle-open" if f else "circle" for f in flagged], "size": 7, "color": series.colour},
+    }
 
 
-def _flag_symbols(views: Sequence[MonthView], metric: str) -> list[str]:
-    """Open markers for estimates and illustrative figures, filled ones for reported figures."""
-    out = []
-    for v in views:
-        src = v.sources.get(metric)
-        out.append("circle-open" if src and (src.is_estimate or src.is_illustrative) else "circle")
-    return out
+def _month_end(period: dt.date) -> dt.date:
+    year, month = (period.year + 1, 1) if period.month == 12 else (period.year, period.month + 1)
+    return dt.date(year, month, 1) - dt.timedelta(days=1)
 
 
-def _event_overlay(events: Sequence[Event], start: dt.date, end: dt.date) -> tuple[list[dict], dict[str, Any]]:
-    """Dashed vertical lines for events plus an invisible-line marker trace that carries their titles."""
-    shown = [e for e in events if start <= e.date <= _month_end(end)]
+def events_in(events: Sequence[Event], periods: Sequence[dt.date]) -> list[Event]:
+    if not periods:
+        return []
+    return [e for e in events if periods[0] <= e.date <= _month_end(periods[-1])]
+
+
+def _event_overlay(events: Sequence[Event]) -> tuple[list[dict], dict[str, Any]]:
+    """Dotted vertical lines for events plus a marker trace at the top that carries their titles on hover."""
     shapes = [
         {
             "type": "line",
@@ -97,206 +242,362 @@ def _event_overlay(events: Sequence[Event], start: dt.date, end: dt.date) -> tup
             "line": {"color": EVENT_COLOUR, "width": 1, "dash": "dot"},
             "layer": "below",
         }
-        for e in shown
+        for e in events
     ]
     trace = {
         "type": "scatter",
         "mode": "markers",
         "name": "Events",
-        "x": [e.date.isoformat() for e in shown],
-        "y": [1] * len(shown),
+        "x": [e.date.isoformat() for e in events],
+        "y": [1] * len(events),
         "yaxis": "y2",
         "marker": {"symbol": "triangle-down", "size": 10, "color": EVENT_COLOUR},
-        "hovertext": [f"<b>{e.title}</b><br>{e.date:%d %b %Y}" for e in shown],
+        "hovertext": [f"<b>{e.title}</b><br>{e.date:%d %b %Y} · {e.kind}" for e in events],
         "hoverinfo": "text",
-        "showlegend": bool(shown),
+        "showlegend": bool(events),
+        "meta": {"key": "events"},
     }
     return shapes, trace
 
 
-def _month_end(period: dt.date) -> dt.date:
-    year, month = (period.year + 1, 1) if period.month == 12 else (period.year, period.month + 1)
-    return dt.date(year, month, 1) - dt.timedelta(days=1)
-
-
-def _layout(y_title: str, shapes: list[dict], **extra: Any) -> dict[str, Any]:
+def _layout(y_title: str, shapes: list[dict], periods: Sequence[dt.date], **extra: Any) -> dict[str, Any]:
     # No Plotly title: the page's heading names the chart, once.
+    x_range = None
+    if periods:
+        # Half a month of margin each side so the first and last bars are whole.
+        x_range = [(periods[0] - dt.timedelta(days=16)).isoformat(), (periods[-1] + dt.timedelta(days=16)).isoformat()]
     return {
-        "xaxis": {"type": "date", "tickformat": "%b %Y", "hoverformat": "%b %Y"},
-        "yaxis": {"title": {"text": y_title}, "rangemode": "tozero", "separatethousands": True},
+        "xaxis": {"type": "date", "tickformat": "%b %Y", "hoverformat": "%b %Y", "range": x_range},
+        "yaxis": {"title": {"text": y_title}, "rangemode": "tozero", "separatethousands": True, "automargin": True},
         # A hidden axis so event markers sit at the top whatever the data's scale.
         "yaxis2": {"overlaying": "y", "range": [0, 1.05], "visible": False, "fixedrange": True},
         "shapes": shapes,
         "hovermode": "closest",
-        "legend": {"orientation": "h", "y": -0.2},
-        "margin": {"l": 60, "r": 20, "t": 20, "b": 40},
+        "legend": {"orientation": "h", "y": -0.18, "traceorder": "normal"},
+        "margin": {"l": 56, "r": 16, "t": 16, "b": 40},
         "separators": ".,",
         **extra,
     }
 
 
-def _finish(traces: list[dict], layout: dict, event_trace: dict, alt: str) -> dict[str, Any]:
-    return {"data": [*traces, event_trace], "layout": layout, "alt": alt}
+def _finish(chart: Chart, **layout: Any) -> Chart:
+    shown = [s for s in chart.series if not s.is_empty]
+    chart.series = shown
+    shapes, event_trace = _event_overlay(chart.events)
+    chart.figure = {
+        "data": [*(_trace(s, chart.periods) for s in shown), event_trace],
+        "layout": _layout(chart.unit, shapes, chart.periods, **layout),
+    }
+    chart.alt = alt_text(chart)
+    return chart
 
 
-def _site_bars(views: Sequence[MonthView], sites: Sequence[Site], metric: str) -> list[dict[str, Any]]:
-    """One stacked bar trace per site with figures; illustrative ones hatched and labelled.
-
-    Bars rather than a stacked area: a stacked area would draw a missing month as zero.
-    """
-    x = _x(views)
-    traces: list[dict[str, Any]] = []
+def _site_series(
+    views: Sequence[MonthView], sites: Sequence[Site], metric: str, kind: Kind, selected: Sequence[str] = ()
+) -> list[Series]:
+    """One series per site with figures (colour fixed by the site's place, so a filter keeps colours)."""
+    out: list[Series] = []
     for i, site in enumerate(sites):
-        y = _series(views, metric, site.slug)
-        if all(v is None for v in y):
+        if selected and site.slug not in selected:
             continue
-        illustrative = any(v.sites.get(site.slug) and v.sites[site.slug].is_illustrative for v in views)
-        traces.append(
-            {
-                "type": "bar",
-                "name": site.name + (" (illustrative)" if illustrative else ""),
-                "x": x,
-                "y": y,
-                "marker": {"color": PALETTE[i % len(PALETTE)], "pattern": {"shape": "/" if illustrative else ""}},
-                "opacity": 0.8,
-                "hovertext": _hover(views, metric, site.name, site.slug),
-                "hoverinfo": "text",
-            }
+        points = site_points(views, metric, site.slug)
+        out.append(Series(f"{metric}:{site.slug}", site.name, metric, points, kind, colour(i), width=1.5))
+    return out
+
+
+def _other_sites(
+    views: Sequence[MonthView], sites: Sequence[Site], metric: str, selected: Sequence[str]
+) -> Series | None:
+    """With a site filter, the sites left out, summed, so the stack still reaches the company figure."""
+    others = [s.slug for s in sites if s.slug not in selected]
+    if not selected or not others:
+        return None
+    points = []
+    for v in views:
+        figs = [v.sites[s] for s in others if s in v.sites and v.sites[s].values.get(metric) is not None]
+        value = sum((f.values[metric] for f in figs), Decimal(0)) if figs else None  # type: ignore[misc]
+        srcs = tuple(f.sources[metric] for f in figs if metric in f.sources)
+        points.append(Point(value, srcs))
+    return Series(f"{metric}:other_sites", "Other sites", metric, tuple(points), "bar", "#94a3b8")
+
+
+def hashrate_chart(
+    views: Sequence[MonthView], sites: Sequence[Site], events: Sequence[Event], selected: Sequence[str] = ()
+) -> Chart:
+    """Operating hashrate at month end by site (stacked bars), with the company's month-end and average."""
+    periods = [v.period for v in views]
+    # Sites that report only their monthly average are stacked by that figure instead of leaving no split.
+    site_metric = "hashrate_end_ehs"
+    if not any(f.values.get("hashrate_end_ehs") is not None for v in views for f in v.sites.values()):
+        site_metric = "hashrate_avg_ehs"
+    series = _site_series(views, sites, site_metric, "bar", selected)
+    other = _other_sites(views, sites, site_metric, selected)
+    if other:
+        series.append(other)
+    series.append(
+        Series("hashrate_end_ehs", "Company, month end", "hashrate_end_ehs", company_points(views, "hashrate_end_ehs"))
+    )
+    series.append(
+        Series(
+            "hashrate_avg_ehs",
+            "Company, monthly average",
+            "hashrate_avg_ehs",
+            company_points(views, "hashrate_avg_ehs"),
+            dash="dash",
+            width=1.5,
         )
-    return traces
-
-
-def hashrate_figure(views: Sequence[MonthView], sites: Sequence[Site], events: Sequence[Event]) -> dict[str, Any]:
-    """Operating hashrate at month end: stacked site bars, the company's month-end and average lines."""
-    x = _x(views)
-    shapes, event_trace = _event_overlay(events, views[0].period, views[-1].period) if views else ([], {})
-    traces = _site_bars(views, sites, "hashrate_end_ehs")
-    traces.append(
-        {
-            "type": "scatter",
-            "mode": "lines+markers",
-            "name": "Company, month end",
-            "x": x,
-            "y": _series(views, "hashrate_end_ehs"),
-            "connectgaps": False,
-            "line": {"color": TOTAL_COLOUR, "width": 2},
-            "marker": {"symbol": _flag_symbols(views, "hashrate_end_ehs"), "size": 7},
-            "hovertext": _hover(views, "hashrate_end_ehs", "Operating hashrate, month end"),
-            "hoverinfo": "text",
-        }
     )
-    traces.append(
-        {
-            "type": "scatter",
-            "mode": "lines+markers",
-            "name": "Company, monthly average",
-            "x": x,
-            "y": _series(views, "hashrate_avg_ehs"),
-            "connectgaps": False,
-            "line": {"color": TOTAL_COLOUR, "width": 1.5, "dash": "dash"},
-            "marker": {"symbol": _flag_symbols(views, "hashrate_avg_ehs"), "size": 6},
-            "hovertext": _hover(views, "hashrate_avg_ehs", "Average operating hashrate"),
-            "hoverinfo": "text",
-        }
-    )
-    alt = _alt_text("Operating hashrate at month end", views, "hashrate_end_ehs")
-    return _finish(traces, _layout("EH/s", shapes, barmode="stack"), event_trace, alt)
+    chart = Chart("hashrate", "Operating hashrate", "EH/s", periods, series, events=events_in(events, periods))
+    if not any(v.sites for v in views):
+        chart.note = "Not broken out by site: the company publishes totals only."
+    return _finish(chart, barmode="stack")
 
 
-def btc_mined_figure(views: Sequence[MonthView], sites: Sequence[Site], events: Sequence[Event]) -> dict[str, Any]:
-    """BTC mined: stacked bars per site, the unallocated remainder, and the published total."""
-    x = _x(views)
-    shapes, event_trace = _event_overlay(events, views[0].period, views[-1].period) if views else ([], {})
-    traces = _site_bars(views, sites, "btc_mined")
-    unallocated = _series(views, "unallocated_btc")
-    if any(v not in (None, 0.0) for v in unallocated):
-        traces.append(
-            {
-                "type": "bar",
-                "name": "Not allocated to a site",
-                "x": x,
-                "y": unallocated,
-                "marker": {"color": "#9ca3af"},
-                "hovertext": _hover(views, "unallocated_btc", "Not allocated to a site"),
-                "hoverinfo": "text",
-            }
+def btc_mined_chart(
+    views: Sequence[MonthView], sites: Sequence[Site], events: Sequence[Event], selected: Sequence[str] = ()
+) -> Chart:
+    """BTC mined: stacked bars per site, the remainder not allocated to a site, and the published total."""
+    periods = [v.period for v in views]
+    series = _site_series(views, sites, "btc_mined", "bar", selected)
+    other = _other_sites(views, sites, "btc_mined", selected)
+    if other:
+        series.append(other)
+    unallocated = company_points(views, "unallocated_btc")
+    if any(p.value not in (None, Decimal(0)) for p in unallocated):
+        series.append(
+            Series(
+                "unallocated_btc", "Not allocated to a site", "unallocated_btc", unallocated, "bar", UNALLOCATED_COLOUR
+            )
         )
-    traces.append(
-        {
-            "type": "scatter",
-            "mode": "markers+lines",
-            "name": "Published company total",
-            "x": x,
-            "y": _series(views, "btc_mined"),
-            "connectgaps": False,
-            "line": {"color": TOTAL_COLOUR, "width": 1.5},
-            "marker": {"symbol": _flag_symbols(views, "btc_mined"), "size": 8, "color": TOTAL_COLOUR},
-            "hovertext": _hover(views, "btc_mined", "BTC mined"),
-            "hoverinfo": "text",
-        }
+    # The line is the company's own published total, never the sum of the bars under it.
+    series.append(
+        Series(
+            "btc_mined_total", "Published company total", "btc_mined_total", company_points(views, "btc_mined_total")
+        )
     )
-    alt = _alt_text("BTC mined per month", views, "btc_mined")
-    return _finish(traces, _layout("BTC", shapes, barmode="stack"), event_trace, alt)
+    chart = Chart("btc_mined", "BTC mined per month", "BTC", periods, series, events=events_in(events, periods))
+    if not any(v.sites for v in views):
+        chart.note = "Not broken out by site: the company publishes totals only."
+    return _finish(chart, barmode="relative")
 
 
-def treasury_figure(views: Sequence[MonthView], events: Sequence[Event]) -> dict[str, Any]:
-    """Holdings at month end, with the month's mined and sold flows as bars."""
-    x = _x(views)
-    shapes, event_trace = _event_overlay(events, views[0].period, views[-1].period) if views else ([], {})
-    sold = [None if v is None else -v for v in _series(views, "btc_sold")]
-    traces = [
-        {
-            "type": "bar",
-            "name": "Mined in the month",
-            "x": x,
-            "y": _series(views, "btc_mined_total"),
-            "marker": {"color": "#16a34a"},
-            "opacity": 0.6,
-            "hovertext": _hover(views, "btc_mined_total", "Mined"),
-            "hoverinfo": "text",
-        },
-        {
-            "type": "bar",
-            "name": "Sold in the month",
-            "x": x,
-            "y": sold,
-            "marker": {"color": "#dc2626"},
-            "opacity": 0.6,
-            "hovertext": _hover(views, "btc_sold", "Sold"),
-            "hoverinfo": "text",
-        },
-        {
-            "type": "scatter",
-            "mode": "lines+markers",
-            "name": "Holdings at month end",
-            "x": x,
-            "y": _series(views, "btc_held_end"),
-            "connectgaps": False,
-            "line": {"color": "#d97706", "width": 2.5},
-            "marker": {"symbol": _flag_symbols(views, "btc_held_end"), "size": 7},
-            "hovertext": _hover(views, "btc_held_end", "Treasury holdings"),
-            "hoverinfo": "text",
-        },
+def treasury_chart(views: Sequence[MonthView], events: Sequence[Event]) -> Chart:
+    """Holdings at month end, with the month's mined (up) and sold (down) flows as bars."""
+    periods = [v.period for v in views]
+    series = [
+        Series(
+            "btc_mined_total",
+            "Mined in the month",
+            "btc_mined_total",
+            company_points(views, "btc_mined_total"),
+            "bar",
+            "#16a34a",
+        ),
+        Series(
+            "btc_sold",
+            "Sold in the month",
+            "btc_sold",
+            company_points(views, "btc_sold"),
+            "bar",
+            "#dc2626",
+            negate=True,
+        ),
+        Series(
+            "btc_held_end",
+            "Holdings at month end",
+            "btc_held_end",
+            company_points(views, "btc_held_end"),
+            colour="#d97706",
+            width=2.5,
+        ),
     ]
-    layout = _layout("BTC", shapes, barmode="relative")
-    layout["yaxis"]["rangemode"] = "normal"
-    alt = _alt_text("Treasury holdings at month end", views, "btc_held_end")
-    return _finish(traces, layout, event_trace, alt)
+    chart = Chart("treasury", "Treasury holdings", "BTC", periods, series, events=events_in(events, periods))
+    chart.note = "Bars: BTC mined (up) and sold (down) in the month. Line: holdings at month end."
+    chart = _finish(chart, barmode="relative")
+    chart.figure["layout"]["yaxis"]["rangemode"] = "normal"
+    return chart
 
 
-def _alt_text(what: str, views: Sequence[MonthView], metric: str) -> str:
-    """A sentence for screen readers: range, latest value, how many months are missing."""
-    if not views:
-        return f"{what}: no data."
-    known = [(v.period, v.values.get(metric)) for v in views if v.values.get(metric) is not None]
-    missing = len(views) - len(known)
-    if not known:
-        return f"{what}: no published figures from {views[0].period:%B %Y} to {views[-1].period:%B %Y}."
-    last_period, last_value = known[-1]
-    low = min(known, key=lambda kv: kv[1])  # type: ignore[arg-type,return-value]
-    high = max(known, key=lambda kv: kv[1])  # type: ignore[arg-type,return-value]
-    return (
-        f"{what} from {views[0].period:%B %Y} to {views[-1].period:%B %Y}: latest {_fmt(last_value, metric)} "
-        f"in {last_period:%B %Y}; lowest {_fmt(low[1], metric)} ({low[0]:%b %Y}), highest "
-        f"{_fmt(high[1], metric)} ({high[0]:%b %Y}); {missing} month(s) without a published figure."
+def efficiency_chart(
+    views: Sequence[MonthView], sites: Sequence[Site], events: Sequence[Event], selected: Sequence[str] = ()
+) -> Chart:
+    """Fleet efficiency in J/TH: the company's, and each site's where reported. Lower is better."""
+    periods = [v.period for v in views]
+    series = [
+        Series(
+            "fleet_efficiency_jth",
+            "Company fleet",
+            "fleet_efficiency_jth",
+            company_points(views, "fleet_efficiency_jth"),
+            width=2.5,
+        ),
+        *_site_series(views, sites, "fleet_efficiency_jth", "line", selected),
+    ]
+    chart = Chart("efficiency", "Fleet efficiency", "J/TH", periods, series, events=events_in(events, periods))
+    chart.note = "Joules per terahash: lower is better."
+    chart = _finish(chart)
+    chart.figure["layout"]["yaxis"]["rangemode"] = "normal"
+    return chart
+
+
+def yield_chart(views: Sequence[MonthView], events: Sequence[Event], *, label: str = "Company") -> Chart:
+    """Production yield: BTC mined per EH/s of average operating hashrate per day."""
+    periods = [v.period for v in views]
+    series = [
+        Series(
+            "btc_per_ehs_day",
+            label,
+            "btc_per_ehs_day",
+            company_points(views, "btc_per_ehs_day"),
+            colour="#0891b2",
+            width=2.5,
+        )
+    ]
+    chart = Chart(
+        "yield", "Production yield", "BTC per EH/s per day", periods, series, events=events_in(events, periods)
     )
+    chart.note = "BTC mined ÷ average operating hashrate ÷ days in the month. It falls as the network grows."
+    chart = _finish(chart)
+    chart.figure["layout"]["yaxis"]["rangemode"] = "normal"
+    return chart
+
+
+def share_chart(views: Sequence[MonthView], events: Sequence[Event], *, label: str = "Company") -> Chart:
+    """Share of the network's hashrate, where network figures exist."""
+    periods = [v.period for v in views]
+    series = [
+        Series(
+            "share_of_network_pct",
+            label,
+            "share_of_network_pct",
+            company_points(views, "share_of_network_pct"),
+            colour="#9333ea",
+            width=2.5,
+        )
+    ]
+    chart = Chart("share", "Share of network hashrate", "%", periods, series, events=events_in(events, periods))
+    chart.note = "Average operating hashrate ÷ the network's average hashrate."
+    if all(v.values.get("network_hashrate_avg_ehs") is None for v in views):
+        chart.note = "No network hashrate figures for these months: the share cannot be computed."
+    return _finish(chart)
+
+
+def site_hashrate_chart(views: Sequence[MonthView], events: Sequence[Event]) -> Chart:
+    """One site's hashrate: average, month end and deployed."""
+    periods = [v.period for v in views]
+    series = [
+        Series(
+            "hashrate_deployed_ehs",
+            "Deployed",
+            "hashrate_deployed_ehs",
+            company_points(views, "hashrate_deployed_ehs"),
+            "bar",
+            "#cbd5e1",
+        ),
+        Series(
+            "hashrate_end_ehs",
+            "Operating, month end",
+            "hashrate_end_ehs",
+            company_points(views, "hashrate_end_ehs"),
+            colour="#2563eb",
+        ),
+        Series(
+            "hashrate_avg_ehs",
+            "Operating, monthly average",
+            "hashrate_avg_ehs",
+            company_points(views, "hashrate_avg_ehs"),
+            colour="#2563eb",
+            dash="dash",
+            width=1.5,
+        ),
+    ]
+    chart = Chart("hashrate", "Operating hashrate", "EH/s", periods, series, events=events_in(events, periods))
+    return _finish(chart)
+
+
+def site_btc_chart(views: Sequence[MonthView], events: Sequence[Event]) -> Chart:
+    periods = [v.period for v in views]
+    series = [Series("btc_mined", "BTC mined", "btc_mined", company_points(views, "btc_mined"), "bar", "#16a34a")]
+    chart = Chart("btc_mined", "BTC mined per month", "BTC", periods, series, events=events_in(events, periods))
+    return _finish(chart)
+
+
+def site_efficiency_chart(views: Sequence[MonthView], events: Sequence[Event]) -> Chart:
+    periods = [v.period for v in views]
+    series = [
+        Series(
+            "fleet_efficiency_jth",
+            "Fleet efficiency",
+            "fleet_efficiency_jth",
+            company_points(views, "fleet_efficiency_jth"),
+            colour="#d97706",
+            width=2.5,
+        )
+    ]
+    chart = Chart("efficiency", "Fleet efficiency", "J/TH", periods, series, events=events_in(events, periods))
+    chart.note = "Joules per terahash: lower is better."
+    chart = _finish(chart)
+    chart.figure["layout"]["yaxis"]["rangemode"] = "normal"
+    return chart
+
+
+def overview_charts(
+    views: Sequence[MonthView], sites: Sequence[Site], events: Sequence[Event], selected: Sequence[str] = ()
+) -> list[Chart]:
+    """Every chart of the company overview, in page order."""
+    return [
+        hashrate_chart(views, sites, events, selected),
+        btc_mined_chart(views, sites, events, selected),
+        treasury_chart(views, events),
+        efficiency_chart(views, sites, events, selected),
+        yield_chart(views, events),
+        share_chart(views, events),
+    ]
+
+
+def site_charts(views: Sequence[MonthView], events: Sequence[Event]) -> list[Chart]:
+    """Every chart of a site page (views from app.reports.site_series)."""
+    return [
+        site_hashrate_chart(views, events),
+        site_btc_chart(views, events),
+        site_efficiency_chart(views, events),
+        yield_chart(views, events, label="Site"),
+        share_chart(views, events, label="Site"),
+    ]
+
+
+def compare_chart(metric: str, named_views: Sequence[tuple[str, str, Sequence[MonthView]]]) -> Chart:
+    """One metric for several companies on one chart; named_views = (slug, name, views) with equal periods."""
+    periods = [v.period for v in named_views[0][2]] if named_views else []
+    series = [
+        Series(f"{metric}:{slug}", name, metric, company_points(views, metric), colour=colour(i))
+        for i, (slug, name, views) in enumerate(named_views)
+    ]
+    spec = METRICS[metric]
+    chart = Chart("compare", spec.label, spec.unit, periods, series)
+    if spec.lower_is_better:
+        chart.note = f"{spec.label} in {spec.unit}: lower is better."
+    chart = _finish(chart)
+    if metric != "btc_held_end":
+        chart.figure["layout"]["yaxis"]["rangemode"] = "normal"
+    return chart
+
+
+def alt_text(chart: Chart) -> str:
+    """A sentence for screen readers: the range, each series' latest value, how many months are missing."""
+    if not chart.periods:
+        return f"{chart.title}: no data."
+    span = f"{chart.periods[0]:%B %Y} to {chart.periods[-1]:%B %Y}"
+    if not chart.series:
+        return f"{chart.title}: no published figures from {span}."
+    parts = []
+    for s in chart.series[:6]:
+        known = [(p, pt.value) for p, pt in zip(chart.periods, s.points, strict=True) if pt.value is not None]
+        last_period, last_value = known[-1]
+        missing = len(chart.periods) - len(known)
+        parts.append(
+            f"{s.label}: latest {fmt(last_value, s.metric)} in {last_period:%B %Y}"
+            + (f", {missing} month(s) without a figure" if missing else "")
+        )
+    more = f"; and {len(chart.series) - 6} more series" if len(chart.series) > 6 else ""
+    return f"{chart.title} ({chart.unit}) from {span}. " + "; ".join(parts) + more + "."

@@ -222,3 +222,57 @@ def with_changes(views: Sequence[MonthView], metric: str) -> dict[dt.date, tuple
         )
         for v in views
     }
+
+
+# Which stored figures a derived metric is computed from: its provenance is theirs.
+DERIVED_INPUTS: dict[str, tuple[str, ...]] = {
+    "btc_per_day": ("btc_mined",),
+    "btc_per_ehs_day": ("btc_mined", "hashrate_avg_ehs"),
+    "share_of_network_pct": ("hashrate_avg_ehs", "network_hashrate_avg_ehs"),
+    "utilization_pct": ("hashrate_avg_ehs", "hashrate_deployed_ehs"),
+    "unallocated_btc": ("btc_mined_total",),
+    "treasury_residual_btc": ("btc_held_end", "btc_mined_total", "btc_sold"),
+    "avg_sale_price_usd": ("btc_sold_proceeds_usd", "btc_sold"),
+}
+
+
+def sources_of(view: MonthView, metric: str) -> tuple[FigureSource, ...]:
+    """The provenance behind one figure of a month: its own, or its inputs' for a derived metric."""
+    if metric in DERIVED_INPUTS:
+        return tuple(view.sources[name] for name in DERIVED_INPUTS[metric] if name in view.sources)
+    src = view.sources.get(metric)
+    return (src,) if src is not None else ()
+
+
+def site_series(views: Sequence[MonthView], site_slug: str) -> list[MonthView]:
+    """One site's months as MonthViews (site figures, the derived metrics they allow, network reference).
+
+    Company-level figures (treasury, published totals) are not the site's and stay out.
+    """
+    out: list[MonthView] = []
+    for view in views:
+        figures = view.sites.get(site_slug)
+        values: dict[str, Decimal | None] = {name: None for name in m.METRICS}
+        sources: dict[str, FigureSource] = {}
+        for name in m.NETWORK_METRICS:
+            values[name] = view.values.get(name)
+            if name in view.sources:
+                sources[name] = view.sources[name]
+        if figures is not None:
+            values.update(figures.values)
+            sources.update(figures.sources)
+        values["btc_per_day"] = m.btc_per_day(values["btc_mined"], view.period)
+        values["btc_per_ehs_day"] = m.btc_per_ehs_day(values["btc_mined"], values["hashrate_avg_ehs"], view.period)
+        values["share_of_network_pct"] = m.percent(values["hashrate_avg_ehs"], values["network_hashrate_avg_ehs"])
+        values["utilization_pct"] = m.percent(values["hashrate_avg_ehs"], values["hashrate_deployed_ehs"])
+        out.append(
+            MonthView(
+                period=view.period,
+                values=values,
+                sources=sources,
+                sites={site_slug: figures} if figures is not None else {},
+                revised_at=figures.revised_at if figures is not None else None,
+                revision_reason=figures.revision_reason if figures is not None else None,
+            )
+        )
+    return out

@@ -100,3 +100,12 @@ def pytest_report_header() -> str:
     from app.db import describe_url
 
     return f"minedash database: {describe_url(os.environ['DATABASE_URL'])}"
+
+
+@pytest.fixture(autouse=True)
+def _fresh_response_cache() -> Iterator[None]:
+    # Each test rolls its data back, so revision numbers repeat across tests: cached pages must not leak.
+    from app.response_cache import cache
+
+    cache.clear()
+    yield

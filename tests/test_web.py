@@ -23,13 +23,13 @@ def _figures(html: str) -> dict[str, dict]:
     return {key: json.loads(html_lib.unescape(raw)) for key, raw in found}
 
 
-def test_home_shows_the_cleanspark_overview_with_three_charts(client: TestClient, db_session: Session) -> None:
+def test_home_shows_the_cleanspark_overview_with_every_chart(client: TestClient, db_session: Session) -> None:
     demo.seed_demo(session=db_session)
     response = client.get("/")
     assert response.status_code == 200
     assert "CleanSpark" in response.text
     figures = _figures(response.text)
-    assert set(figures) == {"hashrate", "btc_mined", "treasury"}
+    assert set(figures) == {"hashrate", "btc_mined", "treasury", "efficiency", "yield", "share"}
 
     btc = figures["btc_mined"]
     total = next(t for t in btc["data"] if t["name"] == "Published company total")

@@ -1,27 +1,36 @@
-"""Investor pages: the company overview."""
+"""Investor pages: the company overview, its chart CSVs, and the page builder the staff preview reuses."""
 
 from __future__ import annotations
 
+import datetime as dt
 import json
 from typing import Any
 
-from fastapi import APIRouter, Request
+from fastapi import APIRouter, HTTPException, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
+from sqlalchemy.orm import Session
 
 from app import charts, queries
+from app.charts import Chart
+from app.csvio import safe_cell
 from app.deps import CompanyOr404, SessionDep
 from app.models import Company
-from app.reports import MonthView, with_changes
+from app.queries.dashboard import company_data_summaries, company_data_summary
+from app.reports import MonthView, add_months, sources_of, with_changes
 from app.response_cache import revision_cached
 from app.templating import templates
+from app.web.chart_csv import csv_response
+from app.web.view_params import RANGES, ViewParams, parse_view_params
 
 router = APIRouter()
 
 KPI_METRICS = ("btc_mined", "hashrate_avg_ehs", "fleet_efficiency_jth", "btc_held_end", "btc_per_ehs_day")
+# Months loaded before the range so the first months shown still get a year-over-year change.
+HISTORY_MONTHS = 12
 
 
-def _kpis(views: list[MonthView]) -> list[dict[str, Any]]:
-    """The latest reported value of each headline metric, with its month and changes."""
+def kpi_cards(views: list[MonthView]) -> list[dict[str, Any]]:
+    """The latest reported value of each headline metric, with its month, changes and caveats."""
     cards = []
     for metric in KPI_METRICS:
         latest = next((v for v in reversed(views) if v.values.get(metric) is not None), None)
@@ -29,7 +38,7 @@ def _kpis(views: list[MonthView]) -> list[dict[str, Any]]:
             cards.append({"metric": metric, "value": None})
             continue
         mom, yoy = with_changes(views, metric)[latest.period]
-        src = latest.sources.get(metric)
+        srcs = sources_of(latest, metric)
         cards.append(
             {
                 "metric": metric,
@@ -37,49 +46,134 @@ def _kpis(views: list[MonthView]) -> list[dict[str, Any]]:
                 "period": latest.period,
                 "mom": mom,
                 "yoy": yoy,
-                "is_estimate": bool(src and (src.is_estimate or src.is_illustrative)),
-                "revised": latest.revised_at is not None,
+                "is_illustrative": any(s.is_illustrative for s in srcs),
+                "is_estimate": any(s.is_estimate for s in srcs),
+                "revised_at": latest.revised_at,
+                "revision_reason": latest.revision_reason,
+                "source_urls": list(dict.fromkeys(s.source_url for s in srcs if s.source_url)),
             }
         )
     return cards
 
 
-def _render_overview(request: Request, company: Company, session: Any) -> Response:
-    sites, views = queries.load_company_series(company, session=session)
+def chart_context(chart: Chart) -> dict[str, Any]:
+    """What the chart macro renders: the figure as JSON plus the table rows (newest first)."""
+    rows = [
+        {"period": period, "points": [s.points[i] for s in chart.series]}
+        for i, period in reversed(list(enumerate(chart.periods)))
+    ]
+    return {
+        "key": chart.key,
+        "title": chart.title,
+        "unit": chart.unit,
+        "note": chart.note,
+        "alt": chart.alt,
+        "series": chart.series,
+        "rows": rows,
+        "figure_json": json.dumps(chart.figure, separators=(",", ":"), allow_nan=False),
+    }
+
+
+def _load(
+    company: Company, params: ViewParams, *, session: Session, published_only: bool
+) -> tuple[Any, list[MonthView], list[MonthView], Any, tuple[dt.date, dt.date] | None]:
+    """Sites, views with a year of history before the range, the range's views, summary, and the range."""
+    summary = company_data_summary(company.id, session=session, published_only=published_only)
+    bounds = params.resolve(summary.first, summary.last)
+    if bounds is None or bounds[0] > bounds[1]:
+        sites = queries.list_sites(company.id, session=session)
+        return sites, [], [], summary, bounds
+    start, end = bounds
+    sites, all_views = queries.load_company_series(
+        company, session=session, start=add_months(start, -HISTORY_MONTHS), end=end, published_only=published_only
+    )
+    views = [v for v in all_views if v.period >= start]
+    return sites, all_views, views, summary, bounds
+
+
+def build_overview_context(
+    company: Company,
+    *,
+    session: Session,
+    params: ViewParams | None = None,
+    published_only: bool = True,
+    preview: bool = False,
+) -> dict[str, Any]:
+    """Template context of the company overview; render it with templates/dashboard/overview.html.
+
+    Signature: ``build_overview_context(company, *, session, params=None, published_only=True, preview=False)
+    -> dict``. Investor pages call it with published_only=True. The staff preview passes published_only=False
+    and preview=True: the page then shows a "Preview: includes draft figures" banner and offers no CSV
+    downloads (those are public and published-only). `params` is the view from the query string
+    (app.web.view_params.parse_view_params); None means the default view. Range links on the page are
+    query-only, so they keep whatever path the page was served at.
+    """
+    params = params or ViewParams()
+    sites, history, views, summary, bounds = _load(company, params, session=session, published_only=published_only)
+    known = [s.slug for s in sites]
+    unknown = [s for s in params.sites if s not in known]
+    if unknown:
+        raise HTTPException(status_code=400, detail=f"site: no site {unknown[0]!r} in {company.name}")
     events = queries.list_events(session=session, company_id=company.id)
-    figures = (
-        {
-            "hashrate": charts.hashrate_figure(views, sites, events),
-            "btc_mined": charts.btc_mined_figure(views, sites, events),
-            "treasury": charts.treasury_figure(views, events),
-        }
-        if views
-        else {}
-    )
-    revision = queries.get_data_revision(session=session)
+    chart_list = charts.overview_charts(views, sites, events, params.sites) if views else []
     illustrative = any(f.is_illustrative for v in views for f in v.sites.values())
-    return templates.TemplateResponse(
-        request,
-        "dashboard/overview.html",
-        {
-            "company": company,
-            "sites": sites,
-            "views": views,
-            "kpis": _kpis(views),
-            "figures": {key: json.dumps(fig, separators=(",", ":")) for key, fig in figures.items()},
-            "alts": {key: fig["alt"] for key, fig in figures.items()},
-            "data_as_of": revision.changed_at,
-            "illustrative": illustrative,
-        },
+    return {
+        "company": company,
+        "sites": sites,
+        "params": params,
+        "ranges": RANGES,
+        "bounds": bounds,
+        "first_period": summary.first,
+        "last_period": summary.last,
+        "views": views,
+        "kpis": kpi_cards(history) if views else [],
+        "charts": [chart_context(c) for c in chart_list],
+        "events": charts.events_in(events, [v.period for v in views]),
+        "data_as_of": summary.changed_at,
+        "illustrative": illustrative,
+        "has_site_split": any(v.sites for v in views),
+        "published_only": published_only,
+        "preview": preview,
+        "csv_base": None if preview else f"/companies/{company.slug}/charts",
+        "site_base": f"/companies/{company.slug}/sites",
+    }
+
+
+def render_overview(
+    request: Request, company: Company, *, session: Session, published_only: bool = True, preview: bool = False
+) -> Response:
+    """The overview page for this request's range and site filter, uncached (the staff preview's entry point).
+
+    ``render_overview(request, company, *, session, published_only=True, preview=False) -> Response``; with
+    drafts included the page must not go through the public, revision-keyed cache.
+    """
+    params = parse_view_params(request)
+    context = build_overview_context(
+        company, session=session, params=params, published_only=published_only, preview=preview
     )
+    return templates.TemplateResponse(request, "dashboard/overview.html", context)
+
+
+def _overview_response(request: Request, company: Company, session: Session) -> Response:
+    revision = queries.get_data_revision(session=session)
+
+    return revision_cached(request, revision, lambda: render_overview(request, company, session=session))
 
 
 @router.get("/", response_class=HTMLResponse, name="dashboard:home")
 def home(request: Request, session: SessionDep) -> Response:
     companies = queries.list_companies(session=session)
     if len(companies) == 1:
-        return _render_overview(request, companies[0], session)
-    return templates.TemplateResponse(request, "dashboard/company_list.html", {"companies": companies})
+        return _overview_response(request, companies[0], session)
+    revision = queries.get_data_revision(session=session)
+
+    def build() -> Response:
+        summaries = company_data_summaries([c.id for c in companies], session=session)
+        return templates.TemplateResponse(
+            request, "dashboard/company_list.html", {"companies": companies, "summaries": summaries}
+        )
+
+    return revision_cached(request, revision, build)
 
 
 @router.get("/companies", include_in_schema=False)
@@ -89,5 +183,39 @@ def companies_redirect() -> RedirectResponse:
 
 @router.get("/companies/{slug}", response_class=HTMLResponse, name="dashboard:overview")
 def overview(request: Request, company: CompanyOr404, session: SessionDep) -> Response:
+    return _overview_response(request, company, session)
+
+
+@router.get("/companies/{slug}/charts/{chart}.csv", name="dashboard:chart_csv")
+def overview_chart_csv(request: Request, chart: str, company: CompanyOr404, session: SessionDep) -> Response:
+    """The data of one overview chart, for the same range and site filter as the page."""
     revision = queries.get_data_revision(session=session)
-    return revision_cached(request, revision, lambda: _render_overview(request, company, session))
+
+    def build() -> Response:
+        params = parse_view_params(request)
+        sites, _, views, _, bounds = _load(company, params, session=session, published_only=True)
+        unknown = [s for s in params.sites if s not in {x.slug for x in sites}]
+        if unknown:
+            raise HTTPException(status_code=400, detail=f"site: no site {unknown[0]!r} in {company.name}")
+        events = queries.list_events(session=session, company_id=company.id)
+        found = {c.key: c for c in charts.overview_charts(views, sites, events, params.sites)}
+        if chart not in found:
+            raise HTTPException(status_code=404, detail=f"No chart {chart!r}: use one of {', '.join(found)}")
+        span = f"{bounds[0]:%Y-%m}_{bounds[1]:%Y-%m}" if bounds and views else ""
+        return csv_response(found[chart], [company.slug, chart, span])
+
+    return revision_cached(request, revision, build)
+
+
+templates.env.filters["exact"] = safe_cell
+
+
+def _include_pages() -> None:
+    # Imported here: those modules import helpers from this one.
+    from app.web import compare, sites
+
+    router.include_router(sites.router)
+    router.include_router(compare.router)
+
+
+_include_pages()

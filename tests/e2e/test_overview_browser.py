@@ -8,33 +8,47 @@ import pytest
 
 pytestmark = pytest.mark.e2e
 
-
-def _wait_for_charts(page, count: int = 3) -> None:
-    page.wait_for_function(f"document.querySelectorAll('[data-drawn=true]').length >= {count}", timeout=20000)
+CHARTS = {"chart-hashrate", "chart-btc_mined", "chart-treasury", "chart-efficiency", "chart-yield", "chart-share"}
 
 
-def test_overview_draws_three_charts_with_database_values(open_page) -> None:
-    page, problems = open_page("/")
-    _wait_for_charts(page)
-    traces = page.evaluate(
+def _wait_for_charts(page, count: int = len(CHARTS)) -> None:
+    # A selector wait, not wait_for_function: polling a JS string needs eval, which the page's CSP refuses.
+    page.locator("[data-drawn=true]").nth(count - 1).wait_for(timeout=20000)
+
+
+def _traces(page) -> dict[str, list[dict]]:
+    return page.evaluate(
         """() => Object.fromEntries([...document.querySelectorAll('.chart')].map(el =>
              [el.id, el.data.map(t => ({name: t.name, x: t.x, y: t.y}))]))"""
     )
-    assert set(traces) == {"chart-hashrate", "chart-btc_mined", "chart-treasury"}
+
+
+def test_overview_draws_every_chart_with_database_values(open_page) -> None:
+    page, problems = open_page("/")
+    _wait_for_charts(page)
+    traces = _traces(page)
+    assert set(traces) == CHARTS
     total = next(t for t in traces["chart-btc_mined"] if t["name"] == "Published company total")
     by_month = dict(zip(total["x"], total["y"], strict=True))
     assert by_month["2025-01-01"] == 626
     assert by_month["2025-02-01"] is None
     holdings = next(t for t in traces["chart-treasury"] if t["name"] == "Holdings at month end")
     assert dict(zip(holdings["x"], holdings["y"], strict=True))["2025-01-01"] == 10556
-    # Plotly really drew them: an SVG with plotted points in each chart.
-    assert page.locator(".chart .main-svg").count() >= 3
+    assert any(t["name"].endswith("(illustrative)") for t in traces["chart-hashrate"])
+    for key, chart in traces.items():
+        assert any(t["name"] == "Events" and t["x"] for t in chart), key
+    # Plotly really drew them: an SVG in each chart.
+    assert page.locator(".chart .main-svg").count() >= len(CHARTS)
     assert problems.all() == []
 
 
 def test_phone_width_has_no_horizontal_scroll(open_page) -> None:
     page, problems = open_page("/", width=375, height=812)
     _wait_for_charts(page)
+    overflow = page.evaluate("document.documentElement.scrollWidth - document.documentElement.clientWidth")
+    assert overflow <= 0
+    # Opening a table keeps the page itself from scrolling sideways (the table scrolls in its box).
+    page.locator("details.data-table summary").first.click()
     overflow = page.evaluate("document.documentElement.scrollWidth - document.documentElement.clientWidth")
     assert overflow <= 0
     assert problems.all() == []
@@ -45,5 +59,8 @@ def test_dark_mode_renders(open_page, tmp_path: Path) -> None:
     _wait_for_charts(page)
     background = page.evaluate("getComputedStyle(document.body).backgroundColor")
     assert background != "rgb(248, 250, 252)"  # not the light theme's background
+    # The charts follow: light text on the dark page.
+    font = page.evaluate("document.getElementById('chart-btc_mined').layout.font.color")
+    assert font == "#e5e7eb"
     assert problems.all() == []
     page.screenshot(path=str(tmp_path / "overview-dark.png"), full_page=True)

@@ -1,0 +1,136 @@
+"""Site pages: one site's trends, facts and monthly table, and its chart CSVs."""
+
+from __future__ import annotations
+
+from typing import Annotated, Any
+
+from fastapi import APIRouter, Depends, HTTPException, Request
+from fastapi.responses import HTMLResponse, Response
+from sqlalchemy.orm import Session
+
+from app import charts, queries
+from app.charts import Chart
+from app.deps import CompanyOr404, SessionDep
+from app.models import Company, Site
+from app.queries.dashboard import company_data_summary
+from app.reports import MonthView, add_months, site_series
+from app.response_cache import revision_cached
+from app.templating import templates
+from app.web.chart_csv import csv_response
+from app.web.dashboard import HISTORY_MONTHS, chart_context, kpi_cards
+from app.web.view_params import RANGES, ViewParams, parse_view_params
+
+router = APIRouter()
+
+# The columns of the site's monthly table, in order.
+TABLE_METRICS = (
+    "btc_mined",
+    "hashrate_avg_ehs",
+    "hashrate_end_ehs",
+    "hashrate_deployed_ehs",
+    "fleet_efficiency_jth",
+    "btc_per_ehs_day",
+    "share_of_network_pct",
+    "miners_deployed",
+    "power_capacity_mw",
+    "energy_mwh",
+    "power_cost_usd_kwh",
+    "uptime_pct",
+    "curtailment_hours",
+)
+
+
+def site_or_404(site: str, company: CompanyOr404, session: SessionDep) -> Site:
+    found = queries.get_site(company.id, site, session=session)
+    if found is None:
+        raise HTTPException(status_code=404, detail=f"No site {site!r} in {company.name}")
+    return found
+
+
+SiteOr404 = Annotated[Site, Depends(site_or_404)]
+
+
+def _load(
+    company: Company, site: Site, params: ViewParams, *, session: Session, published_only: bool
+) -> tuple[list[MonthView], list[MonthView], list[Chart], Any, Any]:
+    summary = company_data_summary(company.id, session=session, published_only=published_only)
+    bounds = params.resolve(summary.first, summary.last)
+    events = [e for e in queries.list_events(session=session, company_id=company.id) if e.site_id in (None, site.id)]
+    if bounds is None or bounds[0] > bounds[1]:
+        return [], [], [], summary, bounds
+    start, end = bounds
+    _, company_views = queries.load_company_series(
+        company, session=session, start=add_months(start, -HISTORY_MONTHS), end=end, published_only=published_only
+    )
+    history = site_series(company_views, site.slug)
+    views = [v for v in history if v.period >= start]
+    if params.range == "all":
+        # A site that started later than the company: its page starts with its first figures.
+        first = next((i for i, v in enumerate(views) if v.sites), len(views))
+        views = views[first:]
+    return history, views, charts.site_charts(views, events) if views else [], summary, bounds
+
+
+def build_site_context(
+    company: Company,
+    site: Site,
+    *,
+    session: Session,
+    params: ViewParams | None = None,
+    published_only: bool = True,
+    preview: bool = False,
+) -> dict[str, Any]:
+    """Template context of a site page (templates/dashboard/site.html); the flags work as for the overview."""
+    params = params or ViewParams()
+    history, views, chart_list, summary, bounds = _load(
+        company, site, params, session=session, published_only=published_only
+    )
+    has_figures = any(v.sites for v in views)
+    return {
+        "company": company,
+        "site": site,
+        "params": ViewParams(params.range, params.period_from, params.period_to, ()),
+        "ranges": RANGES,
+        "bounds": bounds,
+        "first_period": summary.first,
+        "last_period": summary.last,
+        "views": views if has_figures else [],
+        # Treasury is the company's, not a site's.
+        "kpis": [c for c in kpi_cards(history) if c["metric"] != "btc_held_end"] if has_figures else [],
+        "charts": [chart_context(c) for c in chart_list] if has_figures else [],
+        # Columns the site never reported in these months stay out of the table.
+        "table_metrics": [m for m in TABLE_METRICS if any(v.values.get(m) is not None for v in views)],
+        "illustrative": any(f.is_illustrative for v in views for f in v.sites.values()),
+        "data_as_of": summary.changed_at,
+        "preview": preview,
+        "csv_base": None if preview else f"/companies/{company.slug}/sites/{site.slug}/charts",
+    }
+
+
+@router.get("/companies/{slug}/sites/{site}", response_class=HTMLResponse, name="dashboard:site")
+def site_page(request: Request, company: CompanyOr404, site: SiteOr404, session: SessionDep) -> Response:
+    revision = queries.get_data_revision(session=session)
+
+    def build() -> Response:
+        context = build_site_context(company, site, session=session, params=parse_view_params(request))
+        return templates.TemplateResponse(request, "dashboard/site.html", context)
+
+    return revision_cached(request, revision, build)
+
+
+@router.get("/companies/{slug}/sites/{site}/charts/{chart}.csv", name="dashboard:site_chart_csv")
+def site_chart_csv(
+    request: Request, chart: str, company: CompanyOr404, site: SiteOr404, session: SessionDep
+) -> Response:
+    revision = queries.get_data_revision(session=session)
+
+    def build() -> Response:
+        params = parse_view_params(request)
+        _, views, _, _, bounds = _load(company, site, params, session=session, published_only=True)
+        found = {c.key: c for c in charts.site_charts(views, [])}
+        if chart not in found:
+            raise HTTPException(status_code=404, detail=f"No chart {chart!r}: use one of {', '.join(found)}")
+        span = f"{bounds[0]:%Y-%m}_{bounds[1]:%Y-%m}" if bounds and views else ""
+        return csv_response(found[chart], [company.slug, site.slug, chart, span])
+
+    return revision_cached(request, revision, build)

@@ -1,0 +1,107 @@
+"""Ranges, permalinks, site pages, compare and CSV downloads in a real Chromium."""
+
+from __future__ import annotations
+
+import csv
+import io
+from pathlib import Path
+
+import pytest
+
+pytestmark = pytest.mark.e2e
+
+
+def _wait(page, count: int | None = None) -> None:
+    """Until every chart on the page (or `count` of them) is drawn."""
+    count = count or page.locator(".chart").count()
+    # A selector wait, not wait_for_function: polling a JS string needs eval, which the page's CSP refuses.
+    page.locator("[data-drawn=true]").nth(count - 1).wait_for(timeout=20000)
+
+
+def _x(page, chart: str, name: str) -> list[str]:
+    return page.evaluate("([id, name]) => document.getElementById(id).data.find(t => t.name === name).x", [chart, name])
+
+
+def test_choosing_a_range_changes_the_url_and_the_charts(open_page, live_server) -> None:
+    page, problems = open_page("/companies/cleanspark")
+    _wait(page)
+    all_months = _x(page, "chart-btc_mined", "Published company total")
+    page.get_by_role("link", name="12 months").click()
+    page.wait_for_url("**/companies/cleanspark?range=12m")
+    _wait(page)
+    twelve = _x(page, "chart-btc_mined", "Published company total")
+    assert len(twelve) == 12 < len(all_months)
+    assert twelve[-1] == all_months[-1]
+    # A custom range through the GET form, then reloaded from its URL: the same view.
+    page.fill("input[name=from]", "2024-01")
+    page.fill("input[name=to]", "2024-06")
+    page.get_by_role("button", name="Show").click()
+    page.wait_for_url("**from=2024-01**")
+    _wait(page)
+    assert _x(page, "chart-treasury", "Holdings at month end") == [f"2024-0{m}-01" for m in range(1, 7)]
+    url = page.url
+    page.goto(url, wait_until="networkidle")
+    _wait(page)
+    assert _x(page, "chart-treasury", "Holdings at month end")[0] == "2024-01-01"
+    assert problems.all() == []
+
+
+def test_site_filter_from_the_form(open_page) -> None:
+    page, problems = open_page("/companies/cleanspark")
+    _wait(page)
+    page.get_by_role("checkbox", name="Georgia").check()
+    page.get_by_role("button", name="Show").click()
+    page.wait_for_url("**site=georgia**")
+    _wait(page)
+    names = page.evaluate("document.getElementById('chart-btc_mined').data.map(t => t.name)")
+    assert "Georgia (illustrative)" in names and "Tennessee (illustrative)" not in names
+    assert problems.all() == []
+
+
+def test_chart_table_toggle_and_csv_download(open_page, live_server) -> None:
+    page, problems = open_page("/companies/cleanspark?range=24m")
+    _wait(page)
+    table = page.locator("#chart-btc_mined").locator("xpath=..").locator("details.data-table")
+    table.locator("summary").click()
+    assert table.locator("table").is_visible()
+    with page.expect_download() as info:
+        page.locator("#chart-btc_mined-title").locator("xpath=../..").get_by_role("link", name="CSV").click()
+    download = info.value
+    rows = list(csv.DictReader(io.StringIO(Path(download.path()).read_text(encoding="utf-8"))))
+    assert len(rows) == 24
+    assert "btc_mined_total (BTC)" in rows[0]
+    assert problems.all() == []
+
+
+def test_site_page_and_compare_draw_without_errors(open_page) -> None:
+    page, problems = open_page("/companies/cleanspark/sites/georgia")
+    _wait(page, 4)
+    assert page.locator(".site-capacity").inner_text() == "600 MW"
+    assert problems.all() == []
+    page, problems = open_page("/compare?metric=fleet_efficiency_jth")
+    _wait(page, 1)
+    names = page.evaluate("document.getElementById('chart-compare').data.map(t => t.name)")
+    assert names[0] == "CleanSpark"
+    assert "Comparing needs at least two companies" in page.content()
+    assert problems.all() == []
+
+
+def test_keyboard_reaches_the_skip_link_and_range_links(open_page) -> None:
+    page, _ = open_page("/companies/cleanspark")
+    page.keyboard.press("Tab")
+    assert page.evaluate("document.activeElement.textContent") == "Skip to content"
+    focused = []
+    for _ in range(8):
+        page.keyboard.press("Tab")
+        focused.append(page.evaluate("document.activeElement.textContent.trim()"))
+    assert "12 months" in focused
+
+
+@pytest.mark.parametrize(
+    "path", ["/companies/cleanspark/sites/tennessee", "/compare", "/companies/cleanspark?site=wyoming"]
+)
+def test_other_pages_fit_a_phone(open_page, path: str) -> None:
+    page, problems = open_page(path, width=375, height=812)
+    _wait(page)
+    assert page.evaluate("document.documentElement.scrollWidth - document.documentElement.clientWidth") <= 0
+    assert problems.all() == []

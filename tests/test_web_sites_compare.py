@@ -1,0 +1,126 @@
+"""Site pages and the compare page."""
+
+from __future__ import annotations
+
+import datetime as dt
+from decimal import Decimal
+
+from fastapi.testclient import TestClient
+from sqlalchemy.orm import Session
+
+from app import demo
+from app.models import SiteStatus
+from tests.factories import make_company, make_company_month, make_network_month, make_site, make_site_month
+from tests.web_helpers import by_month, figures, names, parse_csv, trace
+
+
+def test_site_page_shows_facts_trends_and_its_months(client: TestClient, db_session: Session) -> None:
+    company = make_company(db_session, slug="acme", name="Acme")
+    site = make_site(
+        db_session,
+        company,
+        slug="rock",
+        name="Rockdale",
+        region="Texas, US",
+        capacity_mw=Decimal("1250"),
+        status=SiteStatus.under_construction,
+    )
+    make_site(db_session, company, slug="other", name="Other")
+    make_site_month(
+        db_session,
+        site,
+        period=dt.date(2025, 1, 1),
+        btc_mined=Decimal("80.12345678"),
+        hashrate_avg_ehs=Decimal("4"),
+        uptime_pct=Decimal("97.5"),
+    )
+    make_site_month(db_session, site, period=dt.date(2025, 3, 1), btc_mined=Decimal("90"))
+    make_network_month(db_session, network_hashrate_avg_ehs=Decimal("800"))
+    response = client.get("/companies/acme/sites/rock")
+    assert response.status_code == 200
+    page = response.text
+    for text in ("Rockdale", "Texas, US", "1,250 MW", "Under construction", "Uptime"):
+        assert text in page
+    figs = figures(page)
+    assert set(figs) == {"hashrate", "btc_mined", "efficiency", "yield", "share"}
+    assert by_month(trace(figs["btc_mined"], "BTC mined")) == {
+        "2025-01-01": 80.12345678,
+        "2025-02-01": None,
+        "2025-03-01": 90.0,
+    }
+    assert by_month(trace(figs["share"], "Site"))["2025-01-01"] == 0.5
+    assert 'data-value="80.12345678"' in page  # the month table carries the exact figure
+    rows = parse_csv(client.get("/companies/acme/sites/rock/charts/btc_mined.csv").text)
+    assert [r["btc_mined (BTC)"] for r in rows] == ["80.12345678", "", "90"]
+
+
+def test_site_page_of_the_demo_is_labelled_illustrative(client: TestClient, db_session: Session) -> None:
+    demo.seed_demo(session=db_session)
+    page = client.get("/companies/cleanspark/sites/tennessee").text
+    assert "Illustrative figures" in page
+    btc = figures(page)["btc_mined"]
+    # Tennessee starts in October 2024: the page starts there, not with the company's first month.
+    assert trace(btc, "BTC mined (illustrative)")["x"][0] == "2024-10-01"
+    assert "/companies/cleanspark/sites/tennessee" in client.get("/companies/cleanspark").text
+
+
+def test_site_without_figures_and_unknown_site(client: TestClient, db_session: Session) -> None:
+    company = make_company(db_session, slug="bare")
+    make_site(db_session, company, slug="idle", name="Idle")
+    make_company_month(db_session, company)
+    page = client.get("/companies/bare/sites/idle")
+    assert page.status_code == 200 and "No figures published for Idle" in page.text
+    assert client.get("/companies/bare/sites/nope").status_code == 404
+
+
+def test_compare_with_only_the_demo_company_says_what_it_needs(client: TestClient, db_session: Session) -> None:
+    demo.seed_demo(session=db_session)
+    response = client.get("/compare")
+    assert response.status_code == 200
+    assert "Comparing needs at least two companies" in response.text
+    fig = figures(response.text)["compare"]
+    assert names(fig) == ["CleanSpark"]
+
+
+def test_compare_two_companies_on_a_normalised_metric(client: TestClient, db_session: Session) -> None:
+    a = make_company(db_session, slug="alpha", name="Alpha")
+    b = make_company(db_session, slug="beta", name="Beta")
+    make_company_month(
+        db_session,
+        a,
+        period=dt.date(2025, 1, 1),
+        btc_mined_total=Decimal("310"),
+        hashrate_avg_ehs=Decimal("20"),
+        fleet_efficiency_jth=Decimal("17.5"),
+    )
+    make_company_month(
+        db_session,
+        b,
+        period=dt.date(2025, 2, 1),
+        btc_mined_total=Decimal("280"),
+        hashrate_avg_ehs=Decimal("10"),
+        fleet_efficiency_jth=Decimal("21"),
+    )
+    page = client.get("/compare?metric=btc_per_ehs_day").text
+    assert "Comparing needs" not in page
+    fig = figures(page)["compare"]
+    assert names(fig) == ["Alpha", "Beta"]
+    assert by_month(trace(fig, "Alpha")) == {"2025-01-01": 0.5, "2025-02-01": None}
+    assert by_month(trace(fig, "Beta")) == {"2025-01-01": None, "2025-02-01": 1.0}
+    eff = figures(client.get("/compare?metric=fleet_efficiency_jth&company=beta").text)["compare"]
+    assert names(eff) == ["Beta"]
+    rows = parse_csv(client.get("/compare.csv?metric=fleet_efficiency_jth").text)
+    assert rows[0]["fleet_efficiency_jth:alpha (J/TH)"] == "17.5"
+    assert rows[1]["fleet_efficiency_jth:beta (J/TH)"] == "21"
+    assert client.get("/compare?metric=nonsense").status_code == 400
+    assert client.get("/compare?company=nobody").status_code == 400
+
+
+def test_compare_says_which_company_lacks_the_metric(client: TestClient, db_session: Session) -> None:
+    a = make_company(db_session, slug="has", name="Has Hashrate")
+    b = make_company(db_session, slug="lacks", name="Lacks Hashrate")
+    make_company_month(db_session, a, hashrate_avg_ehs=Decimal("10"))
+    make_company_month(db_session, b)
+    page = client.get("/compare?metric=btc_per_ehs_day").text
+    assert names(figures(page)["compare"]) == ["Has Hashrate"]
+    assert "figures in these months for Lacks Hashrate" in page
