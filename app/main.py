@@ -15,15 +15,26 @@ from fastapi.staticfiles import StaticFiles
 from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.middleware.gzip import GZipMiddleware
 
-from app import health, static_routes
+from app import health, problems, static_routes
 from app.api import companies as api_companies
+from app.api import docs as api_docs
+from app.api import events as api_events
+from app.api import metrics as api_metrics
+from app.api import network as api_network
+from app.api import sites as api_sites
+from app.api import writes as api_writes
 from app.assets import STATIC_DIR
+from app.auth import LoginRequired, login_required_handler
 from app.db import DatabaseUnavailable, check_database, get_engine
 from app.logging_setup import RequestIdMiddleware, configure_logging
+from app.origin import CrossOriginGuard
 from app.security import SecurityHeadersMiddleware
 from app.settings import SettingsError, get_settings
 from app.templating import templates
-from app.web import dashboard
+from app.web import admin as staff_admin
+from app.web import auth as staff_auth
+from app.web import dashboard, staff_home
+from app.web import staff_months as staff_months
 
 log = logging.getLogger("minedash")
 
@@ -46,6 +57,8 @@ def _wants_json(request: Request) -> bool:
 
 
 async def http_error(request: Request, exc: StarletteHTTPException) -> Response:
+    if problems.is_api_path(request.url.path):
+        return await problems.http_problem(request, exc)
     if _wants_json(request):
         return JSONResponse(
             {"title": _title(exc.status_code), "status": exc.status_code, "detail": exc.detail},
@@ -62,6 +75,8 @@ async def http_error(request: Request, exc: StarletteHTTPException) -> Response:
 
 
 async def validation_error(request: Request, exc: RequestValidationError) -> Response:
+    if problems.is_api_path(request.url.path):
+        return await problems.validation_problem(request, exc)
     errors = [{"path": ".".join(str(p) for p in err["loc"]), "message": err["msg"]} for err in exc.errors()]
     if _wants_json(request):
         return JSONResponse(
@@ -72,6 +87,17 @@ async def validation_error(request: Request, exc: RequestValidationError) -> Res
     detail = "; ".join(f"{e['path']}: {e['message']}" for e in errors)
     return templates.TemplateResponse(
         request, "errors/error.html", {"status": 400, "title": "Bad request", "detail": detail}, status_code=400
+    )
+
+
+async def unexpected_error(request: Request, exc: Exception) -> Response:
+    if problems.is_api_path(request.url.path):
+        return await problems.unexpected_problem(request, exc)
+    return templates.TemplateResponse(
+        request,
+        "errors/error.html",
+        {"status": 500, "title": "Internal Server Error", "detail": "An unexpected error occurred"},
+        status_code=500,
     )
 
 
@@ -98,9 +124,16 @@ def create_app(*, check_database_on_startup: bool = True) -> FastAPI:
         version="1",
         description="Monthly production figures of bitcoin-mining companies, per site and per company.",
         lifespan=lifespan,
+        docs_url=None,
+        redoc_url=None,
     )
     app.add_exception_handler(StarletteHTTPException, http_error)  # type: ignore[arg-type]
     app.add_exception_handler(RequestValidationError, validation_error)  # type: ignore[arg-type]
+    app.add_exception_handler(Exception, unexpected_error)
+    app.add_exception_handler(LoginRequired, login_required_handler)
+    app.add_middleware(problems.BodyLimitMiddleware)
+    # Innermost, so its refusals still carry the security headers and the request id.
+    app.add_middleware(CrossOriginGuard)
     app.add_middleware(GZipMiddleware, minimum_size=1000)
     app.add_middleware(SecurityHeadersMiddleware)
     app.add_middleware(RequestIdMiddleware)
@@ -108,6 +141,17 @@ def create_app(*, check_database_on_startup: bool = True) -> FastAPI:
     app.include_router(health.router)
     app.include_router(static_routes.router)
     app.include_router(api_companies.router)
+    app.include_router(api_sites.router)
+    app.include_router(api_network.router)
+    app.include_router(api_events.router)
+    app.include_router(api_metrics.router)
+    app.include_router(api_writes.router)
+    app.include_router(api_docs.router)
     app.include_router(dashboard.router)
+    app.include_router(staff_auth.router)
+    app.include_router(staff_home.router)
+    app.include_router(staff_admin.router)
+    app.include_router(staff_months.router)
     app.mount("/static", StaticFiles(directory=STATIC_DIR), name="static")
+    app.openapi = api_docs.api_openapi(app)  # type: ignore[method-assign]
     return app

@@ -25,6 +25,13 @@ class Settings(BaseSettings):
     host: str = "127.0.0.1"
     port: int = Field(default=8000, ge=1, le=65535)
     log_level: Literal["debug", "info", "warning", "error"] = "info"
+    # Staff sessions: ended after this long without a request, and this long after login whatever happens.
+    session_idle_minutes: int = Field(default=120, ge=1, le=7 * 24 * 60)
+    session_absolute_hours: int = Field(default=12, ge=1, le=30 * 24)
+    # Failed logins counted over a sliding window, per account and per client IP.
+    login_window_minutes: int = Field(default=15, ge=1, le=24 * 60)
+    login_max_failures_per_account: int = Field(default=5, ge=1, le=1000)
+    login_max_failures_per_ip: int = Field(default=20, ge=1, le=100000)
 
     @field_validator("database_url")
     @classmethod

@@ -18,12 +18,14 @@ os.environ.setdefault("SECRET_KEY", "test-secret-key-that-is-long-enough-0123456
 import pytest  # noqa: E402
 from fastapi import FastAPI  # noqa: E402
 from fastapi.testclient import TestClient  # noqa: E402
+from httpx2 import Response  # noqa: E402
 from sqlalchemy import Engine, event  # noqa: E402
 from sqlalchemy.orm import Session  # noqa: E402
 
 from app import migrate  # noqa: E402
 from app.db import get_engine, get_session  # noqa: E402
 from app.main import create_app  # noqa: E402
+from app.models import UserRole  # noqa: E402
 
 
 @pytest.fixture(scope="session")
@@ -73,6 +75,35 @@ def app(db_session: Session) -> FastAPI:
 def client(app: FastAPI) -> Iterator[TestClient]:
     with TestClient(app, base_url="http://testserver") as test_client:
         yield test_client
+
+
+def log_in(client: TestClient, email: str, password: str) -> Response:
+    """Post the staff login form; the client keeps the session cookie. Returns the (303) response."""
+    response = client.post("/staff/login", data={"email": email, "password": password}, follow_redirects=False)
+    assert response.status_code == 303, f"login as {email} failed: {response.status_code}"
+    return response
+
+
+def _logged_in_client(app: FastAPI, db_session: Session, role: UserRole) -> Iterator[TestClient]:
+    from tests.factories import DEFAULT_PASSWORD, make_user
+
+    user = make_user(db_session, role=role)
+    with TestClient(app, base_url="http://testserver") as test_client:
+        log_in(test_client, user.email, DEFAULT_PASSWORD)
+        test_client.user = user  # type: ignore[attr-defined]
+        yield test_client
+
+
+@pytest.fixture
+def editor_client(app: FastAPI, db_session: Session) -> Iterator[TestClient]:
+    """A fresh client logged in as a new editor (the User is `editor_client.user`)."""
+    yield from _logged_in_client(app, db_session, UserRole.editor)
+
+
+@pytest.fixture
+def admin_client(app: FastAPI, db_session: Session) -> Iterator[TestClient]:
+    """A fresh client logged in as a new admin (the User is `admin_client.user`)."""
+    yield from _logged_in_client(app, db_session, UserRole.admin)
 
 
 class QueryCounter:

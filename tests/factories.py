@@ -3,15 +3,29 @@
 from __future__ import annotations
 
 import datetime as dt
+import functools
 import itertools
 from decimal import Decimal
 from typing import Any
 
 from sqlalchemy.orm import Session
 
-from app.models import Company, CompanyMonth, Event, EventKind, NetworkMonth, RecordStatus, Site, SiteMonth
+from app.models import (
+    Company,
+    CompanyMonth,
+    Event,
+    EventKind,
+    NetworkMonth,
+    RecordStatus,
+    Site,
+    SiteMonth,
+    User,
+    UserRole,
+)
 
 _seq = itertools.count(1)
+
+DEFAULT_PASSWORD = "correct horse battery staple"
 
 
 def make_company(session: Session, **overrides: Any) -> Company:
@@ -79,3 +93,31 @@ def make_event(session: Session, **overrides: Any) -> Event:
     session.add(row)
     session.flush()
     return row
+
+
+@functools.cache
+def _password_hash(password: str) -> str:
+    # Argon2 is slow on purpose; hashing the same test password once per run keeps the suite quick.
+    from app.auth import hash_password
+
+    return hash_password(password)
+
+
+def make_user(
+    session: Session,
+    *,
+    email: str | None = None,
+    role: UserRole = UserRole.editor,
+    password: str = DEFAULT_PASSWORD,
+    is_active: bool = True,
+) -> User:
+    n = next(_seq)
+    user = User(
+        email=(email or f"{role.value}-{n}@example.com").lower(),
+        password_hash=_password_hash(password),
+        role=role,
+        is_active=is_active,
+    )
+    session.add(user)
+    session.flush()
+    return user

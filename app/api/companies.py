@@ -1,92 +1,255 @@
-"""Read endpoints for companies and their monthly figures."""
+"""Companies: the list, one company, and a company's monthly figures (sums, weighted means, derived metrics)."""
 
 from __future__ import annotations
 
 import datetime as dt
-from typing import Annotated
+from decimal import Decimal
+from typing import Any
 
-from fastapi import APIRouter, HTTPException, Query, Request
+from fastapi import APIRouter, Request
 from fastapi.responses import Response
 
 from app import queries
-from app.deps import CompanyOr404, SessionDep
-from app.metrics import METRICS
-from app.reports import MonthView
-from app.response_cache import revision_cached
-from app.schemas import (
-    CompanyList,
-    CompanyMonthly,
-    CompanyMonthRead,
-    CompanyRead,
-    FigureSourceRead,
-    format_period,
-    parse_period,
+from app.api.common import (
+    READ_ERRORS,
+    CursorQuery,
+    FormatQuery,
+    FromQuery,
+    LimitQuery,
+    MetricsQuery,
+    ProvenanceQuery,
+    ShapeQuery,
+    ToQuery,
+    cached,
+    csv_response,
+    csv_response_doc,
+    csv_text,
+    cursor_period,
+    decode_cursor,
+    encode_cursor,
+    json_response,
+    negotiate,
+    next_link,
+    period_range,
+    select_metrics,
+    units_for,
 )
+from app.api.deps import ApiCompany
+from app.deps import SessionDep
+from app.metrics import METRICS
+from app.queries import public
+from app.reports import MonthView, add_months, with_changes
+from app.schemas import CompanyMonthly, CompanyRead, SiteRead, format_period
+from app.schemas.api import CompanyDetail, CompanyPage
 
 router = APIRouter(prefix="/api/v1", tags=["companies"])
 
-MAX_MONTHS = 1200  # a hundred years: a bad range is refused instead of building a huge response
-
-PeriodQuery = Annotated[
-    str | None, Query(pattern=r"^\d{4}-(0[1-9]|1[0-2])$", description="Month, YYYY-MM", examples=["2025-01"])
-]
+DEFAULT_MONTHS = 120
+CHANGE_LOOKBACK = 12
 
 
-@router.get("/companies", response_model=CompanyList)
-def list_companies(session: SessionDep) -> CompanyList:
-    return CompanyList(data=[CompanyRead.model_validate(c) for c in queries.list_companies(session=session)])
+def _company_dict(company: Any) -> dict[str, Any]:
+    return CompanyRead.model_validate(company).model_dump()
 
 
-def _month_read(view: MonthView, provenance: bool) -> CompanyMonthRead:  # type: ignore[valid-type]
-    return CompanyMonthRead(
-        period=format_period(view.period),
-        revised=view.revised_at is not None,
-        revised_at=view.revised_at,
-        revision_reason=view.revision_reason,
-        sources=(
-            {
-                name: FigureSourceRead(
-                    source_url=src.source_url, is_estimate=src.is_estimate, is_illustrative=src.is_illustrative
-                )
-                for name, src in view.sources.items()
-            }
-            if provenance
-            else None
-        ),
-        **{name: view.values.get(name) for name in METRICS},
-    )
-
-
-@router.get("/companies/{slug}/monthly", response_model=CompanyMonthly, response_model_by_alias=True)
-def company_monthly(
+@router.get(
+    "/companies",
+    response_model=CompanyPage,
+    responses={200: csv_response_doc("Companies as CSV"), **READ_ERRORS},
+    summary="List companies",
+)
+def list_companies(
     request: Request,
-    company: CompanyOr404,
     session: SessionDep,
-    period_from: Annotated[PeriodQuery, Query(alias="from")] = None,
-    period_to: Annotated[PeriodQuery, Query(alias="to")] = None,
-    provenance: bool = False,
-) -> CompanyMonthly:
-    """Every calendar month in the range, published figures only; `null` where nothing was published."""
-    start: dt.date | None = parse_period(period_from) if period_from else None
-    end: dt.date | None = parse_period(period_to) if period_to else None
-    if start and end and start > end:
-        raise HTTPException(status_code=400, detail="`from` is after `to`")
-    if start and end and (end.year - start.year) * 12 + end.month - start.month >= MAX_MONTHS:
-        raise HTTPException(status_code=400, detail=f"a range covers at most {MAX_MONTHS} months")
-    if (start is None) != (end is None):
-        first, last = queries.published_period_bounds(company.id, session=session)
-        start = start or first or end
-        end = end or last or start
+    fmt: FormatQuery = None,
+    limit: LimitQuery = 100,
+    cursor: CursorQuery = None,
+) -> Response:
+    """Every company, ordered by slug."""
+    chosen = negotiate(request, fmt)
+    after = decode_cursor(cursor, 1)
 
     def build() -> Response:
-        _, views = queries.load_company_series(company, session=session, start=start, end=end)
-        body = CompanyMonthly(
-            company=company.slug,
-            period_from=format_period(views[0].period) if views else None,
-            period_to=format_period(views[-1].period) if views else None,
-            units={name: spec.unit for name, spec in METRICS.items()},
-            data=[_month_read(v, provenance) for v in views],
-        )
-        return Response(body.model_dump_json(by_alias=True), media_type="application/json")
+        rows = public.page_companies(session=session, after=after[0] if after else None, limit=limit + 1)
+        more = len(rows) > limit
+        rows = rows[:limit]
+        nxt = next_link(request, encode_cursor(rows[-1].slug)) if more else None
+        items = [_company_dict(c) for c in rows]
+        if chosen == "csv":
+            header = ["slug", "name", "ticker", "fiscal_year_end_month"]
+            content = csv_text(header, ([i[h] for h in header] for i in items))
+            return csv_response(content, "companies.csv", next_url=nxt)
+        return json_response({"data": items, "next": nxt, "limit": limit}, next_url=nxt)
 
-    return revision_cached(request, queries.get_data_revision(session=session), build)  # type: ignore[return-value]
+    return cached(request, session, chosen, build)
+
+
+@router.get("/companies/{slug}", response_model=CompanyDetail, responses=READ_ERRORS, summary="One company")
+def get_company(request: Request, company: ApiCompany, session: SessionDep) -> Response:
+    """The company, its sites and the first and last month with published figures."""
+
+    def build() -> Response:
+        first, last = queries.published_period_bounds(company.id, session=session)
+        sites = queries.list_sites(company.id, session=session)
+        body = {
+            **_company_dict(company),
+            "website_url": company.website_url,
+            "first_period": format_period(first) if first else None,
+            "last_period": format_period(last) if last else None,
+            "sites": [SiteRead.model_validate(s).model_dump() for s in sites],
+        }
+        return json_response(body)
+
+    return cached(request, session, "json", build)
+
+
+def _figure_sources(view: MonthView, names: tuple[str, ...]) -> dict[str, Any]:
+    revised = view.revised_at is not None
+    return {
+        name: {
+            "source_url": src.source_url,
+            "is_estimate": src.is_estimate,
+            "is_illustrative": src.is_illustrative,
+            "revised": revised,
+        }
+        for name, src in view.sources.items()
+        if name in names
+    }
+
+
+def month_dict(
+    view: MonthView,
+    names: tuple[str, ...],
+    changes: dict[str, dict[dt.date, tuple[Decimal | None, Decimal | None]]],
+    provenance: bool,
+) -> dict[str, Any]:
+    row: dict[str, Any] = {
+        "period": format_period(view.period),
+        "revised": view.revised_at is not None,
+        "revised_at": view.revised_at,
+        "revision_reason": view.revision_reason,
+        "sources": _figure_sources(view, names) if provenance else None,
+    }
+    row.update({name: view.values.get(name) for name in names})
+    month_changes: dict[str, Any] = {}
+    for name in names:
+        mom, yoy = changes[name].get(view.period, (None, None))
+        if mom is not None or yoy is not None:
+            month_changes[name] = {"mom_pct": mom, "yoy_pct": yoy}
+    row["changes"] = month_changes
+    return row
+
+
+def _wide_csv(rows: list[dict[str, Any]], names: tuple[str, ...], provenance: bool) -> bytes:
+    header = ["period", *(f"{n} ({METRICS[n].unit})" for n in names), "revised", "revised_at", "revision_reason"]
+    if provenance:
+        header += [f"{n} {field}" for n in names for field in ("source_url", "is_estimate")]
+
+    def line(row: dict[str, Any]) -> list[object]:
+        cells: list[object] = [row["period"], *(row[n] for n in names), row["revised"]]
+        cells += [row["revised_at"].isoformat() if row["revised_at"] else None, row["revision_reason"]]
+        if provenance:
+            sources = row["sources"] or {}
+            for n in names:
+                src = sources.get(n)
+                cells += [src["source_url"], src["is_estimate"]] if src else [None, None]
+        return cells
+
+    return csv_text(header, (line(r) for r in rows))
+
+
+LONG_HEADER = ["period", "metric", "value", "unit", "mom_pct", "yoy_pct", "source_url", "is_estimate", "revised"]
+
+
+def _long_csv(rows: list[dict[str, Any]], names: tuple[str, ...], views: dict[str, MonthView]) -> bytes:
+    def lines() -> Any:
+        for row in rows:
+            view = views[row["period"]]
+            for n in names:
+                if row[n] is None:
+                    continue  # a missing figure is no row, never a zero
+                change = row["changes"].get(n) or {}
+                src = view.sources.get(n)
+                yield [
+                    row["period"],
+                    n,
+                    row[n],
+                    METRICS[n].unit,
+                    change.get("mom_pct"),
+                    change.get("yoy_pct"),
+                    src.source_url if src else None,
+                    src.is_estimate if src else None,
+                    row["revised"],
+                ]
+
+    return csv_text(LONG_HEADER, lines())
+
+
+@router.get(
+    "/companies/{slug}/monthly",
+    response_model=CompanyMonthly,
+    response_model_by_alias=True,
+    responses={200: csv_response_doc("Monthly figures as CSV (wide or long)"), **READ_ERRORS},
+    summary="A company's monthly figures",
+)
+def company_monthly(
+    request: Request,
+    company: ApiCompany,
+    session: SessionDep,
+    period_from: FromQuery = None,
+    period_to: ToQuery = None,
+    provenance: ProvenanceQuery = False,
+    metrics: MetricsQuery = None,
+    fmt: FormatQuery = None,
+    shape: ShapeQuery = "wide",
+    limit: LimitQuery = DEFAULT_MONTHS,
+    cursor: CursorQuery = None,
+) -> Response:
+    """Every calendar month in the range, published figures only; `null` where nothing was published.
+
+    Per month: the company-level figures, the sums and weighted means over its sites, the derived metrics
+    (yield, share of network, unallocated, treasury residual…) and their month-over-month and year-over-year
+    change. `limit` counts months; follow `next` for the rest.
+    """
+    chosen = negotiate(request, fmt)
+    names = select_metrics(metrics, tuple(METRICS))
+    start, end = period_range(period_from, period_to)
+    after = cursor_period(cursor)
+
+    def build() -> Response:
+        first, last = start, end
+        if first is None or last is None:
+            low, high = queries.published_period_bounds(company.id, session=session)
+            first = first or low or last
+            last = last or high or first
+        page_start = first if after is None or first is None else max(first, add_months(after, 1))
+        views: list[MonthView] = []
+        more = False
+        if page_start is not None and last is not None and page_start <= last:
+            page_end = min(last, add_months(page_start, limit - 1))
+            more = page_end < last
+            _, series = queries.load_company_series(
+                company, session=session, start=add_months(page_start, -CHANGE_LOOKBACK), end=page_end
+            )
+            changes = {n: with_changes(series, n) for n in names}
+            views = [v for v in series if v.period >= page_start]
+        else:
+            changes = {n: {} for n in names}
+        nxt = next_link(request, encode_cursor(format_period(views[-1].period))) if more and views else None
+        rows = [month_dict(v, names, changes, provenance) for v in views]
+        if chosen == "csv":
+            by_period = {format_period(v.period): v for v in views}
+            content = _long_csv(rows, names, by_period) if shape == "long" else _wide_csv(rows, names, provenance)
+            return csv_response(content, f"{company.slug}-monthly-{shape}.csv", next_url=nxt)
+        body = {
+            "company": company.slug,
+            "from": rows[0]["period"] if rows else None,
+            "to": rows[-1]["period"] if rows else None,
+            "units": units_for(names),
+            "data": rows,
+            "next": nxt,
+            "limit": limit,
+        }
+        return json_response(body, next_url=nxt)
+
+    return cached(request, session, f"{chosen}-{shape}", build)

@@ -70,6 +70,12 @@ class FigureSourceRead(BaseModel):
     source_url: str | None
     is_estimate: bool
     is_illustrative: bool = False
+    revised: bool = Field(default=False, description="The month holding this figure was corrected after publication")
+
+
+class ChangeRead(BaseModel):
+    mom_pct: Number = Field(default=None, description="Change from the previous month, percent")
+    yoy_pct: Number = Field(default=None, description="Change from the same month a year earlier, percent")
 
 
 _metric_fields: dict[str, Any] = {
@@ -86,6 +92,10 @@ CompanyMonthRead = create_model(
         dict[str, FigureSourceRead] | None,
         Field(default=None, description="Provenance of each figure (with ?provenance=true)"),
     ),
+    changes=(
+        dict[str, ChangeRead] | None,
+        Field(default=None, description="Month-over-month and year-over-year change of each figure present"),
+    ),
     **_metric_fields,
 )
 
@@ -96,3 +106,7 @@ class CompanyMonthly(BaseModel):
     period_to: str | None = Field(serialization_alias="to")
     units: dict[str, str]
     data: list[CompanyMonthRead]  # type: ignore[valid-type]
+    next: str | None = Field(
+        default=None, description="URL of the next page; null on the last page (also a Link header)"
+    )
+    limit: int | None = Field(default=None, description="Page size (months) used for this answer")

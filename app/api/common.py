@@ -1,0 +1,299 @@
+"""What every read endpoint shares: query parameters, format negotiation, cursors, exact rendering, caching."""
+
+from __future__ import annotations
+
+import base64
+import binascii
+import csv
+import datetime as dt
+import io
+import json
+from collections.abc import Callable, Iterable, Sequence
+from decimal import Decimal
+from typing import Annotated, Any, Literal
+
+from fastapi import Query, Request
+from fastapi.responses import Response
+from sqlalchemy.orm import Session
+
+from app import queries
+from app.csvio import safe_cell
+from app.metrics import METRICS, SITE_METRICS
+from app.problems import ApiProblem, error_responses
+from app.response_cache import revision_cached
+from app.schemas import format_period, parse_period
+
+DEFAULT_LIMIT = 100
+MAX_LIMIT = 1000
+CSV_MEDIA_TYPE = "text/csv; charset=utf-8"
+# Years 2009 (bitcoin's first) to 2999: a month the API can answer for.
+MONTH_PATTERN = r"^(2009|20[1-9][0-9]|2[1-9][0-9]{2})-(0[1-9]|1[0-2])$"
+LIST_PATTERN = r"^[a-z0-9_-]+(,[a-z0-9_-]+)*$"
+
+FormatName = Literal["json", "csv"]
+ShapeName = Literal["wide", "long"]
+
+PeriodQuery = Annotated[
+    str | None, Query(pattern=MONTH_PATTERN, description="Month, YYYY-MM (inclusive)", examples=["2025-01"])
+]
+FromQuery = Annotated[PeriodQuery, Query(alias="from", pattern=MONTH_PATTERN, description="First month, YYYY-MM")]
+ToQuery = Annotated[PeriodQuery, Query(alias="to", pattern=MONTH_PATTERN, description="Last month, YYYY-MM")]
+FormatQuery = Annotated[
+    FormatName | None,
+    Query(alias="format", description="`json` (default) or `csv`; `Accept: text/csv` also selects CSV"),
+]
+ShapeQuery = Annotated[
+    ShapeName, Query(description="CSV layout: `wide` (one row per month) or `long` (one row per figure)")
+]
+LimitQuery = Annotated[
+    int,
+    Query(
+        ge=1,
+        le=MAX_LIMIT,
+        description=f"Page size (default {DEFAULT_LIMIT}, at most {MAX_LIMIT}; larger values are refused with 400)",
+    ),
+]
+CursorQuery = Annotated[
+    str | None,
+    Query(
+        min_length=1,
+        max_length=200,
+        pattern=r"^[A-Za-z0-9_-]+$",
+        description="Opaque position from a previous page's `next` link",
+    ),
+]
+
+
+def _names_pattern(names: Sequence[str]) -> str:
+    one = "(" + "|".join(names) + ")"
+    return f"^{one}(,{one})*$"
+
+
+def _metrics_query(names: Sequence[str]) -> Any:
+    return Annotated[
+        str | None,
+        Query(
+            max_length=2000,
+            pattern=_names_pattern(names),
+            description="Comma-separated metric names to include (see /api/v1/metrics); default all",
+            examples=["btc_mined,hashrate_avg_ehs"],
+        ),
+    ]
+
+
+MetricsQuery = _metrics_query(tuple(METRICS))
+SiteMetricsQuery = _metrics_query(SITE_METRICS)
+ProvenanceQuery = Annotated[
+    bool, Query(description="Include each figure's provenance (source URL, estimate and revised flags)")
+]
+
+READ_ERRORS: dict[int | str, dict[str, Any]] = {
+    304: {"description": "Not Modified: the copy named by If-None-Match is current"},
+    **error_responses(400, 404),
+}
+
+
+def csv_response_doc(description: str) -> dict[str, Any]:
+    return {"content": {"text/csv": {"schema": {"type": "string"}}}, "description": f"JSON, or {description}"}
+
+
+def negotiate(request: Request, fmt: FormatName | None) -> FormatName:
+    """The explicit `format` parameter wins; otherwise an Accept header that asks for CSV gets CSV."""
+    if fmt is not None:
+        return fmt
+    accept = request.headers.get("accept", "")
+    return "csv" if "text/csv" in accept and "application/json" not in accept else "json"
+
+
+def period_range(period_from: str | None, period_to: str | None) -> tuple[dt.date | None, dt.date | None]:
+    errors = []
+    start = end = None
+    for name, text in (("from", period_from), ("to", period_to)):
+        if text is None:
+            continue
+        try:
+            value = parse_period(text)
+        except ValueError as exc:
+            errors.append({"path": f"query.{name}", "message": str(exc)})
+            continue
+        if name == "from":
+            start = value
+        else:
+            end = value
+    if errors:
+        raise ApiProblem(400, "Invalid month", errors=errors)
+    if start and end and start > end:
+        raise ApiProblem(400, "`from` is after `to`", errors=[{"path": "query.from", "message": "after `to`"}])
+    return start, end
+
+
+def select_metrics(text: str | None, allowed: Sequence[str]) -> tuple[str, ...]:
+    if text is None:
+        return tuple(allowed)
+    names = [n for n in text.split(",") if n]
+    unknown = [n for n in names if n not in allowed]
+    if unknown:
+        raise ApiProblem(
+            400,
+            f"Unknown metric: {', '.join(unknown)}",
+            errors=[{"path": "query.metrics", "message": f"{n!r} is not one of {', '.join(allowed)}"} for n in unknown],
+        )
+    return tuple(dict.fromkeys(names))
+
+
+# --- cursors -------------------------------------------------------------------------------------------
+
+
+def encode_cursor(*key: object) -> str:
+    raw = json.dumps([str(k) for k in key], separators=(",", ":")).encode()
+    return base64.urlsafe_b64encode(raw).decode().rstrip("=")
+
+
+def decode_cursor(text: str | None, arity: int) -> list[str] | None:
+    if text is None:
+        return None
+    try:
+        raw = base64.urlsafe_b64decode(text + "=" * (-len(text) % 4))
+        key = json.loads(raw)
+        if not isinstance(key, list) or len(key) != arity or not all(isinstance(k, str) for k in key):
+            raise ValueError
+    except (ValueError, binascii.Error, UnicodeDecodeError):
+        raise ApiProblem(
+            400, "Invalid cursor", errors=[{"path": "query.cursor", "message": "use the `next` link of a page"}]
+        ) from None
+    return key
+
+
+def cursor_period(text: str | None) -> dt.date | None:
+    key = decode_cursor(text, 1)
+    return None if key is None else _cursor_value(lambda: parse_period(key[0]))
+
+
+def _cursor_value(parse: Callable[[], Any]) -> Any:
+    try:
+        return parse()
+    except ValueError:
+        raise ApiProblem(
+            400, "Invalid cursor", errors=[{"path": "query.cursor", "message": "use the `next` link of a page"}]
+        ) from None
+
+
+def cursor_period_and(text: str | None, parse_second: Callable[[str], Any]) -> tuple[dt.date, Any] | None:
+    key = decode_cursor(text, 2)
+    if key is None:
+        return None
+    return _cursor_value(lambda: (parse_period(key[0]), parse_second(key[1])))
+
+
+def cursor_date_and_id(text: str | None) -> tuple[dt.date, int] | None:
+    key = decode_cursor(text, 2)
+    if key is None:
+        return None
+    return _cursor_value(lambda: (dt.date.fromisoformat(key[0]), int(key[1])))
+
+
+def next_link(request: Request, cursor: str | None) -> str | None:
+    if cursor is None:
+        return None
+    return str(request.url.include_query_params(cursor=cursor))
+
+
+# --- exact rendering -----------------------------------------------------------------------------------
+
+_QUANTUM = Decimal("1e-10")
+
+
+def clean_number(value: Decimal | int | float | None) -> Decimal | None:
+    """The exact decimal as stored; derived ratios rounded to 10 places so they do not carry 28 digits."""
+    if value is None:
+        return None
+    number = Decimal(value) if not isinstance(value, Decimal) else value
+    if number.as_tuple().exponent < -10:  # type: ignore[operator]
+        number = number.quantize(_QUANTUM)
+    if number == number.to_integral_value():
+        return Decimal(int(number))
+    return number.normalize()
+
+
+def _decimal_text(value: Decimal) -> str:
+    cleaned = clean_number(value)
+    assert cleaned is not None
+    return format(cleaned, "f")
+
+
+def _encode(value: Any, out: list[str]) -> None:
+    if value is None or isinstance(value, bool | str | int | float):
+        out.append(json.dumps(value, ensure_ascii=False))
+    elif isinstance(value, Decimal):
+        out.append(_decimal_text(value))
+    elif isinstance(value, dt.datetime):
+        # SQLite returns naive datetimes for timezone-aware columns; every stored moment is UTC.
+        moment = value if value.tzinfo is not None else value.replace(tzinfo=dt.UTC)
+        out.append(json.dumps(moment.isoformat()))
+    elif isinstance(value, dt.date):
+        out.append(json.dumps(value.isoformat()))
+    elif isinstance(value, dict):
+        out.append("{")
+        for i, (key, item) in enumerate(value.items()):
+            if i:
+                out.append(",")
+            out.append(json.dumps(str(key)))
+            out.append(":")
+            _encode(item, out)
+        out.append("}")
+    elif isinstance(value, list | tuple):
+        out.append("[")
+        for i, item in enumerate(value):
+            if i:
+                out.append(",")
+            _encode(item, out)
+        out.append("]")
+    else:
+        raise TypeError(f"cannot encode {type(value).__name__}")
+
+
+def encode_json(value: Any) -> bytes:
+    """JSON whose numbers are the exact decimal text (0.12345678 stays 0.12345678, never 0.1234567799…)."""
+    out: list[str] = []
+    _encode(value, out)
+    return "".join(out).encode()
+
+
+def csv_text(header: Sequence[str], rows: Iterable[Sequence[object]]) -> bytes:
+    buffer = io.StringIO()
+    writer = csv.writer(buffer, lineterminator="\r\n")
+    writer.writerow([safe_cell(h) for h in header])
+    for row in rows:
+        writer.writerow([safe_cell(clean_number(c) if isinstance(c, Decimal) else c) for c in row])
+    return buffer.getvalue().encode()
+
+
+def json_response(body: Any, *, next_url: str | None = None) -> Response:
+    return Response(encode_json(body), media_type="application/json", headers=_link_headers(next_url))
+
+
+def csv_response(content: bytes, filename: str, *, next_url: str | None = None) -> Response:
+    headers = {"Content-Disposition": f'inline; filename="{filename}"', **_link_headers(next_url)}
+    return Response(content, media_type=CSV_MEDIA_TYPE, headers=headers)
+
+
+def _link_headers(next_url: str | None) -> dict[str, str]:
+    return {"Link": f'<{next_url}>; rel="next"'} if next_url else {}
+
+
+def cached(request: Request, session: Session, fmt: str, build: Callable[[], Response]) -> Response:
+    """An answer keyed by the data revision: ETag, Last-Modified, 304 on If-None-Match.
+
+    Cache-Control is `no-cache`: any cache may store the public answer but must revalidate it, which costs
+    one query and a 304, so a figure written through the API is visible on the very next read.
+    """
+    revision = queries.get_data_revision(session=session)
+    return revision_cached(request, revision, build, vary=(fmt, request.url.netloc))
+
+
+def units_for(names: Iterable[str]) -> dict[str, str]:
+    return {name: METRICS[name].unit for name in names}
+
+
+def period_text(period: dt.date) -> str:
+    return format_period(period)

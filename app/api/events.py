@@ -1,0 +1,108 @@
+"""Events drawn on the charts: halvings, weather, curtailment, expansions, acquisitions."""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Annotated, Any
+
+from fastapi import APIRouter, Query, Request
+from fastapi.responses import Response
+
+from app import queries
+from app.api.common import (
+    READ_ERRORS,
+    CursorQuery,
+    FormatQuery,
+    FromQuery,
+    LimitQuery,
+    ToQuery,
+    cached,
+    csv_response,
+    csv_response_doc,
+    csv_text,
+    cursor_date_and_id,
+    encode_cursor,
+    json_response,
+    negotiate,
+    next_link,
+    period_range,
+)
+from app.deps import SessionDep
+from app.models import EventKind
+from app.problems import ApiProblem
+from app.queries import public
+from app.reports import add_months
+from app.schemas.api import EventPage
+
+router = APIRouter(prefix="/api/v1", tags=["events"])
+
+EVENT_COLUMNS = ["date", "title", "kind", "company", "site", "source_url", "description"]
+
+
+@router.get(
+    "/events",
+    response_model=EventPage,
+    responses={200: csv_response_doc("Events as CSV"), **READ_ERRORS},
+    summary="Events",
+)
+def list_events(
+    request: Request,
+    session: SessionDep,
+    company: Annotated[
+        str | None,
+        Query(max_length=64, description="A company's slug: its events plus those concerning every company"),
+    ] = None,
+    kind: Annotated[EventKind | None, Query(description="Only events of this kind")] = None,
+    period_from: FromQuery = None,
+    period_to: ToQuery = None,
+    fmt: FormatQuery = None,
+    limit: LimitQuery = 100,
+    cursor: CursorQuery = None,
+) -> Response:
+    """Events ordered by date; `from`/`to` select by month."""
+    chosen = negotiate(request, fmt)
+    start, end = period_range(period_from, period_to)
+    end_day = None if end is None else add_months(end, 1) - dt.timedelta(days=1)
+    after = cursor_date_and_id(cursor)
+    company_id = None
+    if company is not None:
+        found_company = queries.get_company(company, session=session)
+        if found_company is None:
+            raise ApiProblem(
+                404,
+                f"No company with slug {company!r}",
+                errors=[{"path": "query.company", "message": "unknown company"}],
+            )
+        company_id = found_company.id
+
+    def build() -> Response:
+        found = public.page_events(
+            session=session,
+            company_id=company_id,
+            start=start,
+            end=end_day,
+            kind=kind.value if kind else None,
+            after=after,
+            limit=limit + 1,
+        )
+        more = len(found) > limit
+        found = found[:limit]
+        rows: list[dict[str, Any]] = [
+            {
+                "date": e.date,
+                "title": e.title,
+                "kind": e.kind.value,
+                "company": company_slug,
+                "site": site_slug,
+                "source_url": e.source_url,
+                "description": e.description,
+            }
+            for e, company_slug, site_slug in found
+        ]
+        nxt = next_link(request, encode_cursor(found[-1][0].date.isoformat(), found[-1][0].id)) if more else None
+        if chosen == "csv":
+            lines = ([r[c].isoformat() if c == "date" else r[c] for c in EVENT_COLUMNS] for r in rows)
+            return csv_response(csv_text(EVENT_COLUMNS, lines), "events.csv", next_url=nxt)
+        return json_response({"data": rows, "next": nxt, "limit": limit}, next_url=nxt)
+
+    return cached(request, session, chosen, build)

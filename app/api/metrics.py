@@ -1,0 +1,45 @@
+"""The metric dictionary, generated from app.metrics (the definitions pages, charts and CSV use)."""
+
+from __future__ import annotations
+
+from dataclasses import asdict
+
+from fastapi import APIRouter, Request
+from fastapi.responses import Response
+
+from app.api.common import (
+    READ_ERRORS,
+    FormatQuery,
+    cached,
+    csv_response,
+    csv_response_doc,
+    csv_text,
+    json_response,
+    negotiate,
+)
+from app.deps import SessionDep
+from app.metrics import METRICS
+from app.schemas.api import MetricList, MetricRead
+
+router = APIRouter(prefix="/api/v1", tags=["metrics"])
+
+COLUMNS = list(MetricRead.model_fields)
+
+
+@router.get(
+    "/metrics",
+    response_model=MetricList,
+    responses={200: csv_response_doc("The dictionary as CSV"), **READ_ERRORS},
+    summary="The metric dictionary",
+)
+def list_metrics(request: Request, session: SessionDep, fmt: FormatQuery = None) -> Response:
+    """Every metric: unit, level, timing (total, average, month end), aggregation across sites, formula."""
+    chosen = negotiate(request, fmt)
+
+    def build() -> Response:
+        rows = [{k: v for k, v in asdict(m).items() if k in COLUMNS} for m in METRICS.values()]
+        if chosen == "csv":
+            return csv_response(csv_text(COLUMNS, ([r[c] for c in COLUMNS] for r in rows)), "metrics.csv")
+        return json_response({"data": rows})
+
+    return cached(request, session, chosen, build)

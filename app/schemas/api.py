@@ -1,0 +1,185 @@
+"""Schemas of the public API v1 responses (the OpenAPI document is generated from them)."""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Any
+
+from pydantic import BaseModel, Field, create_model
+
+from app.metrics import METRICS, SITE_METRICS
+from app.schemas.months import CompanyMonthCreate, SiteMonthCreate
+from app.schemas.read import CompanyRead, FigureSourceRead, Number, SiteRead
+
+NEXT_DESCRIPTION = 'URL of the next page; null on the last page (also sent as a `Link: <…>; rel="next"` header)'
+
+
+class Paged(BaseModel):
+    next: str | None = Field(default=None, description=NEXT_DESCRIPTION)
+    limit: int = Field(description="Page size used for this answer", examples=[100])
+
+
+class CompanyPage(Paged):
+    data: list[CompanyRead]
+
+
+class SitePage(Paged):
+    company: str = Field(examples=["cleanspark"])
+    data: list[SiteRead]
+
+
+class CompanyDetail(CompanyRead):
+    website_url: str | None = None
+    first_period: str | None = Field(
+        default=None, description="First month with a published figure", examples=["2023-01"]
+    )
+    last_period: str | None = Field(
+        default=None, description="Last month with a published figure", examples=["2025-06"]
+    )
+    sites: list[SiteRead]
+
+
+class SiteDetail(SiteRead):
+    company: str = Field(examples=["cleanspark"])
+    first_period: str | None = Field(default=None, examples=["2024-01"])
+    last_period: str | None = Field(default=None, examples=["2025-06"])
+
+
+_site_metric_fields: dict[str, Any] = {
+    name: (Number, Field(default=None, description=f"{METRICS[name].label} ({METRICS[name].unit})"))
+    for name in SITE_METRICS
+}
+
+SiteMonthRead = create_model(
+    "SiteMonthRead",
+    period=(str, Field(examples=["2025-01"], description="Calendar month, YYYY-MM")),
+    site=(str, Field(examples=["sandersville"])),
+    is_illustrative=(bool, Field(default=False, description="A generated split of company totals, not reported")),
+    is_estimate=(bool, False),
+    source_url=(str | None, None),
+    note=(str | None, None),
+    revised=(bool, Field(default=False, description="A published figure of this month was corrected")),
+    revised_at=(dt.datetime | None, None),
+    revision_reason=(str | None, None),
+    sources=(
+        dict[str, FigureSourceRead] | None,
+        Field(default=None, description="Provenance of each figure (with ?provenance=true)"),
+    ),
+    **_site_metric_fields,
+)
+
+
+class SiteMonthly(Paged):
+    company: str
+    site: str | None = Field(default=None, description="The site, when the URL names one")
+    units: dict[str, str]
+    data: list[SiteMonthRead]  # type: ignore[valid-type]
+
+
+class NetworkMonthRead(BaseModel):
+    period: str = Field(examples=["2025-01"])
+    network_hashrate_avg_ehs: Number = None
+    network_difficulty_t: Number = None
+    btc_price_avg_usd: Number = None
+    source_url: str | None = None
+    is_estimate: bool = False
+
+
+class NetworkMonthly(Paged):
+    units: dict[str, str]
+    data: list[NetworkMonthRead]
+
+
+class EventRead(BaseModel):
+    date: dt.date
+    title: str = Field(examples=["Fourth halving"])
+    kind: str = Field(examples=["halving"])
+    company: str | None = Field(default=None, description="null for an event that concerns every company")
+    site: str | None = None
+    source_url: str | None = None
+    description: str | None = None
+
+
+class EventPage(Paged):
+    data: list[EventRead]
+
+
+class MetricRead(BaseModel):
+    name: str = Field(examples=["fleet_efficiency_jth"])
+    label: str = Field(examples=["Fleet efficiency"])
+    unit: str = Field(examples=["J/TH"])
+    level: str = Field(description="site, company, network or derived", examples=["site"])
+    timing: str = Field(description="total for the month, average over it, or month end", examples=["month_end"])
+    aggregation: str = Field(description="How site figures combine: sum, weighted_mean or none", examples=["sum"])
+    weight: str | None = Field(default=None, description="The metric weighting the mean across sites")
+    decimals: int = Field(description="Decimals shown on pages (the API returns exact values)")
+    formula: str | None = Field(default=None, description="How a derived metric is computed")
+    lower_is_better: bool = False
+
+
+class MetricList(BaseModel):
+    data: list[MetricRead]
+
+
+# --- writes ----------------------------------------------------------------------------------------------
+
+_WRITE_FIELDS: dict[str, Any] = {
+    "publish": (
+        bool,
+        Field(default=False, description="Publish the month (same as ?publish=true); otherwise it is saved as draft"),
+    ),
+    "reason": (
+        str | None,
+        Field(
+            default=None,
+            max_length=2000,
+            description="Why a published month changes; required for a correction, shown to investors",
+            examples=["Corrected from the 10-Q"],
+        ),
+    ),
+}
+
+SiteMonthWrite = create_model(
+    "SiteMonthWrite",
+    __base__=SiteMonthCreate,
+    __doc__="One site's figures for a month; every figure optional (missing is null, never 0), exact decimals.",
+    **_WRITE_FIELDS,
+)
+CompanyMonthWrite = create_model(
+    "CompanyMonthWrite",
+    __base__=CompanyMonthCreate,
+    __doc__="The company-level figures of a month; every figure optional, exact decimals.",
+    **_WRITE_FIELDS,
+)
+
+
+class _StoredMonth(BaseModel):
+    period: str = Field(examples=["2025-01"])
+    company: str = Field(examples=["cleanspark"])
+    status: str = Field(description="draft or published", examples=["published"])
+    version: int = Field(ge=1, description="Bumped by every change; the ETag follows it")
+    published_at: dt.datetime | None = None
+    revised_at: dt.datetime | None = None
+    revision_reason: str | None = None
+    updated_at: dt.datetime | None = None
+    updated_by: str | None = None
+    note: str | None = None
+    source_url: str | None = None
+    is_estimate: bool = False
+
+
+SiteMonthStored = create_model(
+    "SiteMonthStored",
+    __base__=_StoredMonth,
+    site=(str, Field(examples=["georgia"])),
+    is_illustrative=(bool, False),
+    **_site_metric_fields,
+)
+CompanyMonthStored = create_model(
+    "CompanyMonthStored",
+    __base__=_StoredMonth,
+    **{
+        name: (Number, Field(default=None, description=f"{METRICS[name].label} ({METRICS[name].unit})"))
+        for name in CompanyMonthCreate.metric_names()
+    },
+)

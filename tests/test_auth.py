@@ -1,0 +1,47 @@
+"""Login, logout and the role dependencies."""
+
+from __future__ import annotations
+
+from fastapi.testclient import TestClient
+from sqlalchemy.orm import Session
+
+from app.auth import hash_password, verify_password
+from app.models import UserRole
+from app.sessions import COOKIE_NAME
+from tests.conftest import log_in
+from tests.factories import DEFAULT_PASSWORD, make_user
+
+
+def test_password_hash_is_argon2_and_verifies() -> None:
+    hashed = hash_password("a long enough passphrase")
+    assert hashed.startswith("$argon2id$")
+    assert verify_password("a long enough passphrase", hashed)
+    assert not verify_password("a long enough passphrasE", hashed)
+    assert not verify_password("anything", "not a hash")
+
+
+def test_login_sets_an_httponly_lax_cookie_and_redirects_to_staff(client: TestClient, db_session: Session) -> None:
+    user = make_user(db_session)
+    response = log_in(client, user.email.upper(), DEFAULT_PASSWORD)
+    assert response.headers["location"] == "/staff/"
+    cookie = response.headers["set-cookie"]
+    assert cookie.startswith(f"{COOKIE_NAME}=")
+    assert "httponly" in cookie.lower()
+    assert "samesite=lax" in cookie.lower()
+    assert "secure" not in cookie.lower()  # plain http here
+    page = client.get("/staff/")
+    assert page.status_code == 200
+    assert user.email in page.text
+
+
+def test_editor_and_admin_fixtures(editor_client: TestClient, admin_client: TestClient) -> None:
+    assert editor_client.get("/staff/").status_code == 200
+    assert editor_client.get("/staff/admin/", follow_redirects=False).status_code == 403
+    assert admin_client.get("/staff/admin/").status_code == 200
+    assert admin_client.user.role == UserRole.admin
+
+
+def test_anonymous_is_sent_to_login_with_next(client: TestClient) -> None:
+    response = client.get("/staff/admin/?x=1", follow_redirects=False)
+    assert response.status_code == 303
+    assert response.headers["location"] == "/staff/login?next=/staff/admin/%3Fx%3D1"
