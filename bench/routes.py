@@ -57,6 +57,12 @@ ROUTES: tuple[Route, ...] = (
         revalidate=True,
     ),
     Route(
+        "chart CSV download",
+        lambda c: f"/companies/{c.slug}/charts/btc_mined.csv?from={c.first}&to={c.last}",
+        "text/csv",
+        after_change=True,
+    ),
+    Route(
         "CSV export, 120 months",
         lambda c: f"/api/v1/companies/{c.slug}/monthly?from={c.first}&to={c.last}&format=csv",
         "text/csv",

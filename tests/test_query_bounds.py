@@ -35,6 +35,14 @@ PATHS: dict[str, Callable[[str, str, str], str]] = {
     "monthly API with provenance": lambda slug, first, last: (
         f"/api/v1/companies/{slug}/monthly?from={first}&to={last}&provenance=true"
     ),
+    "monthly API as CSV": lambda slug, first, last: (
+        f"/api/v1/companies/{slug}/monthly?from={first}&to={last}&format=csv"
+    ),
+    "monthly API as long CSV": lambda slug, first, last: (
+        f"/api/v1/companies/{slug}/monthly?from={first}&to={last}&format=csv&shape=long"
+    ),
+    "site page": lambda slug, first, last: f"/companies/{slug}/sites/site-0",
+    "chart CSV": lambda slug, first, last: f"/companies/{slug}/charts/btc_mined.csv",
 }
 
 
