@@ -43,7 +43,7 @@ def test_drawing_the_charts_moves_nothing(browser, live_server) -> None:
             page.goto(live_server + "/companies/cleanspark", wait_until="networkidle")
             if js:
                 count = page.locator(".chart").count()
-                page.locator("[data-drawn=true]").nth(count - 1).wait_for(timeout=20000)
+                page.locator("[data-drawn=true]").nth(count - 1).wait_for(timeout=60000)
             positions.append(_layout(page))
         finally:
             context.close()
