@@ -41,9 +41,11 @@ def test_drawing_the_charts_moves_nothing(browser, live_server) -> None:
         try:
             page = context.new_page()
             page.goto(live_server + "/companies/cleanspark", wait_until="networkidle")
+            # The whole document is parsed (the footer comes last) before anything is measured.
+            page.locator(".site-footer").wait_for(state="attached", timeout=60000)
             if js:
                 count = page.locator(".chart").count()
-                page.locator("[data-drawn=true]").nth(count - 1).wait_for(timeout=20000)
+                page.locator("[data-drawn=true]").nth(count - 1).wait_for(timeout=60000)
             positions.append(_layout(page))
         finally:
             context.close()
