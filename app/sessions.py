@@ -93,13 +93,14 @@ def end_session(*, session: Session, secret: str | None, now: dt.datetime | None
     )
 
 
-def end_user_sessions(*, session: Session, user_id: int, now: dt.datetime | None = None) -> int:
+def end_user_sessions(
+    *, session: Session, user_id: int, now: dt.datetime | None = None, except_id: str | None = None
+) -> int:
     """End every open session of a user (disabled, password reset); returns how many were open."""
-    result = session.execute(
-        update(UserSession)
-        .where(UserSession.user_id == user_id, UserSession.ended_at.is_(None))
-        .values(ended_at=now or utcnow())
-    )
+    stmt = update(UserSession).where(UserSession.user_id == user_id, UserSession.ended_at.is_(None))
+    if except_id is not None:
+        stmt = stmt.where(UserSession.id != except_id)
+    result = session.execute(stmt.values(ended_at=now or utcnow()))
     return int(result.rowcount or 0)  # type: ignore[attr-defined]
 
 

@@ -118,12 +118,17 @@ def update_user(
     return user
 
 
-def set_password(user: User, *, session: Session, password_hash: str, actor: Actor) -> None:
-    """Replace the password and end every session of the account (whoever had it is logged out)."""
+def set_password(
+    user: User, *, session: Session, password_hash: str, actor: Actor, keep_session_id: str | None = None
+) -> None:
+    """Replace the password and end every session of the account (whoever had it is logged out).
+
+    `keep_session_id` spares the session of a user changing their own password.
+    """
     user.password_hash = password_hash
     user.password_changed_at = utcnow()
     session.flush()
-    end_user_sessions(session=session, user_id=user.id)
+    end_user_sessions(session=session, user_id=user.id, except_id=keep_session_id)
     record_audit(
         session=session,
         actor=actor,

@@ -140,6 +140,12 @@ class PasswordReset(FormModel):
         return value
 
 
+class PasswordChange(PasswordReset):
+    """A user changing their own password: the current one proves it is them, not a borrowed session."""
+
+    current_password: str
+
+
 class RoleUpdate(FormModel):
     role: UserRole
 

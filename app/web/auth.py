@@ -1,4 +1,4 @@
-"""Staff login and logout."""
+"""Staff login and logout, and a user changing their own password."""
 
 from __future__ import annotations
 
@@ -7,12 +7,22 @@ from typing import Any
 from fastapi import APIRouter, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 
-from app.auth import PASSWORD_MAX_LENGTH, OptionalUser, dummy_hash, is_local_path, verify_password
+from app.auth import (
+    PASSWORD_MAX_LENGTH,
+    EditorUser,
+    OptionalUser,
+    actor_for_user,
+    dummy_hash,
+    hash_password,
+    is_local_path,
+    verify_password,
+)
 from app.deps import SessionDep
 from app.queries import users as user_queries
+from app.schemas.admin import PasswordChange
 from app.sessions import COOKIE_NAME, create_session, end_session
 from app.templating import templates
-from app.web.forms import FormFields
+from app.web.forms import FormFields, parse_form
 
 router = APIRouter()
 
@@ -115,3 +125,49 @@ def logout(request: Request, session: SessionDep) -> Response:
     response = RedirectResponse("/staff/login?logged_out=1", status_code=303)
     response.delete_cookie(COOKIE_NAME, path="/", httponly=True, samesite="lax", secure=request.url.scheme == "https")
     return response
+
+
+def _account_page(
+    request: Request, *, errors: dict[str, str] | None = None, status: int = 200, **context: Any
+) -> Response:
+    notice = "Your password was changed; your other sessions were ended." if request.query_params.get("done") else None
+    return templates.TemplateResponse(
+        request,
+        "staff/account.html",
+        {"errors": errors or {}, "notice": notice if status == 200 else None, **context},
+        status_code=status,
+    )
+
+
+@router.get("/staff/account", response_class=HTMLResponse, name="auth:account")
+def account(request: Request, user: EditorUser) -> Response:
+    return _account_page(request)
+
+
+@router.post("/staff/account", response_class=HTMLResponse, name="auth:account_post")
+def change_own_password(request: Request, user: EditorUser, session: SessionDep, form: FormFields) -> Response:
+    ip = client_ip(request)
+    # Guessing the current password through this form counts like failed logins, so a borrowed session
+    # cannot be turned into a stolen account by trying passwords here.
+    wait = user_queries.login_retry_after(session=session, ip=ip, email=user.email)
+    if wait is not None:
+        return _account_page(
+            request,
+            status=429,
+            errors={"current_password": f"Too many wrong passwords. Try again in {_wait_words(wait)}."},
+        )
+    data, errors = parse_form(PasswordChange, form)
+    current = form.get("current_password", "")
+    if len(current) > PASSWORD_MAX_LENGTH or not verify_password(current, user.password_hash):
+        user_queries.record_login_attempt(session=session, ip=ip, email=user.email, succeeded=False)
+        errors = {**errors, "current_password": "This is not your current password."}
+    if data is None or errors:
+        return _account_page(request, errors=errors, status=422)
+    user_queries.set_password(
+        user,
+        session=session,
+        password_hash=hash_password(data.password),
+        actor=actor_for_user(user),
+        keep_session_id=request.state.user_session.id,
+    )
+    return RedirectResponse("/staff/account?done=1", status_code=303)
