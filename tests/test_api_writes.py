@@ -90,6 +90,7 @@ def test_a_draft_stays_out_of_public_reads(client: TestClient, db_session: Sessi
     mine = client.get(SITE_URL, headers=_auth(secret))
     assert mine.status_code == 200 and mine.json()["status"] == "draft"
     assert mine.headers["cache-control"] == "private, no-cache"
+    assert client.get(SITE_URL, headers=_auth(_token(db_session, "read"))).status_code == 404
 
 
 def test_preconditions(client: TestClient, db_session: Session, target) -> None:
