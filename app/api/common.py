@@ -21,7 +21,7 @@ from app.csvio import safe_cell
 from app.metrics import METRICS, SITE_METRICS
 from app.problems import ApiProblem, error_responses
 from app.response_cache import revision_cached
-from app.schemas import format_period, parse_period
+from app.schemas import parse_period
 
 DEFAULT_LIMIT = 100
 MAX_LIMIT = 1000
@@ -293,7 +293,3 @@ def cached(request: Request, session: Session, fmt: str, build: Callable[[], Res
 
 def units_for(names: Iterable[str]) -> dict[str, str]:
     return {name: METRICS[name].unit for name in names}
-
-
-def period_text(period: dt.date) -> str:
-    return format_period(period)

@@ -97,15 +97,12 @@ def get_site(request: Request, company: ApiCompany, site: ApiSite, session: Sess
     """The site and the first and last month with its published figures."""
 
     def build() -> Response:
-        rows = public.page_site_months(
-            company.id, session=session, site_slugs=[site.slug], start=None, end=None, after=None, limit=100_000
-        )
-        periods = [row.period for row, _ in rows]
+        first, last = public.site_period_bounds(site.id, session=session)
         body = {
             **SiteRead.model_validate(site).model_dump(),
             "company": company.slug,
-            "first_period": format_period(min(periods)) if periods else None,
-            "last_period": format_period(max(periods)) if periods else None,
+            "first_period": format_period(first) if first else None,
+            "last_period": format_period(last) if last else None,
         }
         return json_response(body)
 
