@@ -92,12 +92,21 @@ def test_limit_over_the_maximum_is_refused(client: TestClient, db_session: Sessi
 
 
 def test_bad_cursor_is_a_problem(client: TestClient) -> None:
-    response = client.get("/api/v1/companies?cursor=bm90LWpzb24")
-    assert response.status_code == 400
-    assert response.headers["content-type"] == "application/problem+json"
-    body = response.json()
-    assert body["errors"] == [{"path": "query.cursor", "message": "use the `next` link of a page"}]
-    assert body["instance"] == "/api/v1/companies"
+    for url in ("/api/v1/companies?cursor=Not%20A%20Slug", "/api/v1/events?cursor=999999~1x"):
+        response = client.get(url)
+        assert response.status_code == 400, url
+        assert response.headers["content-type"] == "application/problem+json"
+        body = response.json()
+        assert [e["path"] for e in body["errors"]] == ["query.cursor"]
+        assert body["instance"] == url.split("?")[0]
+
+
+def test_any_cursor_the_schema_allows_is_a_position(client: TestClient, db_session: Session) -> None:
+    make_company(db_session, slug="aaa-first")
+    make_company(db_session, slug="zzz-last")
+    after = client.get("/api/v1/companies?cursor=mmm").json()["data"]
+    assert "zzz-last" in [c["slug"] for c in after] and "aaa-first" not in [c["slug"] for c in after]
+    assert client.get("/api/v1/events?cursor=999999~0").json()["data"] == []
 
 
 def _csv(response) -> list[dict[str, str]]:
