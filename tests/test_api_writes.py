@@ -131,7 +131,10 @@ def test_correcting_a_published_month_needs_a_reason_and_is_audited(
     assert fixed.json()["revision_reason"] == "Typo in the release"
     month = client.get("/api/v1/companies/writer/sites/north/monthly").json()["data"][0]
     assert month["btc_mined"] == 11 and month["revised"] is True
-    entries = db_session.scalars(select(AuditEntry).where(AuditEntry.entity == "site_month")).all()
+    _, site = target
+    entries = db_session.scalars(
+        select(AuditEntry).where(AuditEntry.entity == "site_month", AuditEntry.site_id == site.id)
+    ).all()
     assert {e.action.value for e in entries} >= {"create", "publish", "update"}
     assert all(e.actor_kind == "token" and e.actor_label == "token:write-bot" for e in entries)
 
