@@ -90,6 +90,7 @@ def test_a_draft_stays_out_of_public_reads(client: TestClient, db_session: Sessi
     mine = client.get(SITE_URL, headers=_auth(secret))
     assert mine.status_code == 200 and mine.json()["status"] == "draft"
     assert mine.headers["cache-control"] == "private, no-cache"
+    assert client.get(SITE_URL, headers=_auth(_token(db_session, "read"))).status_code == 404
 
 
 def test_preconditions(client: TestClient, db_session: Session, target) -> None:
@@ -130,7 +131,10 @@ def test_correcting_a_published_month_needs_a_reason_and_is_audited(
     assert fixed.json()["revision_reason"] == "Typo in the release"
     month = client.get("/api/v1/companies/writer/sites/north/monthly").json()["data"][0]
     assert month["btc_mined"] == 11 and month["revised"] is True
-    entries = db_session.scalars(select(AuditEntry).where(AuditEntry.entity == "site_month")).all()
+    _, site = target
+    entries = db_session.scalars(
+        select(AuditEntry).where(AuditEntry.entity == "site_month", AuditEntry.site_id == site.id)
+    ).all()
     assert {e.action.value for e in entries} >= {"create", "publish", "update"}
     assert all(e.actor_kind == "token" and e.actor_label == "token:write-bot" for e in entries)
 

@@ -123,7 +123,8 @@ API_DESCRIPTION = """Monthly production figures of bitcoin-mining companies, per
   never `0`. Numbers are exact decimals written out in full.
 * **Formats**: JSON by default; CSV with `?format=csv` or `Accept: text/csv`, `shape=wide` (one row per month)
   or `shape=long` (one row per figure); headers carry units, `name (unit)`.
-* **Paging**: `limit` (documented per endpoint, at most 1000; more is refused with 400) and an opaque `cursor`.
+* **Paging**: `limit` (documented per endpoint, at most 1000; more is refused with 400) and a `cursor`
+  (the last key of the previous page; take it from `next`).
   Follow `next` (in the body, and in a `Link: <…>; rel="next"` header) until it is null: every row exactly once.
 * **Caching**: every read has an `ETag` (from the data revision) and `Last-Modified`; send `If-None-Match` to get
   `304 Not Modified`. `Cache-Control: no-cache`: store, but revalidate.
