@@ -285,10 +285,15 @@ def browser_figures(base: str, path: str) -> dict[str, Any]:
             page.wait_for_function("window.__chartsDrawnAt !== undefined", timeout=60_000)
             drawn_ms = page.evaluate("window.__chartsDrawnAt")
             page.wait_for_load_state("networkidle")
-            per_url = {urls.get(k, k).removeprefix(base): int(v) for k, v in received.items()}
+            # data: URLs (icons inlined by plotly.js) never touch the network.
+            per_url = {
+                urls.get(k, k).removeprefix(base): int(v)
+                for k, v in received.items()
+                if not urls.get(k, "").startswith("data:")
+            }
             out[visit] = {
-                "bytes": int(sum(received.values())),
-                "requests": len(urls),
+                "bytes": int(sum(per_url.values())),
+                "requests": sum(1 for u in urls.values() if not u.startswith("data:")),
                 "charts": page.locator("[data-figure]").count(),
                 "charts_drawn_ms": round(drawn_ms),
                 "per_url": dict(sorted(per_url.items(), key=lambda kv: -kv[1])),
