@@ -411,13 +411,13 @@ def main() -> int:
     parser.add_argument("--connections", type=int, default=16, help="concurrent connections (default 16)")
     parser.add_argument("--threads", type=int, default=1, help="wrk threads (default 1)")
     parser.add_argument("--workers", type=int, default=2, help="uvicorn workers (default 2: one per core)")
-    parser.add_argument("--samples", type=int, default=20, help="requests right after a data change (default 20)")
+    parser.add_argument("--samples", type=int, default=12, help="requests right after a data change (default 12)")
     parser.add_argument("--no-browser", action="store_true", help="skip the Chromium figures")
     parser.add_argument("--keep-databases", action="store_true", help="leave the generated databases")
     parser.add_argument("--json", type=Path, default=ROOT / "bench" / "results.json")
     args = parser.parse_args()
     if args.quick:
-        args.duration, args.warmup, args.samples = 3, 1, 8
+        args.duration, args.warmup, args.samples = 3, 1, 5
     unknown = set(args.sizes.split(",")) - set(SIZES)
     if unknown:
         parser.error(f"unknown size(s): {', '.join(sorted(unknown))}")
