@@ -397,7 +397,8 @@ def measure(size: str, wrk: str, engine: Any, base: str, args: argparse.Namespac
         "not_measured": missing,
     }
     if size == "small" and not args.no_browser:
-        entry["browser"] = browser_figures(base, ROUTES[1].path(ctx))
+        overview = next(r for r in ROUTES if r.name == "overview page")
+        entry["browser"] = browser_figures(base, overview.path(ctx))
     print_size(size, entry)
     return entry
 
