@@ -403,7 +403,11 @@ def measure(size: str, wrk: str, engine: Any, base: str, args: argparse.Namespac
         # browser's is empty.
         for _ in range(args.workers * 2):
             httpx.get(base + overview.path(ctx), headers={"Accept-Encoding": "gzip, deflate, br, zstd"}, timeout=60)
-        entry["browser"] = browser_figures(base, overview.path(ctx))
+        try:
+            entry["browser"] = browser_figures(base, overview.path(ctx))
+        except Exception as exc:  # a missing Chromium should not throw away the server figures
+            entry["not_measured"]["browser figures"] = f"{type(exc).__name__}: {str(exc).splitlines()[0]}"
+            print(f"   not measured: browser figures: {entry['not_measured']['browser figures']}", flush=True)
     print_size(size, entry)
     return entry
 
