@@ -350,6 +350,10 @@ def hashrate_chart(
     chart = Chart("hashrate", "Operating hashrate", "EH/s", periods, series, events=events_in(events, periods))
     if not any(v.sites for v in views):
         chart.note = "Not broken out by site: the company publishes totals only."
+    elif site_metric == "hashrate_avg_ehs":
+        chart.note = "Bars: each site's monthly average (the sites report no month-end figure)."
+    else:
+        chart.note = "Bars: each site's operating hashrate at month end."
     return _finish(chart, barmode="stack")
 
 

@@ -15,7 +15,7 @@ def _wait(page, count: int | None = None) -> None:
     """Until every chart on the page (or `count` of them) is drawn."""
     count = count or page.locator(".chart").count()
     # A selector wait, not wait_for_function: polling a JS string needs eval, which the page's CSP refuses.
-    page.locator("[data-drawn=true]").nth(count - 1).wait_for(timeout=20000)
+    page.locator("[data-drawn=true]").nth(count - 1).wait_for(timeout=60000)
 
 
 def _x(page, chart: str, name: str) -> list[str]:

@@ -13,7 +13,7 @@ CHARTS = {"chart-hashrate", "chart-btc_mined", "chart-treasury", "chart-efficien
 
 def _wait_for_charts(page, count: int = len(CHARTS)) -> None:
     # A selector wait, not wait_for_function: polling a JS string needs eval, which the page's CSP refuses.
-    page.locator("[data-drawn=true]").nth(count - 1).wait_for(timeout=20000)
+    page.locator("[data-drawn=true]").nth(count - 1).wait_for(timeout=60000)
 
 
 def _traces(page) -> dict[str, list[dict]]:
