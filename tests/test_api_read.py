@@ -92,12 +92,21 @@ def test_limit_over_the_maximum_is_refused(client: TestClient, db_session: Sessi
 
 
 def test_bad_cursor_is_a_problem(client: TestClient) -> None:
-    response = client.get("/api/v1/companies?cursor=bm90LWpzb24")
-    assert response.status_code == 400
-    assert response.headers["content-type"] == "application/problem+json"
-    body = response.json()
-    assert body["errors"] == [{"path": "query.cursor", "message": "use the `next` link of a page"}]
-    assert body["instance"] == "/api/v1/companies"
+    for url in ("/api/v1/companies?cursor=Not%20A%20Slug", "/api/v1/events?cursor=999999~1x"):
+        response = client.get(url)
+        assert response.status_code == 400, url
+        assert response.headers["content-type"] == "application/problem+json"
+        body = response.json()
+        assert [e["path"] for e in body["errors"]] == ["query.cursor"]
+        assert body["instance"] == url.split("?")[0]
+
+
+def test_any_cursor_the_schema_allows_is_a_position(client: TestClient, db_session: Session) -> None:
+    make_company(db_session, slug="aaa-first")
+    make_company(db_session, slug="zzz-last")
+    after = client.get("/api/v1/companies?cursor=mmm").json()["data"]
+    assert "zzz-last" in [c["slug"] for c in after] and "aaa-first" not in [c["slug"] for c in after]
+    assert client.get("/api/v1/events?cursor=999999~0").json()["data"] == []
 
 
 def _csv(response) -> list[dict[str, str]]:
@@ -112,7 +121,7 @@ def _seed_month_data(db_session: Session) -> None:
         period = dt.date(2025, 1 + m, 1)
         make_site_month(db_session, site, period=period, btc_mined=Decimal(btc), source_url='=HYPERLINK("x")')
         make_company_month(db_session, company, period=period, btc_mined_total=Decimal(btc) + 1)
-    make_network_month(db_session, period=dt.date(2025, 1, 1))
+    make_network_month(db_session, period=dt.date(2013, 1, 1))
 
 
 def test_wide_csv_equals_json(client: TestClient, db_session: Session) -> None:
@@ -238,12 +247,13 @@ def test_metric_dictionary_comes_from_the_code(client: TestClient) -> None:
 def test_events_filtered_by_company_and_kind(client: TestClient, db_session: Session) -> None:
     company = make_company(db_session, slug="evented")
     other = make_company(db_session, slug="elsewhere")
-    make_event(db_session, company_id=None)
-    make_event(db_session, company_id=company.id, date=dt.date(2025, 1, 5), title="Storm", kind="weather")
-    make_event(db_session, company_id=other.id, date=dt.date(2025, 1, 6), title="Other", kind="weather")
-    titles = [e["title"] for e in client.get("/api/v1/events?company=evented").json()["data"]]
-    assert titles == ["Halving", "Storm"]
-    weather = client.get("/api/v1/events?kind=weather&from=2025-01&to=2025-01").json()["data"]
+    # Dates no other data uses (the browser tests keep the demo events for the whole run).
+    make_event(db_session, company_id=None, date=dt.date(2013, 1, 2), title="Everyone")
+    make_event(db_session, company_id=company.id, date=dt.date(2013, 1, 5), title="Storm", kind="weather")
+    make_event(db_session, company_id=other.id, date=dt.date(2013, 1, 6), title="Other", kind="weather")
+    titles = [e["title"] for e in client.get("/api/v1/events?company=evented&to=2013-12").json()["data"]]
+    assert titles == ["Everyone", "Storm"]
+    weather = client.get("/api/v1/events?kind=weather&from=2013-01&to=2013-01").json()["data"]
     assert [e["title"] for e in weather] == ["Storm", "Other"]
     assert client.get("/api/v1/events?company=nobody").status_code == 404
 

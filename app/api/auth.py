@@ -78,7 +78,12 @@ def check_company(token: ApiToken, company: Company) -> None:
 
 
 def may_see_drafts(token: ApiToken | None, company: Company) -> bool:
-    return token is not None and (token.company_id is None or token.company_id == company.id)
+    """Only a token that may write the month sees it before it is published."""
+    return (
+        token is not None
+        and token.scope == TokenScope.write
+        and (token.company_id is None or token.company_id == company.id)
+    )
 
 
 def actor_for_token(token: ApiToken) -> Actor:

@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import base64
-import binascii
 import csv
 import datetime as dt
 import io
@@ -21,7 +19,7 @@ from app.csvio import safe_cell
 from app.metrics import METRICS, SITE_METRICS
 from app.problems import ApiProblem, error_responses
 from app.response_cache import revision_cached
-from app.schemas import format_period, parse_period
+from app.schemas import parse_period
 
 DEFAULT_LIMIT = 100
 MAX_LIMIT = 1000
@@ -53,15 +51,27 @@ LimitQuery = Annotated[
         description=f"Page size (default {DEFAULT_LIMIT}, at most {MAX_LIMIT}; larger values are refused with 400)",
     ),
 ]
-CursorQuery = Annotated[
-    str | None,
-    Query(
-        min_length=1,
-        max_length=200,
-        pattern=r"^[A-Za-z0-9_-]+$",
-        description="Opaque position from a previous page's `next` link",
-    ),
-]
+_MONTH = r"(2009|20[1-9][0-9]|2[1-9][0-9]{2})-(0[1-9]|1[0-2])"
+_SLUG = r"[a-z0-9][a-z0-9_-]{0,63}"
+
+
+def _cursor_query(pattern: str, example: str) -> Any:
+    # Every value the pattern allows is a valid position ("after this key"), so a cursor can never be stale.
+    return Annotated[
+        str | None,
+        Query(
+            max_length=200,
+            pattern=pattern,
+            description="Where the page starts (after this key); take it from the previous page's `next` link",
+            examples=[example],
+        ),
+    ]
+
+
+SlugCursor = _cursor_query(f"^{_SLUG}$", "cleanspark")
+MonthCursor = _cursor_query(f"^{_MONTH}$", "2025-01")
+SiteMonthCursor = _cursor_query(f"^{_MONTH}~{_SLUG}$", "2025-01~georgia")
+EventCursor = _cursor_query(r"^[1-9][0-9]{0,5}~[0-9]{1,18}$", "739000~12")
 
 
 def _names_pattern(names: Sequence[str]) -> str:
@@ -141,55 +151,50 @@ def select_metrics(text: str | None, allowed: Sequence[str]) -> tuple[str, ...]:
     return tuple(dict.fromkeys(names))
 
 
-# --- cursors -------------------------------------------------------------------------------------------
+# --- cursors: the sort key of the last row of the previous page -------------------------------------------
 
 
-def encode_cursor(*key: object) -> str:
-    raw = json.dumps([str(k) for k in key], separators=(",", ":")).encode()
-    return base64.urlsafe_b64encode(raw).decode().rstrip("=")
-
-
-def decode_cursor(text: str | None, arity: int) -> list[str] | None:
-    if text is None:
-        return None
-    try:
-        raw = base64.urlsafe_b64decode(text + "=" * (-len(text) % 4))
-        key = json.loads(raw)
-        if not isinstance(key, list) or len(key) != arity or not all(isinstance(k, str) for k in key):
-            raise ValueError
-    except (ValueError, binascii.Error, UnicodeDecodeError):
-        raise ApiProblem(
-            400, "Invalid cursor", errors=[{"path": "query.cursor", "message": "use the `next` link of a page"}]
-        ) from None
-    return key
+def _bad_cursor() -> ApiProblem:
+    return ApiProblem(
+        400, "Invalid cursor", errors=[{"path": "query.cursor", "message": "use the `next` link of a page"}]
+    )
 
 
 def cursor_period(text: str | None) -> dt.date | None:
-    key = decode_cursor(text, 1)
-    return None if key is None else _cursor_value(lambda: parse_period(key[0]))
-
-
-def _cursor_value(parse: Callable[[], Any]) -> Any:
-    try:
-        return parse()
-    except ValueError:
-        raise ApiProblem(
-            400, "Invalid cursor", errors=[{"path": "query.cursor", "message": "use the `next` link of a page"}]
-        ) from None
-
-
-def cursor_period_and(text: str | None, parse_second: Callable[[str], Any]) -> tuple[dt.date, Any] | None:
-    key = decode_cursor(text, 2)
-    if key is None:
+    if text is None:
         return None
-    return _cursor_value(lambda: (parse_period(key[0]), parse_second(key[1])))
+    try:
+        return parse_period(text)
+    except ValueError:
+        raise _bad_cursor() from None
+
+
+def cursor_period_and_slug(text: str | None) -> tuple[dt.date, str] | None:
+    if text is None:
+        return None
+    period, _, slug = text.partition("~")
+    start = cursor_period(period)
+    if start is None or not slug:
+        raise _bad_cursor()
+    return start, slug
 
 
 def cursor_date_and_id(text: str | None) -> tuple[dt.date, int] | None:
-    key = decode_cursor(text, 2)
-    if key is None:
+    if text is None:
         return None
-    return _cursor_value(lambda: (dt.date.fromisoformat(key[0]), int(key[1])))
+    ordinal, _, event_id = text.partition("~")
+    try:
+        return dt.date.fromordinal(int(ordinal)), int(event_id)
+    except ValueError:
+        raise _bad_cursor() from None
+
+
+def period_cursor(period: dt.date) -> str:
+    return f"{period.year:04d}-{period.month:02d}"
+
+
+def event_cursor(day: dt.date, event_id: int) -> str:
+    return f"{day.toordinal()}~{event_id}"
 
 
 def next_link(request: Request, cursor: str | None) -> str | None:
@@ -293,7 +298,3 @@ def cached(request: Request, session: Session, fmt: str, build: Callable[[], Res
 
 def units_for(names: Iterable[str]) -> dict[str, str]:
     return {name: METRICS[name].unit for name in names}
-
-
-def period_text(period: dt.date) -> str:
-    return format_period(period)

@@ -12,24 +12,24 @@ from fastapi.responses import Response
 from app import queries
 from app.api.common import (
     READ_ERRORS,
-    CursorQuery,
     FormatQuery,
     FromQuery,
     LimitQuery,
     MetricsQuery,
+    MonthCursor,
     ProvenanceQuery,
     ShapeQuery,
+    SlugCursor,
     ToQuery,
     cached,
     csv_response,
     csv_response_doc,
     csv_text,
     cursor_period,
-    decode_cursor,
-    encode_cursor,
     json_response,
     negotiate,
     next_link,
+    period_cursor,
     period_range,
     select_metrics,
     units_for,
@@ -63,17 +63,16 @@ def list_companies(
     session: SessionDep,
     fmt: FormatQuery = None,
     limit: LimitQuery = 100,
-    cursor: CursorQuery = None,
+    cursor: SlugCursor = None,
 ) -> Response:
     """Every company, ordered by slug."""
     chosen = negotiate(request, fmt)
-    after = decode_cursor(cursor, 1)
 
     def build() -> Response:
-        rows = public.page_companies(session=session, after=after[0] if after else None, limit=limit + 1)
+        rows = public.page_companies(session=session, after=cursor, limit=limit + 1)
         more = len(rows) > limit
         rows = rows[:limit]
-        nxt = next_link(request, encode_cursor(rows[-1].slug)) if more else None
+        nxt = next_link(request, rows[-1].slug) if more else None
         items = [_company_dict(c) for c in rows]
         if chosen == "csv":
             header = ["slug", "name", "ticker", "fiscal_year_end_month"]
@@ -203,7 +202,7 @@ def company_monthly(
     fmt: FormatQuery = None,
     shape: ShapeQuery = "wide",
     limit: LimitQuery = DEFAULT_MONTHS,
-    cursor: CursorQuery = None,
+    cursor: MonthCursor = None,
 ) -> Response:
     """Every calendar month in the range, published figures only; `null` where nothing was published.
 
@@ -235,7 +234,7 @@ def company_monthly(
             views = [v for v in series if v.period >= page_start]
         else:
             changes = {n: {} for n in names}
-        nxt = next_link(request, encode_cursor(format_period(views[-1].period))) if more and views else None
+        nxt = next_link(request, period_cursor(views[-1].period)) if more and views else None
         rows = [month_dict(v, names, changes, provenance) for v in views]
         if chosen == "csv":
             by_period = {format_period(v.period): v for v in views}

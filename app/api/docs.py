@@ -17,6 +17,7 @@ from typing import Any
 from fastapi import APIRouter, FastAPI, HTTPException, Request
 from fastapi.responses import RedirectResponse, Response
 
+from app.api.entities import ENTITY_SCHEMAS
 from app.api.writes import WRITE_SCHEMAS
 from app.problems import MEDIA_TYPE, Problem
 from app.templating import templates
@@ -94,7 +95,7 @@ def api_openapi(app: FastAPI) -> Callable[[], dict[str, Any]]:
         problem = Problem.model_json_schema(ref_template="#/components/schemas/{model}")
         schemas.update(problem.pop("$defs", {}))
         schemas["Problem"] = problem
-        for model in WRITE_SCHEMAS:
+        for model in (*WRITE_SCHEMAS, *ENTITY_SCHEMAS):
             body = model.model_json_schema(ref_template="#/components/schemas/{model}", mode="validation")
             schemas.update(body.pop("$defs", {}))
             schemas[model.__name__] = body
@@ -122,7 +123,8 @@ API_DESCRIPTION = """Monthly production figures of bitcoin-mining companies, per
   never `0`. Numbers are exact decimals written out in full.
 * **Formats**: JSON by default; CSV with `?format=csv` or `Accept: text/csv`, `shape=wide` (one row per month)
   or `shape=long` (one row per figure); headers carry units, `name (unit)`.
-* **Paging**: `limit` (documented per endpoint, at most 1000; more is refused with 400) and an opaque `cursor`.
+* **Paging**: `limit` (documented per endpoint, at most 1000; more is refused with 400) and a `cursor`
+  (the last key of the previous page; take it from `next`).
   Follow `next` (in the body, and in a `Link: <…>; rel="next"` header) until it is null: every row exactly once.
 * **Caching**: every read has an `ETag` (from the data revision) and `Last-Modified`; send `If-None-Match` to get
   `304 Not Modified`. `Cache-Control: no-cache`: store, but revalidate.

@@ -11,7 +11,7 @@ from fastapi.responses import Response
 from app import queries
 from app.api.common import (
     READ_ERRORS,
-    CursorQuery,
+    EventCursor,
     FormatQuery,
     FromQuery,
     LimitQuery,
@@ -21,7 +21,7 @@ from app.api.common import (
     csv_response_doc,
     csv_text,
     cursor_date_and_id,
-    encode_cursor,
+    event_cursor,
     json_response,
     negotiate,
     next_link,
@@ -57,7 +57,7 @@ def list_events(
     period_to: ToQuery = None,
     fmt: FormatQuery = None,
     limit: LimitQuery = 100,
-    cursor: CursorQuery = None,
+    cursor: EventCursor = None,
 ) -> Response:
     """Events ordered by date; `from`/`to` select by month."""
     chosen = negotiate(request, fmt)
@@ -99,7 +99,7 @@ def list_events(
             }
             for e, company_slug, site_slug in found
         ]
-        nxt = next_link(request, encode_cursor(found[-1][0].date.isoformat(), found[-1][0].id)) if more else None
+        nxt = next_link(request, event_cursor(found[-1][0].date, found[-1][0].id)) if more else None
         if chosen == "csv":
             lines = ([r[c].isoformat() if c == "date" else r[c] for c in EVENT_COLUMNS] for r in rows)
             return csv_response(csv_text(EVENT_COLUMNS, lines), "events.csv", next_url=nxt)

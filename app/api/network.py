@@ -9,17 +9,16 @@ from fastapi.responses import Response
 
 from app.api.common import (
     READ_ERRORS,
-    CursorQuery,
     FormatQuery,
     FromQuery,
     LimitQuery,
+    MonthCursor,
     ToQuery,
     cached,
     csv_response,
     csv_response_doc,
     csv_text,
     cursor_period,
-    encode_cursor,
     json_response,
     negotiate,
     next_link,
@@ -48,7 +47,7 @@ def network_monthly(
     period_to: ToQuery = None,
     fmt: FormatQuery = None,
     limit: LimitQuery = 120,
-    cursor: CursorQuery = None,
+    cursor: MonthCursor = None,
 ) -> Response:
     """Months with network figures, in order."""
     chosen = negotiate(request, fmt)
@@ -68,7 +67,7 @@ def network_monthly(
             }
             for r in found
         ]
-        nxt = next_link(request, encode_cursor(rows[-1]["period"])) if more else None
+        nxt = next_link(request, rows[-1]["period"]) if more else None
         if chosen == "csv":
             header = ["period", *(f"{n} ({METRICS[n].unit})" for n in NETWORK_METRICS), "source_url", "is_estimate"]
             keys = ["period", *NETWORK_METRICS, "source_url", "is_estimate"]

@@ -11,21 +11,20 @@ from app import queries
 from app.api.common import (
     LIST_PATTERN,
     READ_ERRORS,
-    CursorQuery,
     FormatQuery,
     FromQuery,
     LimitQuery,
     ProvenanceQuery,
     ShapeQuery,
     SiteMetricsQuery,
+    SiteMonthCursor,
+    SlugCursor,
     ToQuery,
     cached,
     csv_response,
     csv_response_doc,
     csv_text,
-    cursor_period_and,
-    decode_cursor,
-    encode_cursor,
+    cursor_period_and_slug,
     json_response,
     negotiate,
     next_link,
@@ -68,17 +67,16 @@ def list_sites(
     session: SessionDep,
     fmt: FormatQuery = None,
     limit: LimitQuery = 100,
-    cursor: CursorQuery = None,
+    cursor: SlugCursor = None,
 ) -> Response:
     """The company's sites, ordered by slug."""
     chosen = negotiate(request, fmt)
-    after = decode_cursor(cursor, 1)
 
     def build() -> Response:
-        rows = public.page_sites(company.id, session=session, after=after[0] if after else None, limit=limit + 1)
+        rows = public.page_sites(company.id, session=session, after=cursor, limit=limit + 1)
         more = len(rows) > limit
         rows = rows[:limit]
-        nxt = next_link(request, encode_cursor(rows[-1].slug)) if more else None
+        nxt = next_link(request, rows[-1].slug) if more else None
         items = [SiteRead.model_validate(s).model_dump() for s in rows]
         if chosen == "csv":
             header = ["slug", "name", "region", "status", "capacity_mw", "energized_on"]
@@ -97,15 +95,12 @@ def get_site(request: Request, company: ApiCompany, site: ApiSite, session: Sess
     """The site and the first and last month with its published figures."""
 
     def build() -> Response:
-        rows = public.page_site_months(
-            company.id, session=session, site_slugs=[site.slug], start=None, end=None, after=None, limit=100_000
-        )
-        periods = [row.period for row, _ in rows]
+        first, last = public.site_period_bounds(site.id, session=session)
         body = {
             **SiteRead.model_validate(site).model_dump(),
             "company": company.slug,
-            "first_period": format_period(min(periods)) if periods else None,
-            "last_period": format_period(max(periods)) if periods else None,
+            "first_period": format_period(first) if first else None,
+            "last_period": format_period(last) if last else None,
         }
         return json_response(body)
 
@@ -205,7 +200,7 @@ def _site_months(
     chosen = negotiate(request, fmt)
     names = select_metrics(metrics, SITE_METRICS)
     start, end = period_range(period_from, period_to)
-    after = cursor_period_and(cursor, str)
+    after = cursor_period_and_slug(cursor)
 
     def build() -> Response:
         found = public.page_site_months(
@@ -214,7 +209,7 @@ def _site_months(
         more = len(found) > limit
         found = found[:limit]
         rows = [site_month_dict(row, slug, names, provenance) for row, slug in found]
-        nxt = next_link(request, encode_cursor(rows[-1]["period"], rows[-1]["site"])) if more else None
+        nxt = next_link(request, f"{rows[-1]['period']}~{rows[-1]['site']}") if more else None
         if chosen == "csv":
             name = f"{company.slug}-{site or 'sites'}-monthly-{shape}.csv"
             return csv_response(_site_csv(rows, names, shape), name, next_url=nxt)
@@ -249,7 +244,7 @@ def sites_monthly(
     fmt: FormatQuery = None,
     shape: ShapeQuery = "wide",
     limit: LimitQuery = 100,
-    cursor: CursorQuery = None,
+    cursor: SiteMonthCursor = None,
 ) -> Response:
     """Published site months of the company, ordered by (period, site); one row per site and month reported."""
     slugs = [s for s in sites.split(",") if s] if sites else None
@@ -297,7 +292,7 @@ def site_monthly(
     fmt: FormatQuery = None,
     shape: ShapeQuery = "wide",
     limit: LimitQuery = 100,
-    cursor: CursorQuery = None,
+    cursor: SiteMonthCursor = None,
 ) -> Response:
     """The site's published months in order; a month the site did not report is absent (a gap, not a zero)."""
     return _site_months(

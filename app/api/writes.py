@@ -230,7 +230,7 @@ WRITE_ERRORS = error_responses(400, 401, 403, 404, 409, 412, 413, 415, 422, 428)
 def get_site_month(
     request: Request, company: ApiCompany, site: ApiSite, period: PeriodPath, session: SessionDep, token: OptionalToken
 ) -> Response:
-    """The stored month. Published only, unless a token of this company asks (then drafts too, with `status`)."""
+    """The stored month. Published only, unless a write token for this company asks (then drafts too)."""
     row = month_queries.get_site_month(site, _period(period), session=session)
     if not _visible(row, token, company):
         raise ApiProblem(404, f"No published figures of {site.slug!r} for {period}")
@@ -293,7 +293,7 @@ def put_site_month(
 def get_company_month(
     request: Request, company: ApiCompany, period: PeriodPath, session: SessionDep, token: OptionalToken
 ) -> Response:
-    """The stored company-level figures. Published only, unless a token of this company asks."""
+    """The stored company-level figures. Published only, unless a write token for this company asks."""
     row = month_queries.get_company_month(company, _period(period), session=session)
     if not _visible(row, token, company):
         raise ApiProblem(404, f"No published company figures of {company.slug!r} for {period}")

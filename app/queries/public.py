@@ -5,7 +5,7 @@ from __future__ import annotations
 import datetime as dt
 from collections.abc import Sequence
 
-from sqlalchemy import and_, or_, select
+from sqlalchemy import and_, func, or_, select
 from sqlalchemy.orm import Session
 
 from app.models import Company, Event, NetworkMonth, RecordStatus, Site, SiteMonth
@@ -97,3 +97,12 @@ def page_events(
         stmt = stmt.where(or_(Event.date > day, and_(Event.date == day, Event.id > event_id)))
     stmt = stmt.order_by(Event.date, Event.id).limit(limit)
     return [(event, company, site) for event, company, site in session.execute(stmt).all()]
+
+
+def site_period_bounds(site_id: int, *, session: Session) -> tuple[dt.date | None, dt.date | None]:
+    """First and last month with a published figure of the site."""
+    stmt = select(func.min(SiteMonth.period), func.max(SiteMonth.period)).where(
+        SiteMonth.site_id == site_id, SiteMonth.status == RecordStatus.published
+    )
+    low, high = session.execute(stmt).one()
+    return low, high
