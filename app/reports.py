@@ -215,13 +215,22 @@ def build_company_series(
 def with_changes(views: Sequence[MonthView], metric: str) -> dict[dt.date, tuple[Decimal | None, Decimal | None]]:
     """Month-over-month and year-over-year change (percent) of one metric, by period."""
     by_period = {v.period: v.values.get(metric) for v in views}
-    return {
-        v.period: (
-            m.change_pct(by_period.get(v.period), by_period.get(add_months(v.period, -1))),
-            m.change_pct(by_period.get(v.period), by_period.get(add_months(v.period, -12))),
+    out: dict[dt.date, tuple[Decimal | None, Decimal | None]] = {}
+    for period, current in by_period.items():
+        if current is None:  # no change without a figure; skips the lookups (the API asks for every metric)
+            out[period] = (None, None)
+            continue
+        month_before, year_before = _month_and_year_before(period)
+        out[period] = (
+            m.change_pct(current, by_period.get(month_before)),
+            m.change_pct(current, by_period.get(year_before)),
         )
-        for v in views
-    }
+    return out
+
+
+@lru_cache(maxsize=4096)
+def _month_and_year_before(period: dt.date) -> tuple[dt.date, dt.date]:
+    return add_months(period, -1), add_months(period, -12)
 
 
 # Which stored figures a derived metric is computed from: its provenance is theirs.

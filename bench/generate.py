@@ -55,6 +55,8 @@ STATEMENTS = (
                round((500 + abs(hashtext(s.id || '/' || i)) % 2500 + 20 * i) / 1000.0, 6) AS h
         FROM site s CROSS JOIN generate_series(0, :months - 1) AS i
     ) AS g
+    -- In the order monthly releases arrive: month by month, each company's sites together.
+    ORDER BY period, site_id
     """,
     # Company rows: the published total (a little above the site sum, as real releases are), sales, and
     # holdings carried forward month by month. One month in twelve has per-figure provenance for its sale.
@@ -73,6 +75,7 @@ STATEMENTS = (
         FROM site_month sm JOIN site s ON s.id = sm.site_id
         GROUP BY s.company_id, sm.period
     ) AS t
+    ORDER BY period, company_id
     """,
     "UPDATE data_revision SET revision = revision + 1, changed_at = CAST(:now AS timestamptz) WHERE id = 1",
     """

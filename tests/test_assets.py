@@ -59,7 +59,17 @@ def test_gzip_until_the_brotli_file_exists(
 ) -> None:
     started: list[Path] = []
     monkeypatch.setattr(assets, "_build_in_background", started.append)
+    monkeypatch.setattr(assets, "_background_builds_allowed", lambda: True)
     url = f"/static/vendor/plotly-{plotly_version()}.min.js"
     response = client.get(url, headers={"Accept-Encoding": "gzip, br"})
     assert response.headers["content-encoding"] == "gzip"
     assert len(started) == 1 and started[0].parent == asset_cache  # the build was started, not awaited
+
+
+def test_no_background_build_in_a_test_run(
+    client: TestClient, asset_cache: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    started: list[Path] = []
+    monkeypatch.setattr(assets, "_build_in_background", started.append)
+    client.get(f"/static/vendor/plotly-{plotly_version()}.min.js", headers={"Accept-Encoding": "br"})
+    assert started == []
