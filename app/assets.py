@@ -169,6 +169,14 @@ def _digest(relative: str) -> str:
     return hashlib.sha256((STATIC_DIR / relative).read_bytes()).hexdigest()[:12]
 
 
+def asset_digest(relative: str) -> str | None:
+    """The content hash `asset_url` puts in the URL, or None for a path that is not one of our files."""
+    try:
+        return _digest(relative)
+    except OSError:
+        return None
+
+
 def asset_url(relative: str) -> str:
     """URL of one of our static files, with a content hash so it can be cached forever."""
     if relative == "vendor/plotly.min.js":

@@ -11,7 +11,6 @@ from typing import NoReturn
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse, Response
-from fastapi.staticfiles import StaticFiles
 from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.middleware.gzip import GZipMiddleware
 
@@ -160,6 +159,6 @@ def create_app(*, check_database_on_startup: bool = True) -> FastAPI:
     app.include_router(staff_tokens.router)
     app.include_router(staff_months.router)
     app.include_router(staff_import.router)
-    app.mount("/static", StaticFiles(directory=STATIC_DIR), name="static")
+    app.mount("/static", static_routes.VersionedStaticFiles(directory=STATIC_DIR), name="static")
     app.openapi = api_docs.api_openapi(app)  # type: ignore[method-assign]
     return app

@@ -4,8 +4,10 @@ from __future__ import annotations
 
 from fastapi import APIRouter, HTTPException, Request
 from fastapi.responses import Response
+from fastapi.staticfiles import StaticFiles
+from starlette.types import Scope
 
-from app.assets import plotly_asset, plotly_version
+from app.assets import asset_digest, plotly_asset, plotly_version
 from app.caching import preferred_encoding
 
 router = APIRouter(include_in_schema=False)
@@ -30,3 +32,19 @@ def plotly_js(version: str, request: Request) -> Response:
         headers["Content-Encoding"] = "gzip"
         return Response(asset.gzipped, media_type=asset.media_type, headers=headers)
     return Response(asset.body, media_type=asset.media_type, headers=headers)
+
+
+class VersionedStaticFiles(StaticFiles):
+    """Our own static files; a URL carrying the file's current content hash (`?v=`) is cached for a year.
+
+    Pages link to `asset_url(...)`, so a changed file gets a new URL; a request with an old or no hash gets
+    the current file with revalidation instead, so nothing stale is pinned in a browser.
+    """
+
+    async def get_response(self, path: str, scope: Scope) -> Response:
+        response = await super().get_response(path, scope)
+        if response.status_code == 200:
+            query = Request(scope).query_params
+            current = asset_digest(path) if query.get("v") else None
+            response.headers["Cache-Control"] = IMMUTABLE if current and query.get("v") == current else "no-cache"
+        return response

@@ -73,3 +73,15 @@ def test_no_background_build_in_a_test_run(
     monkeypatch.setattr(assets, "_build_in_background", started.append)
     client.get(f"/static/vendor/plotly-{plotly_version()}.min.js", headers={"Accept-Encoding": "br"})
     assert started == []
+
+
+def test_own_static_files_are_immutable_only_under_their_current_hash(client) -> None:
+    from app.assets import asset_url
+
+    current = client.get(asset_url("css/app.css"))
+    assert current.status_code == 200
+    assert "immutable" in current.headers["cache-control"]
+    stale = client.get("/static/css/app.css?v=000000000000")
+    assert stale.status_code == 200 and stale.headers["cache-control"] == "no-cache"
+    assert client.get("/static/css/app.css").headers["cache-control"] == "no-cache"
+    assert client.get("/static/css/missing.css?v=1").status_code == 404
