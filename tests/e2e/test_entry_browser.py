@@ -87,6 +87,9 @@ def test_enter_fix_publish_and_see_the_overview_change(open_page, live_server: s
     assert "Published" in page.locator(".flash").inner_text()
     assert page.locator("#month-status").inner_text() == "published"
     assert page.locator("#total-sites-btc").inner_text() == "600.75"
+    # Switching the hashrate unit keeps the quantity: 20 EH/s reads 20000 PH/s.
+    page.select_option("#hashrate_unit", "PH/s")
+    assert page.get_by_label(f"{sites[0].name}: Average operating hashrate (PH/s)").input_value() == "20000"
 
     showing_after, btc = _overview_btc_kpi(page, live_server)
     assert month_name in showing_after
