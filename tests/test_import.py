@@ -374,3 +374,16 @@ def test_api_company_csv_imports_the_company_figures(
     assert _confirm(editor_client, dry.text).status_code == 303
     copy = db_session.scalar(select(CompanyMonth).where(CompanyMonth.company_id == acme.id))
     assert copy is not None and (copy.btc_mined_total, copy.btc_held_end, copy.btc_sold) == (626, 10556, 0)
+
+
+def test_upload_without_a_length_is_refused(editor_client: TestClient, acme) -> None:
+    def chunks():
+        yield b'--x\r\nContent-Disposition: form-data; name="file"; filename="a.csv"\r\n\r\n'
+        yield b"period,site\r\n2025-01,alpha\r\n--x--\r\n"
+
+    response = editor_client.post(
+        "/staff/companies/acme/import",
+        content=chunks(),
+        headers={"Content-Type": "multipart/form-data; boundary=x"},
+    )
+    assert response.status_code == 413
