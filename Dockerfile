@@ -15,6 +15,7 @@ RUN mkdir app && touch app/__init__.py && pip install . && pip uninstall -y mine
 COPY . .
 # Editable install: templates/, static/, migrations/ and data/ are read from this directory.
 RUN pip install --no-deps -e . \
+    && minedash build-assets \
     && useradd --system --uid 10001 --home-dir /srv/minedash minedash \
     && chown -R minedash /srv/minedash
 USER minedash

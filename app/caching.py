@@ -57,3 +57,28 @@ def cache_headers(etag: str, changed_at: dt.datetime, *, max_age: int = 0) -> di
 
 def not_modified_response(etag: str, changed_at: dt.datetime, *, max_age: int = 0) -> Response:
     return Response(status_code=304, headers=cache_headers(etag, changed_at, max_age=max_age))
+
+
+def preferred_encoding(accept_encoding: str | None, available: tuple[str, ...]) -> str | None:
+    """The first of `available` (best first) that the client accepts; None means send it uncompressed.
+
+    Accept-Encoding is parsed properly enough that `br;q=0` refuses brotli and a bare `*` accepts anything.
+    """
+    if not accept_encoding:
+        return None
+    accepted: dict[str, float] = {}
+    for part in accept_encoding.lower().split(","):
+        name, _, params = part.strip().partition(";")
+        quality = 1.0
+        params = params.strip()
+        if params.startswith("q="):
+            try:
+                quality = float(params[2:])
+            except ValueError:
+                quality = 0.0
+        accepted[name.strip()] = quality
+    for encoding in available:
+        quality = accepted.get(encoding, accepted.get("*", 0.0))
+        if quality > 0:
+            return encoding
+    return None

@@ -97,6 +97,15 @@ def serve(host: str | None, port: int | None, workers: int, reload: bool) -> Non
     )
 
 
+@main.command("build-assets")
+def build_assets() -> None:
+    """Precompress plotly.js (brotli and gzip) once, so servers never spend CPU on it."""
+    from app.assets import build_precompressed
+
+    for path in build_precompressed():
+        click.echo(f"{path} ({path.stat().st_size:,} bytes)")
+
+
 @main.command()
 @clear_errors
 def check() -> None:

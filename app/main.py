@@ -18,6 +18,7 @@ from starlette.middleware.gzip import GZipMiddleware
 from app import health, problems, static_routes
 from app.api import companies as api_companies
 from app.api import docs as api_docs
+from app.api import entities as api_entities
 from app.api import events as api_events
 from app.api import metrics as api_metrics
 from app.api import network as api_network
@@ -37,6 +38,7 @@ from app.web import auth as staff_auth
 from app.web import dashboard, staff_home
 from app.web import staff_import as staff_import
 from app.web import staff_months as staff_months
+from app.web import tokens as staff_tokens
 
 log = logging.getLogger("minedash")
 
@@ -149,11 +151,13 @@ def create_app(*, check_database_on_startup: bool = True) -> FastAPI:
     app.include_router(api_events.router)
     app.include_router(api_metrics.router)
     app.include_router(api_writes.router)
+    app.include_router(api_entities.router)
     app.include_router(api_docs.router)
     app.include_router(dashboard.router)
     app.include_router(staff_auth.router)
     app.include_router(staff_home.router)
     app.include_router(staff_admin.router)
+    app.include_router(staff_tokens.router)
     app.include_router(staff_months.router)
     app.include_router(staff_import.router)
     app.mount("/static", StaticFiles(directory=STATIC_DIR), name="static")

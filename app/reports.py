@@ -7,6 +7,7 @@ from collections import defaultdict
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from decimal import Decimal
+from functools import lru_cache
 from typing import Any
 
 from app import metrics as m
@@ -66,6 +67,11 @@ def _sources(row: Any, metric_names: Iterable[str], illustrative: bool = False) 
     """Provenance of each non-null figure of a row: its own entry, else the row's."""
     out: dict[str, FigureSource] = {}
     per_figure: dict[str, Any] = row.figure_sources or {}
+    # One shared (frozen) instance for every figure that falls back to the row's provenance: a page
+    # with years of site months builds tens of thousands of these otherwise.
+    row_source = _row_source(row.source_url, bool(row.is_estimate), illustrative)
+    if not per_figure:
+        return {name: row_source for name in metric_names if getattr(row, name) is not None}
     for name in metric_names:
         if getattr(row, name) is None:
             continue
@@ -78,8 +84,24 @@ def _sources(row: Any, metric_names: Iterable[str], illustrative: bool = False) 
                 quote=entry.get("quote"),
             )
         else:
-            out[name] = FigureSource(row.source_url, bool(row.is_estimate), illustrative)
+            out[name] = row_source
     return out
+
+
+@lru_cache(maxsize=4096)
+def _row_source(source_url: str | None, is_estimate: bool, illustrative: bool) -> FigureSource:
+    return FigureSource(source_url, is_estimate, illustrative)
+
+
+def _merge_sources(prev: FigureSource, src: FigureSource) -> FigureSource:
+    """The provenance of a site sum: one URL only if every site shares it; an estimate if any part is."""
+    if (prev is src or prev == src) and prev.quote is None:
+        return prev
+    return FigureSource(
+        prev.source_url if prev.source_url == src.source_url else None,
+        prev.is_estimate or src.is_estimate,
+        prev.is_illustrative or src.is_illustrative,
+    )
 
 
 def _latest(a: dt.datetime | None, b: dt.datetime | None) -> dt.datetime | None:
@@ -114,7 +136,9 @@ def build_company_series(
         cm = company_by_period.get(period)
         nm = network_by_period.get(period)
         site_rows = sites_by_period.get(period, [])
+        # Each site row's figures and provenance are read once and shared by the sum and the site split.
         site_values = [{name: getattr(r, name) for name in m.SITE_METRICS} for r in site_rows]
+        site_sources = [_sources(r, m.SITE_METRICS, r.is_illustrative) for r in site_rows]
 
         values: dict[str, Decimal | None] = {}
         sources: dict[str, FigureSource] = {}
@@ -123,18 +147,10 @@ def build_company_series(
         if site_rows:
             # A company-level figure beats the site sum only where the company reported it.
             merged: dict[str, FigureSource] = {}
-            for r in site_rows:
-                for name, src in _sources(r, m.SITE_METRICS, r.is_illustrative).items():
+            for row_sources in site_sources:
+                for name, src in row_sources.items():
                     prev = merged.get(name)
-                    merged[name] = (
-                        src
-                        if prev is None
-                        else FigureSource(
-                            prev.source_url if prev.source_url == src.source_url else None,
-                            prev.is_estimate or src.is_estimate,
-                            prev.is_illustrative or src.is_illustrative,
-                        )
-                    )
+                    merged[name] = src if prev is None else _merge_sources(prev, src)
             sources.update(merged)
         for name in m.COMPANY_METRICS:
             values[name] = getattr(cm, name) if cm is not None else None
@@ -170,12 +186,12 @@ def build_company_series(
         revised_at = cm.revised_at if cm is not None else None
         reason = cm.revision_reason if cm is not None else None
         sites_out: dict[str, SiteFigures] = {}
-        for r in site_rows:
+        for r, r_values, r_sources in zip(site_rows, site_values, site_sources, strict=True):
             slug = slug_by_id.get(r.site_id, str(r.site_id))
             sites_out[slug] = SiteFigures(
                 site_slug=slug,
-                values={name: getattr(r, name) for name in m.SITE_METRICS},
-                sources=_sources(r, m.SITE_METRICS, r.is_illustrative),
+                values=r_values,
+                sources=r_sources,
                 is_illustrative=r.is_illustrative,
                 revised_at=r.revised_at,
                 revision_reason=r.revision_reason,

@@ -6,6 +6,7 @@ from fastapi import APIRouter, HTTPException, Request
 from fastapi.responses import Response
 
 from app.assets import plotly_asset, plotly_version
+from app.caching import preferred_encoding
 
 router = APIRouter(include_in_schema=False)
 
@@ -20,7 +21,12 @@ def plotly_js(version: str, request: Request) -> Response:
     headers = {"Cache-Control": IMMUTABLE, "Vary": "Accept-Encoding", "ETag": f'"plotly-{version}"'}
     if request.headers.get("if-none-match") == headers["ETag"]:
         return Response(status_code=304, headers=headers)
-    if "gzip" in request.headers.get("accept-encoding", ""):
+    available = ("br", "gzip") if asset.brotli is not None else ("gzip",)
+    encoding = preferred_encoding(request.headers.get("accept-encoding"), available)
+    if encoding == "br" and asset.brotli is not None:
+        headers["Content-Encoding"] = "br"
+        return Response(asset.brotli, media_type=asset.media_type, headers=headers)
+    if encoding == "gzip":
         headers["Content-Encoding"] = "gzip"
         return Response(asset.gzipped, media_type=asset.media_type, headers=headers)
     return Response(asset.body, media_type=asset.media_type, headers=headers)

@@ -3,10 +3,11 @@
 from __future__ import annotations
 
 from fastapi.testclient import TestClient
+from sqlalchemy import update
 from sqlalchemy.orm import Session
 
 from app.auth import verify_password
-from app.models import AuditAction, UserRole
+from app.models import AuditAction, User, UserRole
 from app.queries.audit import list_audit_entries
 from app.queries.users import get_user_by_email
 from tests.conftest import log_in
@@ -85,8 +86,15 @@ def test_change_role_and_disable_enable(admin_client: TestClient, db_session: Se
     assert actions[1][1]["is_active"] is False and actions[2][1]["is_active"] is True
 
 
+def _only_admin(db_session: Session, me: User) -> None:
+    # Other tests (the browser ones) may have committed admins of their own; inside this test none is active.
+    db_session.execute(update(User).where(User.id != me.id, User.role == UserRole.admin).values(is_active=False))
+    db_session.flush()
+
+
 def test_the_last_admin_cannot_disable_or_demote_themselves(admin_client: TestClient, db_session: Session) -> None:
     me = admin_client.user
+    _only_admin(db_session, me)
     url = f"/staff/admin/users/{me.id}"
     for form in ({"action": "disable"}, {"action": "role", "role": "editor"}):
         response = admin_client.post(url, data=form)
@@ -109,6 +117,7 @@ def test_with_a_second_admin_one_may_step_down(admin_client: TestClient, db_sess
 
 
 def test_a_disabled_admin_does_not_count_as_the_remaining_admin(admin_client: TestClient, db_session: Session) -> None:
+    _only_admin(db_session, admin_client.user)
     make_user(db_session, role=UserRole.admin, is_active=False)
     response = admin_client.post(f"/staff/admin/users/{admin_client.user.id}", data={"action": "disable"})
     assert response.status_code == 422

@@ -217,3 +217,39 @@ def test_last_used_at_is_recorded_at_most_once_a_minute(client: TestClient, db_s
     assert new.token.last_used_at == first
     token = db_session.get(ApiToken, new.token.id)
     assert token is not None and token.token_hash != new.secret and new.secret not in token.token_hash
+
+
+def test_a_new_miner_can_be_set_up_and_filled_through_the_api(client: TestClient, db_session: Session) -> None:
+    headers = _auth(_token(db_session))
+    company = client.put("/api/v1/companies/newco", json={"name": "New Co", "ticker": "nwc"}, headers=headers)
+    assert company.status_code == 201, company.text
+    assert company.json()["ticker"] == "NWC"
+    site = client.put(
+        "/api/v1/companies/newco/sites/west", json={"name": "West", "capacity_mw": "12.5"}, headers=headers
+    )
+    assert site.status_code == 201, site.text
+    again = client.put("/api/v1/companies/newco/sites/west", json={"name": "West Texas"}, headers=headers)
+    assert again.status_code == 200 and again.json()["name"] == "West Texas"
+    month = client.put(
+        "/api/v1/companies/newco/sites/west/monthly/2025-06?publish=true", json={"btc_mined": "1.5"}, headers=headers
+    )
+    assert month.status_code == 201
+    assert client.get("/api/v1/companies/newco").json()["sites"][0]["slug"] == "west"
+    bad = client.put("/api/v1/companies/Bad_Slug", json={"name": "x"}, headers=headers)
+    assert bad.status_code == 400  # the path does not match the documented slug pattern
+    reserved = client.put("/api/v1/companies/new", json={"name": "x"}, headers=headers)
+    assert reserved.status_code == 422 and reserved.json()["errors"][0]["path"] == "path.slug"
+    extra = client.put("/api/v1/companies/newco", json={"name": "x", "owner": "me"}, headers=headers)
+    assert extra.status_code == 422 and extra.json()["errors"][0]["path"] == "body.owner"
+
+
+def test_company_limited_and_read_tokens_cannot_create_companies(
+    client: TestClient, db_session: Session, target
+) -> None:
+    company, _ = target
+    limited = _auth(_token(db_session, company=company))
+    assert client.put("/api/v1/companies/other-co", json={"name": "Other"}, headers=limited).status_code == 403
+    assert client.put("/api/v1/companies/writer", json={"name": "Writer Inc"}, headers=limited).status_code == 200
+    reader = _auth(_token(db_session, "read"))
+    assert client.put("/api/v1/companies/other-co", json={"name": "Other"}, headers=reader).status_code == 403
+    assert client.put("/api/v1/companies/other-co", json={"name": "Other"}).status_code == 401

@@ -45,3 +45,51 @@ def test_anonymous_is_sent_to_login_with_next(client: TestClient) -> None:
     response = client.get("/staff/admin/?x=1", follow_redirects=False)
     assert response.status_code == 303
     assert response.headers["location"] == "/staff/login?next=/staff/admin/%3Fx%3D1"
+
+
+def test_unknown_account_still_costs_a_password_check(client: TestClient, monkeypatch) -> None:
+    import app.web.auth as web_auth
+    from app.auth import dummy_hash
+
+    checked: list[str] = []
+    real = web_auth.verify_password
+
+    def spy(password: str, password_hash: str) -> bool:
+        checked.append(password_hash)
+        return real(password, password_hash)
+
+    monkeypatch.setattr(web_auth, "verify_password", spy)
+    response = client.post("/staff/login", data={"email": "nobody@example.com", "password": "whatever it is"})
+    assert response.status_code == 400
+    assert checked == [dummy_hash()]
+
+
+def test_disabled_account_with_the_right_password_gets_the_generic_message(
+    client: TestClient, db_session: Session
+) -> None:
+    user = make_user(db_session, is_active=False)
+    response = client.post("/staff/login", data={"email": user.email, "password": DEFAULT_PASSWORD})
+    assert response.status_code == 400
+    assert "Wrong e-mail address or password." in response.text
+    assert COOKIE_NAME not in response.headers.get("set-cookie", "")
+
+
+def test_resetting_ones_own_password_logs_out_everywhere(admin_client: TestClient) -> None:
+    me = admin_client.user
+    new = "my own new passphrase"
+    response = admin_client.post(
+        f"/staff/admin/users/{me.id}",
+        data={"action": "password", "password": new, "password_confirm": new},
+        follow_redirects=False,
+    )
+    assert response.status_code == 303 and response.headers["location"] == "/staff/login"
+    assert admin_client.get("/staff/admin/", follow_redirects=False).status_code == 303
+    log_in(admin_client, me.email, new)
+
+
+def test_staff_layout_shows_admin_links_only_to_admins(editor_client: TestClient, admin_client: TestClient) -> None:
+    editor_page = editor_client.get("/staff/").text
+    admin_page = admin_client.get("/staff/").text
+    assert 'href="/staff/admin/"' not in editor_page and 'href="/staff/admin/"' in admin_page
+    for page in (editor_page, admin_page):
+        assert 'action="/staff/logout"' in page and 'method="post"' in page

@@ -67,3 +67,28 @@ def test_lru_stays_within_its_byte_budget() -> None:
         small.put(str(i), CachedBody(body=b"x" * 1000, gzipped=None, media_type="text/plain"))
     assert len(small) == 2
     assert small.get("0") is None and small.get("4") is not None
+
+
+def test_brotli_for_clients_that_accept_it_made_once() -> None:
+    import brotli
+
+    cache.clear()
+    state = {"builds": 0, "revision": DataRevision(id=1, revision=3, changed_at=dt.datetime.now(dt.UTC))}
+    client = TestClient(_app(state))
+    response = client.get("/page", headers={"Accept-Encoding": "gzip, br"})
+    assert response.headers["content-encoding"] == "br"
+    assert response.text.startswith("revision 3")
+    entry = cache.get(response.headers["etag"])
+    assert entry is not None and entry.brotli is not None and entry.gzipped is None
+    assert brotli.decompress(entry.brotli) == entry.body
+    assert client.get("/page", headers={"Accept-Encoding": "gzip"}).headers["content-encoding"] == "gzip"
+    assert entry.gzipped is not None and state["builds"] == 1
+
+
+def test_lru_counts_compressed_copies_added_later() -> None:
+    small = ResponseCache(max_bytes=2500)
+    first = CachedBody(body=b"x" * 1000, gzipped=None, media_type="text/plain")
+    small.put("a", first)
+    small.put("b", CachedBody(body=b"y" * 1000, gzipped=None, media_type="text/plain"))
+    small.add_encoding("a", first, "br", b"z" * 600)  # 2600 bytes now: the oldest entry goes
+    assert small.get("a") is None and small.get("b") is not None

@@ -17,6 +17,7 @@ from typing import Any
 from fastapi import APIRouter, FastAPI, HTTPException, Request
 from fastapi.responses import RedirectResponse, Response
 
+from app.api.entities import ENTITY_SCHEMAS
 from app.api.writes import WRITE_SCHEMAS
 from app.problems import MEDIA_TYPE, Problem
 from app.templating import templates
@@ -94,7 +95,7 @@ def api_openapi(app: FastAPI) -> Callable[[], dict[str, Any]]:
         problem = Problem.model_json_schema(ref_template="#/components/schemas/{model}")
         schemas.update(problem.pop("$defs", {}))
         schemas["Problem"] = problem
-        for model in WRITE_SCHEMAS:
+        for model in (*WRITE_SCHEMAS, *ENTITY_SCHEMAS):
             body = model.model_json_schema(ref_template="#/components/schemas/{model}", mode="validation")
             schemas.update(body.pop("$defs", {}))
             schemas[model.__name__] = body

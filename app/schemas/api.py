@@ -3,11 +3,13 @@
 from __future__ import annotations
 
 import datetime as dt
+from decimal import Decimal
 from typing import Any
 
-from pydantic import BaseModel, Field, create_model
+from pydantic import BaseModel, ConfigDict, Field, create_model
 
 from app.metrics import METRICS, SITE_METRICS
+from app.models import SiteStatus
 from app.schemas.months import CompanyMonthCreate, SiteMonthCreate
 from app.schemas.read import CompanyRead, FigureSourceRead, Number, SiteRead
 
@@ -183,3 +185,27 @@ CompanyMonthStored = create_model(
         for name in CompanyMonthCreate.metric_names()
     },
 )
+
+
+class CompanyPut(BaseModel):
+    """A company's descriptive fields (the slug is the URL's)."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    name: str = Field(min_length=1, max_length=200, examples=["Marathon Digital"])
+    ticker: str | None = Field(default=None, max_length=16, examples=["MARA"])
+    fiscal_year_end_month: int = Field(default=12, ge=1, le=12)
+    website_url: str | None = Field(default=None, max_length=2000, examples=["https://www.mara.com/"])
+
+
+class SitePut(BaseModel):
+    """A site's descriptive fields (the slug is the URL's)."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    name: str = Field(min_length=1, max_length=200, examples=["Garden City"])
+    region: str | None = Field(default=None, max_length=200, examples=["Texas, US"])
+    status: SiteStatus = SiteStatus.operating
+    capacity_mw: Decimal | None = Field(default=None, ge=0, max_digits=10, decimal_places=3)
+    energized_on: dt.date | None = None
+    note: str | None = Field(default=None, max_length=5000)

@@ -57,7 +57,9 @@ def _wipe(engine: Engine) -> None:
                 session.execute(delete(table))
 
 
-@pytest.fixture(scope="session")
+# Package scope: the committed demo data is wiped when the browser tests end, before the other tests
+# (which expect an empty database under their rolled-back transactions) run.
+@pytest.fixture(scope="package")
 def live_server(engine: Engine) -> Iterator[str]:
     """The app with the demo data committed, served by uvicorn in a thread; wiped afterwards."""
     _wipe(engine)

@@ -1,0 +1,124 @@
+"""Create or update a company or a site with a write token, so figures can be pushed for a new miner.
+
+Descriptive fields only (name, ticker, region…); the same rules and audit trail as the admin pages. A token
+limited to one company may update that company and create or update its sites, but not create companies.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from fastapi import APIRouter, Request
+from fastapi.responses import Response
+from pydantic import BaseModel, ValidationError
+
+from app import queries
+from app.api.auth import WriteToken, actor_for_token, check_company
+from app.api.common import encode_json
+from app.api.deps import CompanySlug, SiteSlug
+from app.api.writes import JsonBody
+from app.deps import SessionDep
+from app.problems import ApiProblem, error_responses
+from app.queries import entities
+from app.schemas import CompanyRead, SiteRead
+from app.schemas.admin import CompanyCreate, SiteCreate
+from app.schemas.api import CompanyPut, SitePut
+
+router = APIRouter(prefix="/api/v1", tags=["writes"])
+
+ENTITY_ERRORS = error_responses(400, 401, 403, 404, 409, 413, 415, 422)
+
+
+def _validate(schema: type[BaseModel], body: Any, *, slug_path: str) -> Any:
+    try:
+        return schema.model_validate(body)
+    except ValidationError as exc:
+        errors = []
+        for err in exc.errors():
+            loc = [str(p) for p in err["loc"]]
+            path = slug_path if loc == ["slug"] else ".".join(["body", *loc])
+            errors.append({"path": path, "message": str(err["msg"]).removeprefix("Value error, ")})
+        raise ApiProblem(422, "Some fields are invalid", errors=errors) from None
+
+
+def _body_doc(name: str) -> dict[str, Any]:
+    return {
+        "requestBody": {
+            "required": True,
+            "content": {"application/json": {"schema": {"$ref": f"#/components/schemas/{name}"}}},
+        }
+    }
+
+
+def _answer(request: Request, body: dict[str, Any], created: bool) -> Response:
+    headers = {"Location": str(request.url)} if created else {}
+    return Response(
+        encode_json(body), status_code=201 if created else 200, media_type="application/json", headers=headers
+    )
+
+
+@router.put(
+    "/companies/{slug}",
+    response_model=CompanyRead,
+    responses={201: {"description": "Created", "model": CompanyRead}, **ENTITY_ERRORS},
+    openapi_extra=_body_doc("CompanyPut"),
+    summary="Create or update a company",
+)
+def put_company(
+    request: Request, slug: CompanySlug, session: SessionDep, token: WriteToken, body: JsonBody
+) -> Response:
+    """Creates the company when the slug is new (a token not limited to a company only), else updates it."""
+    fields = _validate(CompanyPut, body, slug_path="path.slug")
+    data = _validate(CompanyCreate, {**fields.model_dump(), "slug": slug}, slug_path="path.slug")
+    company = queries.get_company(slug, session=session)
+    actor = actor_for_token(token)
+    try:
+        if company is None:
+            if token.company_id is not None:
+                raise ApiProblem(403, "This token is limited to one company and cannot create companies.")
+            company = entities.create_company(session=session, data=data, actor=actor)
+            created = True
+        else:
+            check_company(token, company)
+            company = entities.update_company(company, session=session, data=data, actor=actor)
+            created = False
+    except entities.EntityError as exc:
+        raise ApiProblem(409, exc.message, errors=[{"path": f"body.{exc.field}", "message": exc.message}]) from None
+    return _answer(request, CompanyRead.model_validate(company).model_dump(), created)
+
+
+@router.put(
+    "/companies/{slug}/sites/{site}",
+    response_model=SiteRead,
+    responses={201: {"description": "Created", "model": SiteRead}, **ENTITY_ERRORS},
+    openapi_extra=_body_doc("SitePut"),
+    summary="Create or update a site",
+)
+def put_site(
+    request: Request,
+    slug: CompanySlug,
+    site: SiteSlug,
+    session: SessionDep,
+    token: WriteToken,
+    body: JsonBody,
+) -> Response:
+    """Creates the site when its slug is new in the company, else updates it."""
+    company = queries.get_company(slug, session=session)
+    if company is None:
+        raise ApiProblem(404, f"No company with slug {slug!r}")
+    check_company(token, company)
+    fields = _validate(SitePut, body, slug_path="path.site")
+    data = _validate(SiteCreate, {**fields.model_dump(), "slug": site}, slug_path="path.site")
+    existing = queries.get_site(company.id, site, session=session)
+    actor = actor_for_token(token)
+    try:
+        if existing is None:
+            saved = entities.create_site(company, session=session, data=data, actor=actor)
+        else:
+            saved = entities.update_site(existing, session=session, data=data, actor=actor)
+    except entities.EntityError as exc:
+        raise ApiProblem(409, exc.message, errors=[{"path": f"body.{exc.field}", "message": exc.message}]) from None
+    return _answer(request, SiteRead.model_validate(saved).model_dump(), existing is None)
+
+
+ENTITY_SCHEMAS: tuple[type[BaseModel], ...] = (CompanyPut, SitePut)

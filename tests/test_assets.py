@@ -1,0 +1,65 @@
+"""plotly.js precompressed once (brotli and gzip) and the Accept-Encoding negotiation."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import brotli
+import pytest
+from fastapi.testclient import TestClient
+
+from app import assets
+from app.assets import plotly_version
+from app.caching import preferred_encoding
+
+
+@pytest.mark.parametrize(
+    ("header", "expected"),
+    [
+        ("gzip, deflate, br, zstd", "br"),
+        ("gzip", "gzip"),
+        ("br;q=0, gzip", "gzip"),
+        ("identity", None),
+        ("", None),
+        (None, None),
+        ("*", "br"),
+        ("*;q=0", None),
+        ("GZIP;q=0.5", "gzip"),
+        ("br;q=bogus, gzip", "gzip"),
+    ],
+)
+def test_preferred_encoding(header: str | None, expected: str | None) -> None:
+    assert preferred_encoding(header, ("br", "gzip")) == expected
+
+
+@pytest.fixture
+def asset_cache(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+    monkeypatch.setenv("MINEDASH_ASSET_CACHE", str(tmp_path))
+    monkeypatch.setattr(assets, "BROTLI_QUALITY", 1)  # the real quality takes far too long for a test
+    monkeypatch.setattr(assets, "_current", assets._Current())
+    return tmp_path
+
+
+def test_plotly_served_as_brotli_once_built(client: TestClient, asset_cache: Path) -> None:
+    br_path, gz_path = assets.build_precompressed()
+    assert br_path.parent == asset_cache and br_path.exists() and gz_path.exists()
+    url = f"/static/vendor/plotly-{plotly_version()}.min.js"
+    raw = client.get(url, headers={"Accept-Encoding": "identity"}).content
+    response = client.get(url, headers={"Accept-Encoding": "gzip, br"})
+    assert response.headers["content-encoding"] == "br"
+    assert response.headers["vary"] == "Accept-Encoding"
+    assert int(response.headers["content-length"]) == br_path.stat().st_size < len(raw) / 2
+    assert brotli.decompress(br_path.read_bytes()) == raw
+    gz = client.get(url, headers={"Accept-Encoding": "gzip"})
+    assert gz.headers["content-encoding"] == "gzip" and gz.content == raw
+
+
+def test_gzip_until_the_brotli_file_exists(
+    client: TestClient, asset_cache: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    started: list[Path] = []
+    monkeypatch.setattr(assets, "_build_in_background", started.append)
+    url = f"/static/vendor/plotly-{plotly_version()}.min.js"
+    response = client.get(url, headers={"Accept-Encoding": "gzip, br"})
+    assert response.headers["content-encoding"] == "gzip"
+    assert len(started) == 1 and started[0].parent == asset_cache  # the build was started, not awaited
