@@ -151,6 +151,8 @@ def test_dry_run_shows_each_row_and_saves_nothing(editor_client: TestClient, db_
 def test_confirm_applies_all_rows_as_drafts(
     editor_client: TestClient, client: TestClient, db_session: Session, acme
 ) -> None:
+    # Audit entries outlive every test (the database refuses to delete them): count only the new ones.
+    first_new = (db_session.scalar(select(func.max(AuditEntry.id))) or 0) + 1
     content = (
         HEADER
         + "2025-01,alpha,10.5,2,,,,\n2025-01,beta,20.25,3,,,,\n2025-01,,,,31,Release,https://example.com/r,true\n"
@@ -168,7 +170,8 @@ def test_confirm_applies_all_rows_as_drafts(
         client.get("/api/v1/companies/acme/monthly?from=2025-01&to=2025-01").json()["data"][0]["btc_mined_total"]
         is None
     )
-    audit = db_session.scalar(select(func.count()).select_from(AuditEntry).where(AuditEntry.company_id == acme.id))
+    new_entries = select(func.count()).where(AuditEntry.company_id == acme.id, AuditEntry.id >= first_new)
+    audit = db_session.scalar(new_entries.select_from(AuditEntry))
     assert audit == 3
 
 
