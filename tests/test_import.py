@@ -142,7 +142,7 @@ def test_dry_run_shows_each_row_and_saves_nothing(editor_client: TestClient, db_
         "<strong>1</strong> new, <strong>1</strong> changed, <strong>1</strong> unchanged, <strong>2</strong> with"
         in html
     )
-    assert "btc_mined: 10 → 12" in html
+    assert "btc_mined: 10 → 12 BTC" in html
     assert "no site &#39;nowhere&#39; in this company" in html and "must not be negative" in html
     assert 'id="confirm-form"' not in html
     assert len(_rows(db_session, acme)) == 2
@@ -151,6 +151,8 @@ def test_dry_run_shows_each_row_and_saves_nothing(editor_client: TestClient, db_
 def test_confirm_applies_all_rows_as_drafts(
     editor_client: TestClient, client: TestClient, db_session: Session, acme
 ) -> None:
+    # Audit entries outlive every test (the database refuses to delete them): count only the new ones.
+    first_new = (db_session.scalar(select(func.max(AuditEntry.id))) or 0) + 1
     content = (
         HEADER
         + "2025-01,alpha,10.5,2,,,,\n2025-01,beta,20.25,3,,,,\n2025-01,,,,31,Release,https://example.com/r,true\n"
@@ -168,7 +170,8 @@ def test_confirm_applies_all_rows_as_drafts(
         client.get("/api/v1/companies/acme/monthly?from=2025-01&to=2025-01").json()["data"][0]["btc_mined_total"]
         is None
     )
-    audit = db_session.scalar(select(func.count()).select_from(AuditEntry).where(AuditEntry.company_id == acme.id))
+    new_entries = select(func.count()).where(AuditEntry.company_id == acme.id, AuditEntry.id >= first_new)
+    audit = db_session.scalar(new_entries.select_from(AuditEntry))
     assert audit == 3
 
 
@@ -374,3 +377,16 @@ def test_api_company_csv_imports_the_company_figures(
     assert _confirm(editor_client, dry.text).status_code == 303
     copy = db_session.scalar(select(CompanyMonth).where(CompanyMonth.company_id == acme.id))
     assert copy is not None and (copy.btc_mined_total, copy.btc_held_end, copy.btc_sold) == (626, 10556, 0)
+
+
+def test_upload_without_a_length_is_refused(editor_client: TestClient, acme) -> None:
+    def chunks():
+        yield b'--x\r\nContent-Disposition: form-data; name="file"; filename="a.csv"\r\n\r\n'
+        yield b"period,site\r\n2025-01,alpha\r\n--x--\r\n"
+
+    response = editor_client.post(
+        "/staff/companies/acme/import",
+        content=chunks(),
+        headers={"Content-Type": "multipart/form-data; boundary=x"},
+    )
+    assert response.status_code == 413

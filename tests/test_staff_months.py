@@ -327,3 +327,17 @@ def test_months_list_and_site_history(editor_client: TestClient, acme) -> None:
     assert history.status_code == 200 and "create" in history.text and "10.5" in history.text
     assert editor_client.get("/staff/companies/acme/sites/nope/history").status_code == 404
     assert "Audit trail" in editor_client.get("/staff/audit").text
+
+
+def test_a_company_with_many_sites_saves_in_one_form(editor_client: TestClient, db_session: Session) -> None:
+    company = make_company(db_session, slug="bigco")
+    sites = [make_site(db_session, company, slug=f"s{i:02d}", name=f"Site {i:02d}") for i in range(15)]
+    db_session.commit()
+    url = "/staff/companies/bigco/months/2025-01"
+    fields = form_fields(editor_client.get(url).text)
+    assert len(fields) > 200
+    for site in sites:
+        fields[f"site-{site.id}-btc_mined"] = "1.5"
+    response = editor_client.post(url, data={**fields, "action": "save"}, follow_redirects=False)
+    assert response.status_code == 303
+    assert len(_site_rows(db_session, company)) == 15

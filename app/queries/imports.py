@@ -155,7 +155,11 @@ def _plan_row(
     out.data = data
     if stored is None:
         out.status = "new"
-        out.changes = [(n, "—", _text(getattr(data, n))) for n in names if getattr(data, n) is not None]
+        out.changes = [
+            (n, "—", _text(getattr(data, n)))
+            for n in (*names, "note", "source_url", "is_estimate")
+            if getattr(data, n) not in (None, False)
+        ]
         return out
     out.expected_version = stored.version
     out.stored_status = stored.status.value

@@ -53,9 +53,13 @@ def _signature(user: User, company: Company, content: bytes, digest: str) -> str
 
 
 def _too_large(request: Request, limit: int) -> bool:
+    """True unless the request declares a length within the limit (browsers always send one for forms).
+
+    A body without Content-Length (chunked) is refused too: the form parser would spool all of it to disk.
+    """
     length = request.headers.get("content-length")
     try:
-        return length is not None and int(length) > limit
+        return length is None or int(length) > limit
     except ValueError:
         return True
 

@@ -104,6 +104,11 @@
       input.value = format((v * toFactor) / fromFactor).replace("−", "-");
     });
     var label = toFactor === 1000n ? "PH/s" : "EH/s";
+    Array.prototype.forEach.call(form.querySelectorAll("input[data-metric^='hashrate_']"), function (input) {
+      // Screen readers (and the labels people read) say the unit now typed.
+      var name = input.getAttribute("aria-label") || "";
+      input.setAttribute("aria-label", name.replace(/\((EH|PH)\/s\)$/, "(" + label + ")"));
+    });
     Array.prototype.forEach.call(document.querySelectorAll("[data-hashrate-unit]"), function (el) {
       el.textContent = el.tagName === "SPAN" && el.classList.contains("unit") ? "(" + label + ")" : label;
     });

@@ -4,10 +4,12 @@ see the investor overview change."""
 from __future__ import annotations
 
 import pytest
-from sqlalchemy import Engine, select
+from sqlalchemy import Engine, delete, select
 from sqlalchemy.orm import Session
 
-from app.models import Company, Site
+from app.models import Company, CompanyMonth, Site, SiteMonth
+from app.queries import bump_data_revision
+from app.schemas import parse_period
 from tests.factories import DEFAULT_PASSWORD, make_user
 
 pytestmark = pytest.mark.e2e
@@ -18,6 +20,24 @@ def editor_email(engine: Engine, live_server: str) -> str:
     with Session(engine) as session, session.begin():
         user = make_user(session, email="browser-editor@example.com")
         return user.email
+
+
+@pytest.fixture
+def entered(engine: Engine, live_server: str):
+    """The months this test enters; removed afterwards so the other browser tests see the demo data only."""
+    periods: list[str] = []
+    yield periods
+    with Session(engine) as session, session.begin():
+        company = session.scalar(select(Company).where(Company.slug == "cleanspark"))
+        assert company is not None
+        for text in periods:
+            period = parse_period(text)
+            site_ids = select(Site.id).where(Site.company_id == company.id)
+            session.execute(delete(SiteMonth).where(SiteMonth.period == period, SiteMonth.site_id.in_(site_ids)))
+            session.execute(
+                delete(CompanyMonth).where(CompanyMonth.period == period, CompanyMonth.company_id == company.id)
+            )
+        bump_data_revision(session=session)
 
 
 def _log_in(page, base: str, email: str) -> None:
@@ -35,7 +55,9 @@ def _overview_btc_kpi(page, base: str) -> tuple[str, str]:
     return showing, value
 
 
-def test_enter_fix_publish_and_see_the_overview_change(open_page, live_server: str, engine, editor_email) -> None:
+def test_enter_fix_publish_and_see_the_overview_change(
+    open_page, live_server: str, engine, editor_email, entered
+) -> None:
     with Session(engine) as session:
         company = session.scalar(select(Company).where(Company.slug == "cleanspark"))
         assert company is not None
@@ -48,6 +70,7 @@ def test_enter_fix_publish_and_see_the_overview_change(open_page, live_server: s
     # Choose the next month: the form suggests the month after the last one entered.
     page.goto(live_server + "/staff/companies/cleanspark/months/new")
     period = page.locator("#period").input_value()
+    entered.append(period)
     page.get_by_role("button", name="Open the form").click()
     page.wait_for_url(f"**/months/{period}")
     month_name = page.locator("h1").inner_text().split(": ", 1)[1]
@@ -87,6 +110,9 @@ def test_enter_fix_publish_and_see_the_overview_change(open_page, live_server: s
     assert "Published" in page.locator(".flash").inner_text()
     assert page.locator("#month-status").inner_text() == "published"
     assert page.locator("#total-sites-btc").inner_text() == "600.75"
+    # Switching the hashrate unit keeps the quantity: 20 EH/s reads 20000 PH/s.
+    page.select_option("#hashrate_unit", "PH/s")
+    assert page.get_by_label(f"{sites[0].name}: Average operating hashrate (PH/s)").input_value() == "20000"
 
     showing_after, btc = _overview_btc_kpi(page, live_server)
     assert month_name in showing_after
