@@ -107,6 +107,13 @@ def test_any_cursor_the_schema_allows_is_a_position(client: TestClient, db_sessi
     after = client.get("/api/v1/companies?cursor=mmm").json()["data"]
     assert "zzz-last" in [c["slug"] for c in after] and "aaa-first" not in [c["slug"] for c in after]
     assert client.get("/api/v1/events?cursor=999999~0").json()["data"] == []
+    halving = make_event(db_session, date=dt.date(2024, 4, 20), title="Cursor halving")
+    # An id beyond the 32-bit column (the pattern allows 18 digits) is past every event of that day.
+    day = halving.date.toordinal()
+    later = client.get(f"/api/v1/events?cursor={day - 1}~999999999999999999")
+    assert later.status_code == 200 and "Cursor halving" in [e["title"] for e in later.json()["data"]]
+    past = client.get(f"/api/v1/events?cursor={day}~999999999999999999").json()["data"]
+    assert "Cursor halving" not in [e["title"] for e in past]
 
 
 def _csv(response) -> list[dict[str, str]]:

@@ -154,6 +154,9 @@ def select_metrics(text: str | None, allowed: Sequence[str]) -> tuple[str, ...]:
 # --- cursors: the sort key of the last row of the previous page -------------------------------------------
 
 
+MAX_ROW_ID = 2**31 - 1  # ids are 32-bit INTEGER columns
+
+
 def _bad_cursor() -> ApiProblem:
     return ApiProblem(
         400, "Invalid cursor", errors=[{"path": "query.cursor", "message": "use the `next` link of a page"}]
@@ -184,7 +187,9 @@ def cursor_date_and_id(text: str | None) -> tuple[dt.date, int] | None:
         return None
     ordinal, _, event_id = text.partition("~")
     try:
-        return dt.date.fromordinal(int(ordinal)), int(event_id)
+        # No id is above the column's range, so a larger one means "after every event of that day"; clamped,
+        # it stays a valid position instead of overflowing the database's integer.
+        return dt.date.fromordinal(int(ordinal)), min(int(event_id), MAX_ROW_ID)
     except ValueError:
         raise _bad_cursor() from None
 
