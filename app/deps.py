@@ -4,12 +4,17 @@ from __future__ import annotations
 
 from typing import Annotated
 
-from fastapi import Depends, HTTPException
+from fastapi import Depends, HTTPException, Path
 from sqlalchemy.orm import Session
 
 from app import queries
 from app.db import get_session
 from app.models import Company
+
+MAX_ROW_ID = 2**31 - 1  # ids are 32-bit INTEGER columns on both databases
+
+# A row id in a URL: outside the column's range it is refused as bad input, never passed on to overflow Postgres.
+RowId = Annotated[int, Path(ge=1, le=MAX_ROW_ID)]
 
 # scope="function": the commit happens before the response is sent (see app.db.get_session).
 SessionDep = Annotated[Session, Depends(get_session, scope="function")]

@@ -157,3 +157,10 @@ def test_user_row_is_never_updated_with_the_hash_in_the_audit(admin_client: Test
     db_session.refresh(user)
     [entry] = list_audit_entries(session=db_session, entity="app_user", entity_id=user.id)
     assert user.password_hash not in str(entry.before) + str(entry.after)
+
+
+def test_an_id_beyond_the_column_is_bad_input_not_a_server_error(admin_client) -> None:
+    # Postgres would overflow on a 64-bit id; the route refuses it before any query.
+    response = admin_client.get("/staff/admin/users/99999999999")
+    assert response.status_code == 400
+    assert admin_client.get("/staff/admin/users/2147483647").status_code == 404

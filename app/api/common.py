@@ -16,6 +16,7 @@ from sqlalchemy.orm import Session
 
 from app import queries
 from app.csvio import safe_cell
+from app.deps import MAX_ROW_ID
 from app.metrics import METRICS, SITE_METRICS
 from app.problems import ApiProblem, error_responses
 from app.response_cache import revision_cached
@@ -152,9 +153,6 @@ def select_metrics(text: str | None, allowed: Sequence[str]) -> tuple[str, ...]:
 
 
 # --- cursors: the sort key of the last row of the previous page -------------------------------------------
-
-
-MAX_ROW_ID = 2**31 - 1  # ids are 32-bit INTEGER columns
 
 
 def _bad_cursor() -> ApiProblem:

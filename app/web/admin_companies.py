@@ -14,7 +14,7 @@ from sqlalchemy.orm import Session
 
 from app import queries
 from app.auth import AdminUser, actor_for_user
-from app.deps import SessionDep
+from app.deps import RowId, SessionDep
 from app.models import Company, Event, EventKind, Site, SiteStatus
 from app.queries import entities
 from app.schemas.admin import CompanyCreate, EventCreate, SiteCreate
@@ -292,7 +292,7 @@ def event_new(request: Request, slug: str, user: AdminUser, session: SessionDep,
 
 
 @router.get("/staff/admin/companies/{slug}/events/{event_id}", response_class=HTMLResponse, name="admin:event")
-def event_edit_form(request: Request, slug: str, event_id: int, user: AdminUser, session: SessionDep) -> Response:
+def event_edit_form(request: Request, slug: str, event_id: RowId, user: AdminUser, session: SessionDep) -> Response:
     company = _company_or_404(slug, session)
     event = _event_or_404(company, event_id, session)
     values = _values_of(event, entities.EVENT_FIELDS)
@@ -301,7 +301,7 @@ def event_edit_form(request: Request, slug: str, event_id: int, user: AdminUser,
 
 @router.post("/staff/admin/companies/{slug}/events/{event_id}", response_class=HTMLResponse, name="admin:event_post")
 def event_edit(
-    request: Request, slug: str, event_id: int, user: AdminUser, session: SessionDep, form: FormFields
+    request: Request, slug: str, event_id: RowId, user: AdminUser, session: SessionDep, form: FormFields
 ) -> Response:
     company = _company_or_404(slug, session)
     event = _event_or_404(company, event_id, session)

@@ -9,7 +9,7 @@ from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from sqlalchemy.orm import Session
 
 from app.auth import AdminUser, actor_for_user, hash_password
-from app.deps import SessionDep
+from app.deps import RowId, SessionDep
 from app.models import User, UserRole
 from app.queries import users as user_queries
 from app.schemas.admin import PasswordReset, RoleUpdate, UserCreate
@@ -107,12 +107,12 @@ def _user_page(
 
 
 @router.get("/staff/admin/users/{user_id}", response_class=HTMLResponse, name="admin:user")
-def user_detail(request: Request, user_id: int, user: AdminUser, session: SessionDep) -> Response:
+def user_detail(request: Request, user_id: RowId, user: AdminUser, session: SessionDep) -> Response:
     return _user_page(request, account=_user_or_404(user_id, session), me=user, session=session)
 
 
 @router.post("/staff/admin/users/{user_id}", response_class=HTMLResponse, name="admin:user_post")
-def user_change(request: Request, user_id: int, user: AdminUser, session: SessionDep, form: FormFields) -> Response:
+def user_change(request: Request, user_id: RowId, user: AdminUser, session: SessionDep, form: FormFields) -> Response:
     """One URL, several forms on the page: `action` says which one was sent."""
     account = _user_or_404(user_id, session)
     action = form.get("action", "")

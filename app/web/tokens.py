@@ -10,7 +10,7 @@ from sqlalchemy.orm import Session
 
 from app import queries
 from app.auth import AdminUser, actor_for_user
-from app.deps import SessionDep
+from app.deps import RowId, SessionDep
 from app.queries import tokens as token_queries
 from app.templating import templates
 from app.web.forms import FormFields
@@ -109,7 +109,7 @@ def tokens_create(request: Request, user: AdminUser, session: SessionDep, form: 
 
 
 @router.post("/staff/tokens/{token_id}/revoke", name="tokens:revoke")
-def tokens_revoke(token_id: int, user: AdminUser, session: SessionDep) -> Response:
+def tokens_revoke(token_id: RowId, user: AdminUser, session: SessionDep) -> Response:
     token = token_queries.get_token(token_id, session=session)
     if token is None:
         raise HTTPException(status_code=404, detail="No such token.")
