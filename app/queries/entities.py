@@ -6,8 +6,9 @@ events on every page, so cached pages must go stale). Nothing here commits.
 
 from __future__ import annotations
 
-from collections.abc import Iterator, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
+from typing import TypeVar
 
 from sqlalchemy import func, select
 from sqlalchemy.exc import IntegrityError
@@ -21,6 +22,8 @@ from app.schemas.admin import CompanyCreate, EventCreate, SiteCreate
 
 COMPANY_FIELDS = ("name", "slug", "ticker", "fiscal_year_end_month", "website_url")
 SITE_FIELDS = ("company_id", "name", "slug", "region", "status", "capacity_mw", "energized_on", "note")
+T = TypeVar("T", Company, Site, Event)
+
 EVENT_FIELDS = ("company_id", "site_id", "date", "title", "kind", "source_url", "description")
 
 
@@ -51,6 +54,43 @@ def _unique_or(session: Session, error: EntityError) -> Iterator[None]:
 def _apply(row: object, values: dict[str, object]) -> None:
     for key, value in values.items():
         setattr(row, key, value)
+
+
+def _audited_update(
+    row: T,
+    values: dict[str, object],
+    *,
+    session: Session,
+    actor: Actor,
+    entity: str,
+    fields: tuple[str, ...],
+    clash: EntityError,
+    scope: Callable[[T], tuple[int | None, int | None]],
+) -> T:
+    """Apply `values`, audit the change (before/after `fields`) and bump the revision; a no-op writes nothing.
+
+    `scope` gives the (company_id, site_id) the audit entry is filed under, read after the change.
+    """
+    before = snapshot(row, fields)
+    with _unique_or(session, clash):
+        _apply(row, values)
+    after = snapshot(row, fields)
+    if after == before:
+        return row
+    company_id, site_id = scope(row)
+    record_audit(
+        session=session,
+        actor=actor,
+        action=AuditAction.update,
+        entity=entity,
+        entity_id=row.id,  # type: ignore[attr-defined]
+        company_id=company_id,
+        site_id=site_id,
+        before=before,
+        after=after,
+    )
+    bump_data_revision(session=session)
+    return row
 
 
 # ---- companies -----------------------------------------------------------------------------------------------
@@ -91,24 +131,16 @@ def update_company(company: Company, *, session: Session, data: CompanyCreate, a
     taken = EntityError("slug", f"The slug {data.slug} is already used by another company.")
     if _slug_taken(data.slug, session=session, except_id=company.id):
         raise taken
-    before = snapshot(company, COMPANY_FIELDS)
-    with _unique_or(session, taken):
-        _apply(company, data.model_dump(include=set(COMPANY_FIELDS)))
-    after = snapshot(company, COMPANY_FIELDS)
-    if after == before:
-        return company
-    record_audit(
+    return _audited_update(
+        company,
+        data.model_dump(include=set(COMPANY_FIELDS)),
         session=session,
         actor=actor,
-        action=AuditAction.update,
         entity="company",
-        entity_id=company.id,
-        company_id=company.id,
-        before=before,
-        after=after,
+        fields=COMPANY_FIELDS,
+        clash=taken,
+        scope=lambda c: (c.id, None),
     )
-    bump_data_revision(session=session)
-    return company
 
 
 # ---- sites ---------------------------------------------------------------------------------------------------
@@ -146,25 +178,16 @@ def update_site(site: Site, *, session: Session, data: SiteCreate, actor: Actor)
     taken = EntityError("slug", f"This company already has a site with the slug {data.slug}.")
     if _site_slug_taken(site.company_id, data.slug, session=session, except_id=site.id):
         raise taken
-    before = snapshot(site, SITE_FIELDS)
-    with _unique_or(session, taken):
-        _apply(site, data.model_dump())
-    after = snapshot(site, SITE_FIELDS)
-    if after == before:
-        return site
-    record_audit(
+    return _audited_update(
+        site,
+        data.model_dump(),
         session=session,
         actor=actor,
-        action=AuditAction.update,
         entity="site",
-        entity_id=site.id,
-        company_id=site.company_id,
-        site_id=site.id,
-        before=before,
-        after=after,
+        fields=SITE_FIELDS,
+        clash=taken,
+        scope=lambda s: (s.company_id, s.id),
     )
-    bump_data_revision(session=session)
-    return site
 
 
 def count_site_months(site_id: int, *, session: Session) -> int:
@@ -246,25 +269,16 @@ def create_event(company: Company, *, session: Session, data: EventCreate, actor
 
 def update_event(event: Event, company: Company, *, session: Session, data: EventCreate, actor: Actor) -> Event:
     _check_event(company, data, session=session, except_id=event.id)
-    before = snapshot(event, EVENT_FIELDS)
-    with _unique_or(session, _duplicate_event()):
-        _apply(event, data.model_dump())
-    after = snapshot(event, EVENT_FIELDS)
-    if after == before:
-        return event
-    record_audit(
+    return _audited_update(
+        event,
+        data.model_dump(),
         session=session,
         actor=actor,
-        action=AuditAction.update,
         entity="event",
-        entity_id=event.id,
-        company_id=company.id,
-        site_id=event.site_id,
-        before=before,
-        after=after,
+        fields=EVENT_FIELDS,
+        clash=_duplicate_event(),
+        scope=lambda e: (company.id, e.site_id),
     )
-    bump_data_revision(session=session)
-    return event
 
 
 def delete_event(event: Event, *, session: Session, actor: Actor) -> None:
