@@ -162,32 +162,73 @@ def _why(point: Point) -> list[str]:
     return lines
 
 
-def _hover(series: Series, periods: Sequence[dt.date]) -> list[str]:
+class _Notes:
+    """The distinct provenance notes of one figure, each sent once; a point refers to its note by index.
+
+    A ten-year chart has thousands of points but only a handful of distinct provenances (one source per
+    monthly release, a few estimates), so the figure carries each note once and static/js/charts.js puts it
+    back under every point that refers to it. Index 0 is the empty note (gaps, figures without caveats).
+    """
+
+    def __init__(self) -> None:
+        self.texts: list[str] = [""]
+        self.flagged: list[bool] = [False]
+        self._by_key: dict[tuple[tuple[FigureSource, ...], str | None], int] = {}
+        self._by_text: dict[str, int] = {"": 0}
+
+    def index(self, point: Point) -> int:
+        key = (point.sources, point.revised)
+        found = self._by_key.get(key)
+        if found is None:
+            text = "".join("<br>" + line for line in _why(point))
+            found = self._by_text.get(text)
+            if found is None:
+                found = self._by_text[text] = len(self.texts)
+                self.texts.append(text)
+                self.flagged.append(point.is_estimate or point.is_illustrative)
+            self._by_key[key] = found
+        return found
+
+
+def _hovertemplate(series: Series, value: str, note: str) -> str:
+    """The hover of every point of a series; Plotly fills in the month, the value and the point's note."""
     spec = METRICS[series.metric]
-    texts = []
-    for period, point in zip(periods, series.points, strict=True):
-        if point.value is None:
-            texts.append(f"<b>{series.label}</b><br>{period:%b %Y}: no published figure")
+    formula = f"<br>= {spec.formula}" if spec.formula else ""
+    # <extra></extra> hides the trace-name box: the label is already the first line.
+    return f"<b>{series.label}</b><br>%{{x|%b %Y}}: {value} {spec.unit}{formula}{note}<extra></extra>"
+
+
+def _trace(series: Series, x: list[str], notes: _Notes) -> dict[str, Any]:
+    decimals = METRICS[series.metric].decimals
+    y: list[float | None] = []
+    refs: list[Any] = []
+    flagged: list[bool] = []
+    for p in series.points:
+        if p.value is None:
+            y.append(None)
+            refs.append(0)
+            flagged.append(False)
             continue
-        lines = [f"<b>{series.label}</b>", f"{period:%b %Y}: {fmt(point.value, series.metric)}"]
-        if spec.formula:
-            lines.append(f"= {spec.formula}")
-        lines.extend(_why(point))
-        texts.append("<br>".join(lines))
-    return texts
-
-
-def _trace(series: Series, periods: Sequence[dt.date]) -> dict[str, Any]:
-    x = [p.isoformat() for p in periods]
-    y = [None if p.value is None else float(-p.value if series.negate else p.value) for p in series.points]
-    flagged = [p.value is not None and (p.is_estimate or p.is_illustrative) for p in series.points]
+        ref = notes.index(p)
+        flagged.append(notes.flagged[ref])
+        if series.negate:
+            # Drawn below the axis, but the hover states the figure as published: a positive sale.
+            y.append(float(-p.value))
+            refs.append([float(p.value), ref])
+        else:
+            y.append(float(p.value))
+            refs.append(ref)
+    if series.negate:
+        template = _hovertemplate(series, f"%{{customdata[0]:,.{decimals}f}}", "%{customdata[1]}")
+    else:
+        template = _hovertemplate(series, f"%{{y:,.{decimals}f}}", "%{customdata}")
     name = series.label + (" (illustrative)" if series.all_illustrative else "")
     common = {
         "name": name,
         "x": x,
         "y": y,
-        "hovertext": _hover(series, periods),
-        "hoverinfo": "text",
+        "customdata": refs,  # note indexes, or [positive value, note index] for a negated series
+        "hovertemplate": template,
         "meta": {"key": series.key, "unit": series.unit},
     }
     if series.kind == "bar":
@@ -284,9 +325,14 @@ def _finish(chart: Chart, **layout: Any) -> Chart:
     shown = [s for s in chart.series if not s.is_empty]
     chart.series = shown
     shapes, event_trace = _event_overlay(chart.events)
+    x = [p.isoformat() for p in chart.periods]
+    notes = _Notes()
+    traces = [_trace(s, x, notes) for s in shown]
     chart.figure = {
-        "data": [*(_trace(s, chart.periods) for s in shown), event_trace],
+        "data": [*traces, event_trace],
         "layout": _layout(chart.unit, shapes, chart.periods, **layout),
+        # Not Plotly's: the hover notes that `customdata` indexes (see _Notes).
+        "notes": notes.texts,
     }
     chart.alt = alt_text(chart)
     return chart

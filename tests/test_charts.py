@@ -8,6 +8,7 @@ from decimal import Decimal
 from app import charts
 from app.models import Site
 from app.reports import FigureSource, MonthView, SiteFigures, site_series
+from tests.web_helpers import hover_notes
 
 
 def _view(period: dt.date, **values: Decimal | None) -> MonthView:
@@ -53,7 +54,8 @@ def test_estimates_get_open_markers_and_say_why() -> None:
     chart = charts.treasury_chart([view], [])
     trace = next(t for t in chart.figure["data"] if t["name"] == "Holdings at month end")
     assert trace["marker"]["symbol"] == ["circle-open"]
-    assert "Estimate" in trace["hovertext"][0] and "about 5 BTC" in trace["hovertext"][0]
+    note = hover_notes(chart.figure, trace)[0]
+    assert "Estimate" in note and "about 5 BTC" in note
 
 
 def test_site_series_projects_one_site_with_its_own_yield() -> None:
@@ -74,3 +76,24 @@ def test_site_series_projects_one_site_with_its_own_yield() -> None:
     chart = charts.site_btc_chart([projected], [])
     assert chart.series[0].all_illustrative
     assert chart.figure["data"][0]["name"] == "BTC mined (illustrative)"
+
+
+def test_hover_notes_are_sent_once_and_sales_hover_as_published() -> None:
+    shared = FigureSource("https://example.test/release", False)
+    views = []
+    for month in (1, 2, 3):
+        view = _view(dt.date(2025, month, 1), btc_mined_total=Decimal("10"), btc_sold=Decimal("4"))
+        view.sources["btc_mined_total"] = shared
+        view.sources["btc_sold"] = shared
+        views.append(view)
+    chart = charts.treasury_chart(views, [])
+    mined = next(t for t in chart.figure["data"] if t["name"] == "Mined in the month")
+    sold = next(t for t in chart.figure["data"] if t["name"] == "Sold in the month")
+    # One note for the six figures that share a source, plus the empty note.
+    assert chart.figure["notes"] == ["", "<br>Source: https://example.test/release"]
+    assert hover_notes(chart.figure, mined) == ["<br>Source: https://example.test/release"] * 3
+    # Sales are drawn below the axis, but the hover shows the positive figure the company published.
+    assert sold["y"] == [-4.0, -4.0, -4.0]
+    assert [ref[0] for ref in sold["customdata"]] == [4.0, 4.0, 4.0]
+    assert "%{customdata[0]:,.2f} BTC" in sold["hovertemplate"]
+    assert "%{y:,.2f} BTC" in mined["hovertemplate"]

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import re
 from decimal import Decimal
 
 from fastapi import FastAPI, Request
@@ -23,7 +24,7 @@ from tests.factories import (
     make_site,
     make_site_month,
 )
-from tests.web_helpers import by_month, figures, names, parse_csv, trace
+from tests.web_helpers import by_month, figures, hover_notes, names, parse_csv, trace
 
 ALL_CHARTS = {"hashrate", "btc_mined", "treasury", "efficiency", "yield", "share"}
 
@@ -183,8 +184,9 @@ def test_real_site_figures_with_gaps_are_not_labelled_illustrative(client: TestC
     # The estimate is hatched and says why on hover.
     north_trace = trace(btc, "North")
     assert north_trace["marker"]["pattern"]["shape"] == ["", "", "/"]
-    assert "Estimate" in north_trace["hovertext"][2]
-    assert "no published figure" in north_trace["hovertext"][1]
+    notes = hover_notes(btc, north_trace)
+    assert "Estimate" in notes[2]
+    assert notes[1] == "" and north_trace["y"][1] is None  # a gap: nothing to hover, no note
     assert "Illustrative site split" not in page
 
 
@@ -281,7 +283,7 @@ def test_revised_month_says_so(client: TestClient, db_session: Session) -> None:
     page = client.get("/companies/revised").text
     assert "revised" in page and "auditor restated the total" in page
     btc = figures(page)["btc_mined"]
-    assert "Revised 2025-03-02" in trace(btc, "Published company total")["hovertext"][0]
+    assert "Revised 2025-03-02" in hover_notes(btc, trace(btc, "Published company total"))[0]
     rows = parse_csv(client.get("/companies/revised/charts/btc_mined.csv").text)
     assert "auditor restated the total" in rows[0]["revised"]
 
@@ -336,3 +338,33 @@ def test_render_overview_for_the_staff_preview(client: TestClient, db_session: S
     assert "Preview: includes draft figures" in page
     assert by_month(trace(figures(page)["btc_mined"], "Published company total")) == {"2025-01-01": 1.0}
     assert "No published figures yet" in client.get("/companies/pre").text
+
+
+def test_tables_show_the_latest_months_and_link_to_all_of_them(client: TestClient, db_session: Session) -> None:
+    company = make_company(db_session, slug="decade")
+    periods = [dt.date(2016 + i // 12, i % 12 + 1, 1) for i in range(40)]
+    for i, period in enumerate(periods):
+        make_company_month(db_session, company, period=period, btc_held_end=Decimal(f"{1000 + i}.125"))
+    page = client.get("/companies/decade").text
+    treasury = page[page.index('id="chart-treasury-title"') : page.index('id="chart-efficiency-title"')]
+    held = re.findall(r'<td data-value="(10\d\d\.125)"', treasury)
+    # Newest first, the latest 24 of 40 months, and a link to the whole table for the same view.
+    assert held == [f"{1000 + i}.125" for i in range(39, 15, -1)]
+    assert "The latest 24 of 40 months" in treasury
+    assert 'href="/companies/decade/charts/treasury"' in treasury
+    full = client.get("/companies/decade/charts/treasury")
+    assert full.status_code == 200 and full.headers["content-type"].startswith("text/html")
+    assert re.findall(r'<td data-value="(10\d\d\.125)"', full.text) == [f"{1000 + i}.125" for i in range(39, -1, -1)]
+    assert 'href="/companies/decade/charts/treasury.csv"' in full.text
+    # The view travels: a range on the overview links to the table of that range.
+    short = client.get("/companies/decade?range=12m").text
+    assert "The latest" not in short and "/charts/treasury?range=12m" not in short
+    assert (
+        len(
+            re.findall(
+                r'<td data-value="(10\d\d\.125)"', client.get("/companies/decade/charts/treasury?range=12m").text
+            )
+        )
+        == 12
+    )
+    assert client.get("/companies/decade/charts/nonsense").status_code == 404

@@ -28,6 +28,7 @@ PAGES = (
     "/companies/{slug}",
     "/companies/{slug}?range=12m&site={slug}-site-0",
     "/companies/{slug}/charts/btc_mined.csv",
+    "/companies/{slug}/charts/treasury",
     "/companies/{slug}/sites/{slug}-site-0",
     "/companies/{slug}/sites/{slug}-site-0/charts/hashrate.csv",
     "/compare?company={slug}",

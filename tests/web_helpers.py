@@ -18,6 +18,12 @@ def trace(figure: dict, name: str) -> dict:
     return next(t for t in figure["data"] if t["name"] == name)
 
 
+def hover_notes(figure: dict, t: dict) -> list[str]:
+    """Each point's provenance note as the browser shows it on hover (static/js/charts.js expands them)."""
+    notes = figure["notes"]
+    return [notes[ref[1]] if isinstance(ref, list) else notes[ref] for ref in t["customdata"]]
+
+
 def by_month(t: dict) -> dict[str, float | None]:
     return dict(zip(t["x"], t["y"], strict=True))
 

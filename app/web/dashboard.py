@@ -20,11 +20,15 @@ from app.reports import MonthView, add_months, sources_of, with_changes
 from app.response_cache import revision_cached
 from app.templating import templates
 from app.web.chart_csv import csv_response
+from app.web.chart_table import table_rows
 from app.web.view_params import RANGES, ViewParams, parse_view_params
 
 router = APIRouter()
 
 KPI_METRICS = ("btc_mined", "hashrate_avg_ehs", "fleet_efficiency_jth", "btc_held_end", "btc_per_ehs_day")
+# Rows of the table under each chart: the months people check first. The whole table is a link away, so a
+# ten-year page does not carry six tables of 120 rows to every phone.
+TABLE_MONTHS = 24
 # Months loaded before the range so the first months shown still get a year-over-year change.
 HISTORY_MONTHS = 12
 
@@ -56,12 +60,13 @@ def kpi_cards(views: list[MonthView]) -> list[dict[str, Any]]:
     return cards
 
 
-def chart_context(chart: Chart) -> dict[str, Any]:
-    """What the chart macro renders: the figure as JSON plus the table rows (newest first)."""
-    rows = [
-        {"period": period, "points": [s.points[i] for s in chart.series]}
-        for i, period in reversed(list(enumerate(chart.periods)))
-    ]
+def chart_context(chart: Chart, *, table_months: int | None = None) -> dict[str, Any]:
+    """What the chart macro renders: the figure as JSON plus the table rows (newest first).
+
+    With `table_months`, the table under the chart holds only the latest months; the page links to the
+    whole table (dashboard:chart_table) instead of carrying years of rows nobody asked to open.
+    """
+    rows = table_rows(chart, table_months)
     return {
         "key": chart.key,
         "title": chart.title,
@@ -70,6 +75,7 @@ def chart_context(chart: Chart) -> dict[str, Any]:
         "alt": chart.alt,
         "series": chart.series,
         "rows": rows,
+        "months": len(chart.periods),
         "figure_json": json.dumps(chart.figure, separators=(",", ":"), allow_nan=False),
     }
 
@@ -127,7 +133,8 @@ def build_overview_context(
         "last_period": summary.last,
         "views": views,
         "kpis": kpi_cards(history) if views else [],
-        "charts": [chart_context(c) for c in chart_list],
+        # The staff preview has no public table pages to link to: it shows every month.
+        "charts": [chart_context(c, table_months=None if preview else TABLE_MONTHS) for c in chart_list],
         "events": charts.events_in(events, [v.period for v in views]),
         "data_as_of": summary.changed_at,
         "illustrative": illustrative,
@@ -186,23 +193,48 @@ def overview(request: Request, company: CompanyOr404, session: SessionDep) -> Re
     return _overview_response(request, company, session)
 
 
+def _overview_chart(request: Request, key: str, company: Company, session: Session) -> tuple[Chart, list[str]]:
+    """One overview chart for the request's range and site filter, and the parts of its download's name."""
+    params = parse_view_params(request)
+    sites, _, views, _, bounds = _load(company, params, session=session, published_only=True)
+    unknown = [s for s in params.sites if s not in {x.slug for x in sites}]
+    if unknown:
+        raise HTTPException(status_code=400, detail=f"site: no site {unknown[0]!r} in {company.name}")
+    events = queries.list_events(session=session, company_id=company.id)
+    found = {c.key: c for c in charts.overview_charts(views, sites, events, params.sites)}
+    if key not in found:
+        raise HTTPException(status_code=404, detail=f"No chart {key!r}: use one of {', '.join(found)}")
+    span = f"{bounds[0]:%Y-%m}_{bounds[1]:%Y-%m}" if bounds and views else ""
+    return found[key], [company.slug, key, span]
+
+
 @router.get("/companies/{slug}/charts/{chart}.csv", name="dashboard:chart_csv")
 def overview_chart_csv(request: Request, chart: str, company: CompanyOr404, session: SessionDep) -> Response:
     """The data of one overview chart, for the same range and site filter as the page."""
     revision = queries.get_data_revision(session=session)
 
     def build() -> Response:
+        found, name = _overview_chart(request, chart, company, session)
+        return csv_response(found, name)
+
+    return revision_cached(request, revision, build)
+
+
+@router.get("/companies/{slug}/charts/{chart}", response_class=HTMLResponse, name="dashboard:chart_table")
+def overview_chart_table(request: Request, chart: str, company: CompanyOr404, session: SessionDep) -> Response:
+    """Every month of one overview chart as a table (the overview's own table shows the latest months)."""
+    revision = queries.get_data_revision(session=session)
+
+    def build() -> Response:
+        found, _ = _overview_chart(request, chart, company, session)
         params = parse_view_params(request)
-        sites, _, views, _, bounds = _load(company, params, session=session, published_only=True)
-        unknown = [s for s in params.sites if s not in {x.slug for x in sites}]
-        if unknown:
-            raise HTTPException(status_code=400, detail=f"site: no site {unknown[0]!r} in {company.name}")
-        events = queries.list_events(session=session, company_id=company.id)
-        found = {c.key: c for c in charts.overview_charts(views, sites, events, params.sites)}
-        if chart not in found:
-            raise HTTPException(status_code=404, detail=f"No chart {chart!r}: use one of {', '.join(found)}")
-        span = f"{bounds[0]:%Y-%m}_{bounds[1]:%Y-%m}" if bounds and views else ""
-        return csv_response(found[chart], [company.slug, chart, span])
+        context = {
+            "company": company,
+            "chart": chart_context(found),
+            "query": params.query(),
+            "csv_url": f"/companies/{company.slug}/charts/{found.key}.csv{params.query()}",
+        }
+        return templates.TemplateResponse(request, "dashboard/chart_table.html", context)
 
     return revision_cached(request, revision, build)
 

@@ -17,7 +17,7 @@ from app.reports import MonthView, add_months, site_series
 from app.response_cache import revision_cached
 from app.templating import templates
 from app.web.chart_csv import csv_response
-from app.web.dashboard import HISTORY_MONTHS, chart_context, kpi_cards
+from app.web.dashboard import HISTORY_MONTHS, TABLE_MONTHS, chart_context, kpi_cards
 from app.web.view_params import RANGES, ViewParams, parse_view_params
 
 router = APIRouter()
@@ -97,7 +97,8 @@ def build_site_context(
         "views": views if has_figures else [],
         # Treasury is the company's, not a site's.
         "kpis": [c for c in kpi_cards(history) if c["metric"] != "btc_held_end"] if has_figures else [],
-        "charts": [chart_context(c) for c in chart_list] if has_figures else [],
+        # The page ends with every month in one table, so each chart's own table keeps the latest months.
+        "charts": [chart_context(c, table_months=TABLE_MONTHS) for c in chart_list] if has_figures else [],
         # Columns the site never reported in these months stay out of the table.
         "table_metrics": [m for m in TABLE_METRICS if any(v.values.get(m) is not None for v in views)],
         "illustrative": any(f.is_illustrative for v in views for f in v.sites.values()),

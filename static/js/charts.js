@@ -31,6 +31,19 @@
     return data;
   }
 
+  // The server sends each distinct provenance note once (figure.notes) and, per point, its index in
+  // customdata (or [value, index] for series drawn below the axis); hovertemplate shows the text.
+  function expandNotes(figure) {
+    var notes = figure.notes;
+    if (!notes) { return; }
+    figure.data.forEach(function (trace) {
+      if (!trace.customdata) { return; }
+      trace.customdata = trace.customdata.map(function (ref) {
+        return Array.isArray(ref) ? [ref[0], notes[ref[1]]] : notes[ref];
+      });
+    });
+  }
+
   function draw(el) {
     var figure;
     try {
@@ -39,6 +52,7 @@
       el.textContent = "This chart could not be read.";
       return;
     }
+    expandNotes(figure);
     var config = { responsive: true, displaylogo: false, modeBarButtonsToRemove: ["lasso2d", "select2d"] };
     window.Plotly.react(el, recolourTotals(figure.data), themed(figure.layout), config).then(function () {
       el.setAttribute("data-drawn", "true");

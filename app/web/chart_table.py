@@ -1,0 +1,94 @@
+"""The table behind a chart: the chart's own series as rows of months, newest first, with each figure's caveats.
+
+Built in Python rather than cell by cell in a Jinja macro: a ten-year, ten-site overview has thousands of
+cells, and a macro call per cell was the larger half of the page's build time. The provenance marks of a
+cell depend only on its sources and revision note, which a whole chart shares among a handful of values,
+so each distinct set is rendered once.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+from markupsafe import Markup
+
+from app.charts import Chart, Point
+from app.csvio import safe_cell
+from app.metrics import METRICS
+from app.reports import FigureSource
+
+ILLUSTRATIVE = Markup(
+    ' <abbr class="flag flag-ill" title="Illustrative: a demo split of the company total, '
+    'not published by the company">ill.</abbr>'
+)
+ESTIMATE = Markup(
+    ' <abbr class="flag flag-est" title="Estimate: unaudited, or its source could not be verified">est.</abbr>'
+)
+
+
+@dataclass(frozen=True, slots=True)
+class Cell:
+    exact: str  # the stored decimal, for data-value: what machines and tests read
+    shown: str  # as people read it: thousands separators and the metric's decimals; "—" for a gap
+    marks: Markup  # est./ill./rev. flags and up to two source links
+
+
+@dataclass(frozen=True, slots=True)
+class Row:
+    period: dt.date
+    cells: tuple[Cell, ...]
+
+
+def provenance_marks(point: Point) -> Markup:
+    """The flags and source links after a figure; nothing for a gap."""
+    if point.value is None:
+        return Markup("")
+    parts: list[Markup] = []
+    if point.is_illustrative:
+        parts.append(ILLUSTRATIVE)
+    elif point.is_estimate:
+        parts.append(ESTIMATE)
+    if point.revised:
+        parts.append(Markup(' <abbr class="flag flag-rev" title="{}">rev.</abbr>').format(point.revised))
+    for url in point.source_urls[:2]:
+        parts.append(
+            Markup(' <a class="src" href="{0}" rel="noopener nofollow" title="Source: {0}">src</a>').format(url)
+        )
+    return Markup("").join(parts)
+
+
+class _Marks:
+    """provenance_marks, rendered once per distinct (sources, revision) within one table."""
+
+    def __init__(self) -> None:
+        self._seen: dict[tuple[tuple[FigureSource, ...], str | None], Markup] = {}
+
+    def __call__(self, point: Point) -> Markup:
+        key = (point.sources, point.revised)
+        found = self._seen.get(key)
+        if found is None:
+            found = self._seen[key] = provenance_marks(point)
+        return found
+
+
+def table_rows(chart: Chart, limit: int | None = None) -> list[Row]:
+    """Rows newest first; with `limit`, only that many of the latest months."""
+    marks = _Marks()
+    formats = [f",.{METRICS[s.metric].decimals}f" for s in chart.series]
+    gap = Cell("", "—", Markup(""))
+    indexes: Sequence[int] = range(len(chart.periods) - 1, -1, -1)
+    if limit is not None:
+        indexes = indexes[:limit]
+    rows = []
+    for i in indexes:
+        cells = []
+        for series, spec in zip(chart.series, formats, strict=True):
+            point = series.points[i]
+            if point.value is None:
+                cells.append(gap)
+            else:
+                cells.append(Cell(safe_cell(point.value), format(point.value, spec), marks(point)))
+        rows.append(Row(chart.periods[i], tuple(cells)))
+    return rows
