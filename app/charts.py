@@ -12,7 +12,7 @@ import datetime as dt
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from decimal import Decimal
-from typing import Any, Literal
+from typing import Any, Literal, NamedTuple
 
 from app.metrics import METRICS
 from app.models import Event, Site
@@ -35,8 +35,9 @@ def colour(index: int) -> str:
     return f"#{int(r * 255):02x}{int(g * 255):02x}{int(b * 255):02x}"
 
 
-@dataclass(frozen=True, slots=True)
-class Point:
+class Point(NamedTuple):
+    """One month of a series. A tuple: a ten-year overview makes thousands, and a frozen dataclass costs more."""
+
     value: Decimal | None
     sources: tuple[FigureSource, ...] = ()
     revised: str | None = None  # "revised 2025-03-04: reason" when the month was corrected

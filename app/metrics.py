@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import calendar
 import datetime as dt
+from collections.abc import Sequence
 from dataclasses import dataclass
 from decimal import Decimal
 from typing import Literal
@@ -204,14 +205,22 @@ def change_pct(current: Decimal | None, previous: Decimal | None) -> Decimal | N
 def aggregate(metric: str, rows: list[dict[str, Decimal | None]]) -> Decimal | None:
     """Combine one metric across sites the way the dictionary says (sum or weighted mean)."""
     spec = METRICS[metric]
-    values = [r.get(metric) for r in rows]
-    present = [v for v in values if v is not None]
+    weights = [r.get(spec.weight) for r in rows] if spec.weight else None
+    return aggregate_values(metric, [r.get(metric) for r in rows], weights)
+
+
+def aggregate_values(
+    metric: str, values: Sequence[Decimal | int | None], weights: Sequence[Decimal | int | None] | None = None
+) -> Decimal | None:
+    """`aggregate` over one column of site figures (and the column of their weights, for a weighted mean)."""
+    spec = METRICS[metric]
+    present = [v if type(v) is Decimal else Decimal(v) for v in values if v is not None]
     if not present:
         return None
     if spec.aggregation == "sum" or spec.aggregation == "none":
-        return sum((Decimal(v) for v in present), Decimal(0))
-    assert spec.weight is not None
-    pairs = [(Decimal(r[metric]), r.get(spec.weight)) for r in rows if r.get(metric) is not None]
+        return sum(present, Decimal(0))
+    assert spec.weight is not None and weights is not None
+    pairs = [(Decimal(v), w) for v, w in zip(values, weights, strict=True) if v is not None]
     weighted = [(v, Decimal(w)) for v, w in pairs if w is not None and w > 0]
     total_weight = sum((w for _, w in weighted), Decimal(0))
     if not weighted or total_weight == 0:

@@ -8,14 +8,16 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from decimal import Decimal
 from functools import lru_cache
-from typing import Any
+from operator import attrgetter
+from typing import Any, NamedTuple
 
 from app import metrics as m
 from app.models import CompanyMonth, NetworkMonth, Site, SiteMonth
 
 
-@dataclass(frozen=True, slots=True)
-class FigureSource:
+class FigureSource(NamedTuple):
+    """Where one figure comes from. A tuple: pages hash and compare thousands of these per build."""
+
     source_url: str | None
     is_estimate: bool
     is_illustrative: bool = False
@@ -65,15 +67,23 @@ def add_months(period: dt.date, count: int) -> dt.date:
 
 def _sources(row: Any, metric_names: Iterable[str], illustrative: bool = False) -> dict[str, FigureSource]:
     """Provenance of each non-null figure of a row: its own entry, else the row's."""
-    out: dict[str, FigureSource] = {}
+    names = tuple(metric_names)
+    return _sources_of_values(row, names, tuple(getattr(row, name) for name in names), illustrative)
+
+
+def _sources_of_values(
+    row: Any, names: tuple[str, ...], values: tuple[Any, ...], illustrative: bool
+) -> dict[str, FigureSource]:
+    """_sources for a row whose figures (`values`, in the order of `names`) were already read."""
     per_figure: dict[str, Any] = row.figure_sources or {}
     # One shared (frozen) instance for every figure that falls back to the row's provenance: a page
     # with years of site months builds tens of thousands of these otherwise.
     row_source = _row_source(row.source_url, bool(row.is_estimate), illustrative)
     if not per_figure:
-        return {name: row_source for name in metric_names if getattr(row, name) is not None}
-    for name in metric_names:
-        if getattr(row, name) is None:
+        return {name: row_source for name, value in zip(names, values, strict=True) if value is not None}
+    out: dict[str, FigureSource] = {}
+    for name, value in zip(names, values, strict=True):
+        if value is None:
             continue
         entry = per_figure.get(name)
         if entry:
@@ -112,6 +122,16 @@ def _latest(a: dt.datetime | None, b: dt.datetime | None) -> dt.datetime | None:
     return max(a, b)
 
 
+# A site row's figures in the order of SITE_METRICS, read at C speed from an ORM object or a row tuple.
+_site_figures = attrgetter(*m.SITE_METRICS)
+# For a weighted mean, where its weight sits among SITE_METRICS.
+_WEIGHT_COLUMN: dict[str, int] = {
+    name: m.SITE_METRICS.index(spec.weight)
+    for name in m.SITE_METRICS
+    if (spec := m.METRICS[name]).weight is not None and spec.aggregation == "weighted_mean"
+}
+
+
 def build_company_series(
     *,
     sites: Sequence[Site],
@@ -137,20 +157,30 @@ def build_company_series(
         nm = network_by_period.get(period)
         site_rows = sites_by_period.get(period, [])
         # Each site row's figures and provenance are read once and shared by the sum and the site split.
-        site_values = [{name: getattr(r, name) for name in m.SITE_METRICS} for r in site_rows]
-        site_sources = [_sources(r, m.SITE_METRICS, r.is_illustrative) for r in site_rows]
+        site_tuples = [_site_figures(r) for r in site_rows]
+        site_values = [dict(zip(m.SITE_METRICS, t, strict=True)) for t in site_tuples]
+        site_sources = [
+            _sources_of_values(r, m.SITE_METRICS, t, r.is_illustrative)
+            for r, t in zip(site_rows, site_tuples, strict=True)
+        ]
 
         values: dict[str, Decimal | None] = {}
         sources: dict[str, FigureSource] = {}
-        for name in m.SITE_METRICS:
-            values[name] = m.aggregate(name, site_values)
+        # One column per metric across the month's sites: the sum or weighted mean reads it directly.
+        columns = list(zip(*site_tuples, strict=True)) if site_tuples else [()] * len(m.SITE_METRICS)
+        for i, name in enumerate(m.SITE_METRICS):
+            weight = _WEIGHT_COLUMN.get(name)
+            values[name] = m.aggregate_values(name, columns[i], columns[weight] if weight is not None else None)
         if site_rows:
             # A company-level figure beats the site sum only where the company reported it.
             merged: dict[str, FigureSource] = {}
             for row_sources in site_sources:
                 for name, src in row_sources.items():
                     prev = merged.get(name)
-                    merged[name] = src if prev is None else _merge_sources(prev, src)
+                    if prev is None:
+                        merged[name] = src
+                    elif prev is not src or prev.quote is not None:  # sites sharing one release: nothing to merge
+                        merged[name] = _merge_sources(prev, src)
             sources.update(merged)
         for name in m.COMPANY_METRICS:
             values[name] = getattr(cm, name) if cm is not None else None

@@ -33,7 +33,7 @@ def _latest(*moments: dt.datetime | None) -> dt.datetime | None:
 
 
 def company_data_summary(company_id: int, *, session: Session, published_only: bool = True) -> DataSummary:
-    """Bounds and "data as of" of one company in two statements (company level, site level)."""
+    """Bounds and "data as of" of one company (company level, its sites, their months)."""
     summaries = company_data_summaries([company_id], session=session, published_only=published_only)
     return summaries.get(company_id, DataSummary(None, None, None))
 
@@ -41,7 +41,7 @@ def company_data_summary(company_id: int, *, session: Session, published_only: b
 def company_data_summaries(
     company_ids: Sequence[int], *, session: Session, published_only: bool = True
 ) -> dict[int, DataSummary]:
-    """The same for several companies, still two statements."""
+    """The same for several companies, in three statements whatever their number."""
     if not company_ids:
         return {}
     cm_stmt = (
@@ -56,25 +56,32 @@ def company_data_summaries(
         .where(CompanyMonth.company_id.in_(company_ids))
         .group_by(CompanyMonth.company_id)
     )
+    # Grouped by site over the sites' own ids, not joined through `site`: Postgres then reads one company's
+    # rows through the (site_id, period) index instead of scanning every site month of every company.
+    company_of_site = dict(
+        session.execute(select(Site.id, Site.company_id).where(Site.company_id.in_(company_ids))).all()
+    )
     sm_stmt = (
         select(
-            Site.company_id,
+            SiteMonth.site_id,
             func.min(SiteMonth.period),
             func.max(SiteMonth.period),
             func.max(SiteMonth.published_at),
             func.max(SiteMonth.revised_at),
             func.max(SiteMonth.updated_at),
         )
-        .join(Site, Site.id == SiteMonth.site_id)
-        .where(Site.company_id.in_(company_ids))
-        .group_by(Site.company_id)
+        .where(SiteMonth.site_id.in_(list(company_of_site)))
+        .group_by(SiteMonth.site_id)
     )
     if published_only:
         cm_stmt = cm_stmt.where(CompanyMonth.status == RecordStatus.published)
         sm_stmt = sm_stmt.where(SiteMonth.status == RecordStatus.published)
     found: dict[int, list[tuple]] = defaultdict(list)
-    for row in (*session.execute(cm_stmt).all(), *session.execute(sm_stmt).all()):
+    for row in session.execute(cm_stmt).all():
         found[row[0]].append(tuple(row[1:]))
+    if company_of_site:
+        for row in session.execute(sm_stmt).all():
+            found[company_of_site[row[0]]].append(tuple(row[1:]))
     out: dict[int, DataSummary] = {}
     for company_id, rows in found.items():
         firsts = [r[0] for r in rows if r[0] is not None]
