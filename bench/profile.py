@@ -30,13 +30,13 @@ def _inline_threads() -> None:
 async def _requests(app: Any, path: str, count: int, engine: Any) -> list[float]:
     import httpx2 as httpx
 
-    from bench.run import bump_revision
+    from bench.run import publish_change
 
     times = []
     transport = httpx.ASGITransport(app=app)
     async with httpx.AsyncClient(transport=transport, base_url="http://bench") as client:
         for _ in range(count):
-            bump_revision(engine)
+            publish_change(engine)
             started = time.perf_counter()
             response = await client.get(path, headers={"Accept-Encoding": "gzip, br"})
             times.append((time.perf_counter() - started) * 1000)

@@ -36,7 +36,7 @@ from app import migrate
 from app.assets import build_precompressed
 from app.db import make_engine
 from bench.generate import generate
-from bench.routes import END, ROUTES, Context, Route
+from bench.routes import END, ROUTES, SLUG, Context, Route
 
 ROOT = Path(__file__).resolve().parent.parent
 PG_SERVER = os.environ.get("BENCH_POSTGRES", "postgresql+psycopg://postgres@127.0.0.1:5432")
@@ -216,9 +216,26 @@ def probe(client: httpx.Client, base: str, route: Route, path: str) -> tuple[dic
     return headers, ""
 
 
-def bump_revision(engine: Any) -> None:
-    """What a publish does to every cache: the data revision moves on."""
+def publish_change(engine: Any, slug: str = SLUG) -> None:
+    """What a published correction does: one figure of the measured company changes, the revision moves on.
+
+    A real change to the company on the page (its latest month's holdings, up and down by one BTC in turn,
+    marked revised), not just a new revision number: no cache, however finely keyed, may answer from memory.
+    """
     with engine.begin() as conn:
+        conn.execute(
+            text(
+                """
+                UPDATE company_month
+                SET btc_held_end = btc_held_end + CASE WHEN version % 2 = 0 THEN 1 ELSE -1 END,
+                    version = version + 1, updated_at = now(), revised_at = now(),
+                    revision_reason = 'benchmark correction'
+                WHERE id = (SELECT cm.id FROM company_month cm JOIN company c ON c.id = cm.company_id
+                            WHERE c.slug = :slug ORDER BY cm.period DESC LIMIT 1)
+                """
+            ),
+            {"slug": slug},
+        )
         conn.execute(text("UPDATE data_revision SET revision = revision + 1, changed_at = now() WHERE id = 1"))
 
 
@@ -227,7 +244,7 @@ def after_change(engine: Any, client: httpx.Client, base: str, path: str, sample
     times = []
     size = 0
     for _ in range(samples):
-        bump_revision(engine)
+        publish_change(engine)
         started = time.perf_counter()
         response = client.get(base + path)
         times.append((time.perf_counter() - started) * 1000)

@@ -134,8 +134,8 @@ _BOOKKEEPING = frozenset({"id", "status", "version", "published_at", "updated_by
 
 
 def _month_rows(
-    model: type[SiteMonth] | type[CompanyMonth],
-    condition: ColumnElement[bool],
+    model: type[SiteMonth] | type[CompanyMonth] | type[NetworkMonth],
+    condition: ColumnElement[bool] | None,
     *,
     session: Session,
     start: dt.date | None,
@@ -155,9 +155,11 @@ def _month_rows(
         for c in table.c
         if c.name not in _BOOKKEEPING
     ]
-    stmt = select(*columns).where(condition)
-    if published_only:
-        stmt = stmt.where(model.status == RecordStatus.published)
+    stmt = select(*columns)
+    if condition is not None:
+        stmt = stmt.where(condition)
+    if published_only and model is not NetworkMonth:  # network figures are reference data, never drafts
+        stmt = stmt.where(model.status == RecordStatus.published)  # type: ignore[union-attr]
     stmt = _in_range(stmt, model.period, start, end)
     record = _record_type(table.name, tuple(c.name for c in columns))
     make = record._make
@@ -227,9 +229,7 @@ def load_company_series(
         end=end,
         published_only=published_only,
     )
-    network_months = session.execute(
-        _in_range(select(*NetworkMonth.__table__.c), NetworkMonth.period, start, end).order_by(NetworkMonth.period)
-    ).all()
+    network_months = _month_rows(NetworkMonth, None, session=session, start=start, end=end, published_only=False)
     views = build_company_series(
         sites=sites,
         company_months=company_months,  # type: ignore[arg-type]

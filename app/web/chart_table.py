@@ -29,16 +29,9 @@ ESTIMATE = Markup(
 
 
 @dataclass(frozen=True, slots=True)
-class Cell:
-    exact: str  # the stored decimal, for data-value: what machines and tests read
-    shown: str  # as people read it: thousands separators and the metric's decimals; "—" for a gap
-    marks: Markup  # est./ill./rev. flags and up to two source links
-
-
-@dataclass(frozen=True, slots=True)
 class Row:
     period: dt.date
-    cells: tuple[Cell, ...]
+    html: Markup  # the whole <tr>: month, then per series the figure with its exact value and marks
 
 
 def provenance_marks(point: Point) -> Markup:
@@ -74,21 +67,28 @@ class _Marks:
 
 
 def table_rows(chart: Chart, limit: int | None = None) -> list[Row]:
-    """Rows newest first; with `limit`, only that many of the latest months."""
+    """Rows newest first; with `limit`, only that many of the latest months.
+
+    A cell is `<td data-value="exact">shown marks</td>`: the exact stored decimal for machines and tests,
+    the figure as people read it (thousands separators, the metric's decimals, "—" for a gap), then the
+    est./ill./rev. flags and source links. Numbers need no escaping; marks are escaped when rendered.
+    """
     marks = _Marks()
     formats = [f",.{METRICS[s.metric].decimals}f" for s in chart.series]
-    gap = Cell("", "—", Markup(""))
+    gap = '<td data-value="">—</td>'
     indexes: Sequence[int] = range(len(chart.periods) - 1, -1, -1)
     if limit is not None:
         indexes = indexes[:limit]
     rows = []
     for i in indexes:
-        cells = []
+        period = chart.periods[i]
+        cells = [f'<tr><th scope="row">{period:%Y-%m}</th>']
         for series, spec in zip(chart.series, formats, strict=True):
             point = series.points[i]
             if point.value is None:
                 cells.append(gap)
             else:
-                cells.append(Cell(safe_cell(point.value), format(point.value, spec), marks(point)))
-        rows.append(Row(chart.periods[i], tuple(cells)))
+                cells.append(f'<td data-value="{safe_cell(point.value)}">{point.value:{spec}}{marks(point)}</td>')
+        cells.append("</tr>")
+        rows.append(Row(period, Markup("".join(cells))))
     return rows
