@@ -8,6 +8,7 @@ import io
 import json
 from collections.abc import Callable, Iterable, Sequence
 from decimal import Decimal
+from json.encoder import encode_basestring as _json_string  # C speed, keeps non-ASCII as is
 from typing import Annotated, Any, Literal
 
 from fastapi import Query, Request
@@ -224,38 +225,56 @@ def clean_number(value: Decimal | int | float | None) -> Decimal | None:
 
 
 def _decimal_text(value: Decimal) -> str:
-    cleaned = clean_number(value)
-    assert cleaned is not None
-    return format(cleaned, "f")
+    """format(clean_number(value), "f") without the intermediate Decimals: a monthly API answer has thousands."""
+    text = format(value, "f")
+    dot = text.find(".")
+    if dot < 0:
+        return "0" if text == "-0" else text
+    if len(text) - dot - 1 > 10:
+        text = format(value.quantize(_QUANTUM), "f")
+    text = text.rstrip("0").rstrip(".")
+    return "0" if text == "-0" else text
 
 
 def _encode(value: Any, out: list[str]) -> None:
-    if value is None or isinstance(value, bool | str | int | float):
-        out.append(json.dumps(value, ensure_ascii=False))
-    elif isinstance(value, Decimal):
+    # Checked by exact type first, most frequent first: this runs once per figure of every API answer.
+    kind = type(value)
+    if kind is Decimal:
         out.append(_decimal_text(value))
-    elif isinstance(value, dt.datetime):
-        # SQLite returns naive datetimes for timezone-aware columns; every stored moment is UTC.
-        moment = value if value.tzinfo is not None else value.replace(tzinfo=dt.UTC)
-        out.append(json.dumps(moment.isoformat()))
-    elif isinstance(value, dt.date):
-        out.append(json.dumps(value.isoformat()))
-    elif isinstance(value, dict):
+    elif value is None:
+        out.append("null")
+    elif kind is str:
+        out.append(_json_string(value))
+    elif kind is dict:
         out.append("{")
-        for i, (key, item) in enumerate(value.items()):
-            if i:
+        first = True
+        for key, item in value.items():
+            if not first:
                 out.append(",")
-            out.append(json.dumps(str(key)))
+            first = False
+            out.append(_json_string(str(key)))
             out.append(":")
             _encode(item, out)
         out.append("}")
-    elif isinstance(value, list | tuple):
+    elif kind is list or kind is tuple:
         out.append("[")
         for i, item in enumerate(value):
             if i:
                 out.append(",")
             _encode(item, out)
         out.append("]")
+    elif isinstance(value, bool | str | int | float):
+        out.append(json.dumps(value, ensure_ascii=False))
+    elif isinstance(value, Decimal):
+        out.append(_decimal_text(value))
+    elif isinstance(value, dt.datetime):
+        # SQLite returns naive datetimes for timezone-aware columns; every stored moment is UTC.
+        moment = value if value.tzinfo is not None else value.replace(tzinfo=dt.UTC)
+        out.append(_json_string(moment.isoformat()))
+    elif isinstance(value, dt.date):
+        out.append(_json_string(value.isoformat()))
+    elif isinstance(value, dict | list | tuple):  # subclasses: the slower, general path
+        _encode(dict(value) if isinstance(value, dict) else list(value), out)
     else:
         raise TypeError(f"cannot encode {type(value).__name__}")
 
