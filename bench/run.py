@@ -35,6 +35,7 @@ from sqlalchemy import create_engine, text
 from app import migrate
 from app.assets import build_precompressed
 from app.db import make_engine
+from bench import references
 from bench.generate import generate
 from bench.routes import END, ROUTES, SLUG, Context, Route
 
@@ -357,13 +358,62 @@ def bench_size(size: str, wrk: str, args: argparse.Namespace, logs: Path) -> dic
         server = start_server(url, port, args.workers, logs / f"server-{size}.log")
         base = f"http://127.0.0.1:{port}"
         try:
-            return measure(size, wrk, engine, base, args) | {"counts": counts}
+            entry = measure(size, wrk, engine, base, args) | {"counts": counts}
+            if size == "small" and not args.no_references:
+                entry["references"] = measure_references(engine, wrk, args, logs, entry)
+                print_references(entry)
+            return entry
         finally:
             stop_server(server)
     finally:
         engine.dispose()
         if not args.keep_databases:
             drop_database(name)
+
+
+def measure_references(
+    engine: Any, wrk: str, args: argparse.Namespace, logs: Path, entry: dict[str, Any]
+) -> list[dict[str, Any]]:
+    """The bare framework and Datasette, driven like our routes, as ratios of this run's ceiling."""
+    ceiling = entry["routes"][0]["requests_per_s"]
+    headers = {"Accept-Encoding": "gzip, br"}
+    out: list[dict[str, Any]] = []
+    port = free_port()
+    proc = references.start(
+        references.bare_command(port, args.workers), logs / "bare.log", f"http://127.0.0.1:{port}/healthz"
+    )
+    try:
+        out.append(asdict(run_wrk(wrk, f"http://127.0.0.1:{port}", "bare FastAPI endpoint", "/healthz", headers, args)))
+    finally:
+        stop_server(proc)
+    exe = references.datasette_executable()
+    if exe is not None:
+        database = logs / "bench.db"
+        rows = references.export_company_months(engine, database)
+        with engine.connect() as conn:
+            company_id = conn.execute(text("SELECT id FROM company WHERE slug = :s"), {"s": SLUG}).scalar_one()
+        port = free_port()
+        path = f"/bench/company_month.json?company_id={company_id}&_sort=period&_size=max"
+        proc = references.start(
+            references.datasette_command(exe, database, port), logs / "datasette.log", f"http://127.0.0.1:{port}{path}"
+        )
+        try:
+            name = f"Datasette: {SLUG}'s 120 company months as JSON ({rows:,} rows in the file)"
+            out.append(asdict(run_wrk(wrk, f"http://127.0.0.1:{port}", name, path, headers, args)))
+        finally:
+            stop_server(proc)
+    for row in out:
+        row["ratio_to_ceiling"] = row["requests_per_s"] / ceiling
+    return out
+
+
+def print_references(entry: dict[str, Any]) -> None:
+    print("beside it, in the same run (÷ Minedash's ceiling):")
+    for r in entry.get("references", []):
+        print(
+            f"  {r['route'][:60]:60} {r['requests_per_s']:8.0f} req/s  p50 {r['p50_ms']:7.2f} ms  "
+            f"p99 {r['p99_ms']:7.2f} ms  {r['ratio_to_ceiling']:6.0%}"
+        )
 
 
 def measure(size: str, wrk: str, engine: Any, base: str, args: argparse.Namespace) -> dict[str, Any]:
@@ -440,6 +490,9 @@ def main() -> int:
     parser.add_argument("--workers", type=int, default=2, help="uvicorn workers (default 2: one per core)")
     parser.add_argument("--samples", type=int, default=12, help="requests right after a data change (default 12)")
     parser.add_argument("--no-browser", action="store_true", help="skip the Chromium figures")
+    parser.add_argument(
+        "--no-references", action="store_true", help="skip the bare FastAPI endpoint and Datasette beside the app"
+    )
     parser.add_argument("--keep-databases", action="store_true", help="leave the generated databases")
     parser.add_argument("--json", type=Path, default=ROOT / "bench" / "results.json")
     args = parser.parse_args()

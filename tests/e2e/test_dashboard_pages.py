@@ -105,3 +105,42 @@ def test_other_pages_fit_a_phone(open_page, path: str) -> None:
     _wait(page)
     assert page.evaluate("document.documentElement.scrollWidth - document.documentElement.clientWidth") <= 0
     assert problems.all() == []
+
+
+HOVER = """([id, name]) => {
+  const el = document.getElementById(id);
+  const i = el.data.findIndex(t => t.name === name);
+  const y = el.data[i].y;
+  let j = y.length - 1;
+  while (y[j] === null) j--;
+  Plotly.Fx.hover(el, [{curveNumber: i, pointNumber: j}]);
+  return el.querySelector('.hoverlayer').textContent;
+}"""
+
+
+def test_hover_shows_the_figure_and_its_source(open_page) -> None:
+    page, problems = open_page("/companies/cleanspark")
+    _wait(page)
+    latest = page.locator('.kpi[data-metric="btc_held_end"] .kpi-value').inner_text().split()[0]
+    holdings = page.evaluate(HOVER, ["chart-treasury", "Holdings at month end"])
+    assert f"{latest} BTC" in holdings and "Source: https://" in holdings
+    # Sales are drawn below the axis; the hover gives the figure as published, positive.
+    sold = page.evaluate(HOVER, ["chart-treasury", "Sold in the month"])
+    assert "BTC" in sold and "−" not in sold and "-" not in sold.split("BTC")[0]
+    # An illustrative site split says so where the number is read.
+    site = page.evaluate(HOVER, ["chart-btc_mined", "Georgia (illustrative)"])
+    assert "Illustrative: a demo split" in site
+    assert problems.all() == []
+
+
+def test_whole_table_page_from_the_overview(open_page) -> None:
+    page, problems = open_page("/companies/cleanspark")
+    table = page.locator("#chart-btc_mined").locator("xpath=..").locator("details.data-table")
+    table.locator("summary").click()
+    assert table.locator("tbody tr").count() == 24
+    table.get_by_role("link", name="as a table").click()
+    page.wait_for_url("**/companies/cleanspark/charts/btc_mined")
+    months = page.locator("tbody tr").count()
+    assert months > 24
+    assert page.get_by_role("heading", level=1).inner_text().startswith("BTC mined per month")
+    assert problems.all() == []

@@ -1,0 +1,141 @@
+"""Servers measured beside Minedash in the same run, so its figures read against known quantities.
+
+- A bare FastAPI endpoint: the framework and uvicorn with nothing of ours (no middleware, no database),
+  started with the same command line and workers. The distance to our own ceiling is what our middleware
+  stack costs on every request.
+- Datasette, a general-purpose data-publishing tool, serving the same company months as JSON from a SQLite
+  copy of the benchmark database. It runs in its own virtualenv (`.venv-datasette`, made on first use), so
+  its dependencies never touch the app's.
+"""
+
+from __future__ import annotations
+
+import os
+import sqlite3
+import subprocess
+import sys
+import time
+from pathlib import Path
+from typing import Any
+
+import httpx2 as httpx
+from fastapi import FastAPI
+from sqlalchemy import text
+
+ROOT = Path(__file__).resolve().parent.parent
+DATASETTE_VENV = ROOT / ".venv-datasette"
+DATASETTE_REQUIREMENT = "datasette>=0.65,<2"
+
+
+def create_bare_app() -> FastAPI:
+    """The framework's floor: one route, no middleware, no database."""
+    app = FastAPI(docs_url=None, redoc_url=None, openapi_url=None)
+
+    @app.get("/healthz")
+    def healthz() -> dict[str, str]:
+        return {"status": "ok"}
+
+    return app
+
+
+def bare_command(port: int, workers: int) -> list[str]:
+    return [
+        sys.executable,
+        "-m",
+        "uvicorn",
+        "--factory",
+        "bench.references:create_bare_app",
+        "--host",
+        "127.0.0.1",
+        "--port",
+        str(port),
+        "--workers",
+        str(workers),
+        "--no-access-log",
+    ]
+
+
+def datasette_executable() -> Path | None:
+    """Datasette from its own virtualenv, installed on first use; None (and why, printed) if that fails."""
+    exe = DATASETTE_VENV / "bin" / "datasette"
+    if exe.exists():
+        return exe
+    print(f"installing Datasette into {DATASETTE_VENV.name} (first run only)", flush=True)
+    try:
+        subprocess.run([sys.executable, "-m", "venv", str(DATASETTE_VENV)], check=True)
+        subprocess.run(
+            [str(DATASETTE_VENV / "bin" / "python"), "-m", "pip", "install", "--quiet", DATASETTE_REQUIREMENT],
+            check=True,
+        )
+    except subprocess.CalledProcessError as exc:
+        print(f"Datasette could not be installed ({exc}); it is left out of this run", flush=True)
+        return None
+    return exe if exe.exists() else None
+
+
+def export_company_months(engine: Any, path: Path) -> int:
+    """Copy `company` and `company_month` into a SQLite file with their keys and the lookup index; rows copied."""
+    path.unlink(missing_ok=True)
+    with engine.connect() as conn:
+        companies = conn.execute(text("SELECT id, slug, name, ticker FROM company ORDER BY id")).all()
+        columns = [
+            row[0]
+            for row in conn.execute(
+                text(
+                    "SELECT column_name FROM information_schema.columns "
+                    "WHERE table_name = 'company_month' ORDER BY ordinal_position"
+                )
+            )
+        ]
+        months = conn.execute(text(f"SELECT {', '.join(columns)} FROM company_month ORDER BY id")).all()
+    target = sqlite3.connect(path)
+    try:
+        target.execute("CREATE TABLE company (id INTEGER PRIMARY KEY, slug TEXT UNIQUE, name TEXT, ticker TEXT)")
+        target.executemany("INSERT INTO company VALUES (?, ?, ?, ?)", [tuple(r) for r in companies])
+        target.execute(
+            f"CREATE TABLE company_month ({', '.join(columns)}, "
+            "FOREIGN KEY (company_id) REFERENCES company(id), PRIMARY KEY (id))"
+        )
+        target.execute("CREATE UNIQUE INDEX ix_company_month ON company_month (company_id, period)")
+        placeholders = ", ".join("?" for _ in columns)
+        target.executemany(
+            f"INSERT INTO company_month VALUES ({placeholders})",
+            [tuple(_sqlite_value(v) for v in r) for r in months],
+        )
+        target.commit()
+    finally:
+        target.close()
+    return len(months)
+
+
+def _sqlite_value(value: Any) -> Any:
+    # Decimals as their exact text, as Datasette would get them from any SQLite export; dates as ISO text.
+    if value is None or isinstance(value, int | float | str | bytes):
+        return value
+    if isinstance(value, dict | list):
+        import json
+
+        return json.dumps(value)
+    return str(value)
+
+
+def datasette_command(exe: Path, database: Path, port: int) -> list[str]:
+    # Immutable mode: the file is read-only, as published data is, which lets Datasette skip its checks.
+    return [str(exe), "serve", "-i", str(database), "--host", "127.0.0.1", "--port", str(port)]
+
+
+def start(cmd: list[str], log_path: Path, ready_url: str) -> subprocess.Popen[bytes]:
+    log = log_path.open("wb")
+    proc = subprocess.Popen(cmd, cwd=ROOT, env=os.environ.copy(), start_new_session=True, stdout=log, stderr=log)
+    deadline = time.monotonic() + 60
+    while time.monotonic() < deadline:
+        if proc.poll() is not None:
+            raise RuntimeError(f"{cmd[0]} exited with {proc.returncode}; see {log_path}")
+        try:
+            if httpx.get(ready_url, timeout=1).status_code == 200:
+                return proc
+        except httpx.HTTPError:
+            pass
+        time.sleep(0.2)
+    proc.kill()
+    raise RuntimeError(f"{cmd[0]} did not become ready; see {log_path}")
