@@ -26,7 +26,7 @@ from app.models import (
     SiteMonth,
     utcnow,
 )
-from app.reports import MonthView, add_months, build_company_series
+from app.reports import MonthView, add_months, build_company_series, site_series
 
 
 def list_companies(*, session: Session) -> Sequence[Company]:
@@ -239,3 +239,28 @@ def load_company_series(
         end=end,
     )
     return sites, views
+
+
+def load_site_series(
+    site: Site, *, session: Session, start: dt.date, end: dt.date, published_only: bool = True
+) -> list[MonthView]:
+    """One site's months as app.reports.site_series makes them, reading only that site's rows.
+
+    A site page needs the site's own figures and the network's, never its sister sites' or the company's:
+    reading those would make a site's page cost as much as the whole company's.
+    """
+    if start > end:
+        return []
+    site_months = _month_rows(
+        SiteMonth, SiteMonth.site_id == site.id, session=session, start=start, end=end, published_only=published_only
+    )
+    network_months = _month_rows(NetworkMonth, None, session=session, start=start, end=end, published_only=False)
+    views = build_company_series(
+        sites=[site],
+        company_months=[],
+        site_months=site_months,  # type: ignore[arg-type]
+        network_months=network_months,  # type: ignore[arg-type]
+        start=start,
+        end=end,
+    )
+    return site_series(views, site.slug)

@@ -13,7 +13,7 @@ from app.charts import Chart
 from app.deps import CompanyOr404, SessionDep
 from app.models import Company, Site
 from app.queries.dashboard import company_data_summary
-from app.reports import MonthView, add_months, site_series
+from app.reports import MonthView, add_months
 from app.response_cache import revision_cached
 from app.templating import templates
 from app.web.chart_csv import csv_response
@@ -59,10 +59,9 @@ def _load(
     if bounds is None or bounds[0] > bounds[1]:
         return [], [], [], summary, bounds
     start, end = bounds
-    _, company_views = queries.load_company_series(
-        company, session=session, start=add_months(start, -HISTORY_MONTHS), end=end, published_only=published_only
+    history = queries.load_site_series(
+        site, session=session, start=add_months(start, -HISTORY_MONTHS), end=end, published_only=published_only
     )
-    history = site_series(company_views, site.slug)
     views = [v for v in history if v.period >= start]
     if params.range == "all":
         # A site that started later than the company: its page starts with its first figures.
