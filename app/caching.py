@@ -32,7 +32,8 @@ def http_date(moment: dt.datetime) -> str:
     return format_datetime(moment.astimezone(dt.UTC), usegmt=True)
 
 
-def _matches(if_none_match: str, etag: str) -> bool:
+def etag_matches(if_none_match: str, etag: str) -> bool:
+    """If-None-Match semantics: `*` or any listed tag (weak or strong) equal to ours."""
     if if_none_match.strip() == "*":
         return True
     candidates = [c.strip().removeprefix("W/") for c in if_none_match.split(",")]
@@ -42,7 +43,7 @@ def _matches(if_none_match: str, etag: str) -> bool:
 def not_modified(request: Request, etag: str) -> bool:
     """True when the client's cached copy (If-None-Match) is still current."""
     header = request.headers.get("if-none-match")
-    return header is not None and _matches(header, etag)
+    return header is not None and etag_matches(header, etag)
 
 
 def cache_headers(etag: str, changed_at: dt.datetime, *, max_age: int = 0) -> dict[str, str]:
