@@ -52,6 +52,7 @@ class Coalescer:
         # The batch waiting for the next read to start, and the task running reads while batches wait.
         self._waiting: asyncio.Future[int | None] | None = None
         self._runner: asyncio.Task[None] | None = None
+        self._failing = False
         self.reads = 0
 
     async def __call__(self) -> int | None:
@@ -85,10 +86,17 @@ class Coalescer:
         self.reads += 1
         try:
             async with asyncio.timeout(self._timeout):
-                return await self._read()
+                value = await self._read()
         except Exception as exc:
-            log.warning("data revision read failed; serving through the app: %s", exc)
+            # Once per outage, not once per batch: while the database is down every batch fails.
+            if not self._failing:
+                log.warning("data revision read failed; answering through the app until it works: %r", exc)
+            self._failing = True
             return None
+        if self._failing:
+            log.info("data revision read works again")
+            self._failing = False
+        return value
 
 
 def conninfo_from_url(url: str) -> str:
