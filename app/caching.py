@@ -12,7 +12,6 @@ import hashlib
 from email.utils import format_datetime
 
 from fastapi import Request
-from fastapi.responses import Response
 
 from app.models import DataRevision
 
@@ -54,10 +53,6 @@ def cache_headers(etag: str, changed_at: dt.datetime, *, max_age: int = 0) -> di
         "Cache-Control": f"public, max-age={max_age}, must-revalidate" if max_age else "no-cache",
         "Vary": "Accept, Accept-Encoding",
     }
-
-
-def not_modified_response(etag: str, changed_at: dt.datetime, *, max_age: int = 0) -> Response:
-    return Response(status_code=304, headers=cache_headers(etag, changed_at, max_age=max_age))
 
 
 def preferred_encoding(accept_encoding: str | None, available: tuple[str, ...]) -> str | None:

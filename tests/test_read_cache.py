@@ -9,8 +9,10 @@ from __future__ import annotations
 import asyncio
 import datetime as dt
 import gzip
-from collections.abc import Iterator
+from collections.abc import Coroutine, Iterator
+from concurrent.futures import ThreadPoolExecutor
 from decimal import Decimal
+from typing import Any, TypeVar
 
 import brotli
 import pytest
@@ -28,6 +30,8 @@ from app.response_cache import MAX_KEY_BYTES, IndexEntry, ReadIndex, cache, inde
 from app.revisions import Coalescer, EngineRevisionReader, PostgresRevisionReader, conninfo_from_url
 from tests.conftest import QueryCounter
 from tests.factories import make_company, make_company_month, make_site, make_site_month
+
+T = TypeVar("T")
 
 MONTHLY = "/api/v1/companies/fast/monthly?from=2024-01&to=2025-12"
 OVERVIEW = "/companies/fast"
@@ -291,6 +295,12 @@ class ControlledRead:
             self.running -= 1
 
 
+def _run(coroutine: Coroutine[Any, Any, T]) -> T:
+    """asyncio.run in a thread of its own: the browser tests leave an event loop marked running in this one."""
+    with ThreadPoolExecutor(max_workers=1) as pool:
+        return pool.submit(asyncio.run, coroutine).result()
+
+
 async def _settle() -> None:
     for _ in range(5):
         await asyncio.sleep(0)
@@ -330,7 +340,7 @@ def test_a_caller_arriving_during_a_read_waits_for_the_next_one() -> None:
         await _settle()
         assert e.result() == 4
 
-    asyncio.run(scenario())
+    _run(scenario())
 
 
 def test_one_caller_giving_up_does_not_cancel_the_others() -> None:
@@ -345,7 +355,7 @@ def test_one_caller_giving_up_does_not_cancel_the_others() -> None:
         await _settle()
         assert a.cancelled() and b.result() == 7
 
-    asyncio.run(scenario())
+    _run(scenario())
 
 
 def test_a_failed_or_slow_read_answers_none_and_the_next_read_works() -> None:
@@ -365,7 +375,7 @@ def test_a_failed_or_slow_read_answers_none_and_the_next_read_works() -> None:
         assert await coalesced() is None
         assert await coalesced() == 5
 
-    asyncio.run(scenario())
+    _run(scenario())
 
 
 # --- the real readers ---------------------------------------------------------------------------------
@@ -385,14 +395,14 @@ def test_the_postgres_reader_answers_none_when_the_server_is_unreachable() -> No
         finally:
             await reader.close()
 
-    assert asyncio.run(scenario()) == [None, None]
+    assert _run(scenario()) == [None, None]
 
 
 def test_the_engine_reader_answers_none_on_error(tmp_path) -> None:  # type: ignore[no-untyped-def]
     from sqlalchemy import create_engine
 
     broken = create_engine(f"sqlite:///{tmp_path}/missing/none.db")
-    assert asyncio.run(EngineRevisionReader(broken).read()) is None
+    assert _run(EngineRevisionReader(broken).read()) is None
 
 
 def test_conninfo_keeps_the_password_and_options() -> None:
@@ -477,4 +487,4 @@ def test_the_postgres_reader_survives_a_killed_connection(engine: Engine, commit
         finally:
             await reader.close()
 
-    asyncio.run(scenario())
+    _run(scenario())
