@@ -12,7 +12,6 @@ import hashlib
 from email.utils import format_datetime
 
 from fastapi import Request
-from fastapi.responses import Response
 
 from app.models import DataRevision
 
@@ -32,7 +31,8 @@ def http_date(moment: dt.datetime) -> str:
     return format_datetime(moment.astimezone(dt.UTC), usegmt=True)
 
 
-def _matches(if_none_match: str, etag: str) -> bool:
+def etag_matches(if_none_match: str, etag: str) -> bool:
+    """If-None-Match semantics: `*` or any listed tag (weak or strong) equal to ours."""
     if if_none_match.strip() == "*":
         return True
     candidates = [c.strip().removeprefix("W/") for c in if_none_match.split(",")]
@@ -42,7 +42,7 @@ def _matches(if_none_match: str, etag: str) -> bool:
 def not_modified(request: Request, etag: str) -> bool:
     """True when the client's cached copy (If-None-Match) is still current."""
     header = request.headers.get("if-none-match")
-    return header is not None and _matches(header, etag)
+    return header is not None and etag_matches(header, etag)
 
 
 def cache_headers(etag: str, changed_at: dt.datetime, *, max_age: int = 0) -> dict[str, str]:
@@ -53,10 +53,6 @@ def cache_headers(etag: str, changed_at: dt.datetime, *, max_age: int = 0) -> di
         "Cache-Control": f"public, max-age={max_age}, must-revalidate" if max_age else "no-cache",
         "Vary": "Accept, Accept-Encoding",
     }
-
-
-def not_modified_response(etag: str, changed_at: dt.datetime, *, max_age: int = 0) -> Response:
-    return Response(status_code=304, headers=cache_headers(etag, changed_at, max_age=max_age))
 
 
 def preferred_encoding(accept_encoding: str | None, available: tuple[str, ...]) -> str | None:

@@ -29,6 +29,8 @@ from app.db import DatabaseUnavailable, check_database, get_engine
 from app.logging_setup import RequestIdMiddleware, configure_logging
 from app.origin import CrossOriginGuard
 from app.private_pages import NoStoreForStaff
+from app.read_cache import ReadCacheMiddleware
+from app.revisions import RevisionReader, make_revision_reader
 from app.security import SecurityHeadersMiddleware
 from app.settings import SettingsError, get_settings
 from app.templating import templates
@@ -45,6 +47,9 @@ log = logging.getLogger("minedash")
 @asynccontextmanager
 async def lifespan(app: FastAPI) -> AsyncIterator[None]:
     yield
+    reader: RevisionReader | None = getattr(app.state, "revision_reader", None)
+    if reader is not None:
+        await reader.close()
     get_engine().dispose()
 
 
@@ -134,6 +139,11 @@ def create_app(*, check_database_on_startup: bool = True) -> FastAPI:
     app.add_exception_handler(RequestValidationError, validation_error)  # type: ignore[arg-type]
     app.add_exception_handler(Exception, unexpected_error)
     app.add_exception_handler(LoginRequired, login_required_handler)
+    # The fast path for repeated public reads reads the revision with this (the tests point it at their
+    # rolled-back transaction, so the fast path runs under the whole suite).
+    app.state.revision_reader = make_revision_reader(settings.database_url, get_engine())
+    # Innermost of all: whatever the other middleware do to the app's answers, they do to the fast path's.
+    app.add_middleware(ReadCacheMiddleware)
     app.add_middleware(problems.BodyLimitMiddleware)
     # Innermost, so its refusals still carry the security headers and the request id.
     app.add_middleware(CrossOriginGuard)

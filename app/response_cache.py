@@ -4,6 +4,9 @@ When nothing was published since the last request, a page or API answer is serve
 compressed) after a single query for the revision. The key contains the revision, so a change made through
 any worker makes every worker's cached copies unreachable at once: the workers never disagree, they only
 hold some dead entries until the LRU bound pushes them out.
+
+Each answer is also filed in `index` under the request that asked for it, so app.read_cache can answer the
+same request again before routing, dependencies and the ORM session (see there).
 """
 
 from __future__ import annotations
@@ -13,11 +16,12 @@ import threading
 from collections import OrderedDict
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from typing import Any
 
 from fastapi import Request
 from fastapi.responses import Response
 
-from app.caching import cache_headers, etag_for, not_modified, not_modified_response, preferred_encoding
+from app.caching import cache_headers, etag_for, not_modified, preferred_encoding
 from app.models import DataRevision
 
 # Smaller bodies are not worth compressing (the header and the CPU cost outweigh the gain).
@@ -118,6 +122,107 @@ class ResponseCache:
 
 cache = ResponseCache()
 
+
+# --- the index of answers by request, for app.read_cache --------------------------------------------------
+
+# What, besides the data revision, can shape a cached answer: the scheme and Host (absolute links such as an
+# API page's `next`), the path and the raw query, and Accept (API format negotiation). Raw bytes, compared
+# exactly: a request spelled differently is a miss, never a wrong answer.
+RequestKey = tuple[str, str, bytes, bytes, bytes]
+
+# Longer requests are answered normally but not indexed, so the index's memory stays bounded by count.
+MAX_KEY_BYTES = 2048
+
+
+@dataclass(slots=True, frozen=True)
+class ReadRequest:
+    """The parts of a GET request that the fast path needs, read in one pass over the headers."""
+
+    key: RequestKey
+    if_none_match: str | None
+    accept_encoding: str | None
+
+
+def read_request(scope: dict[str, Any]) -> ReadRequest | None:
+    """The request's index key, or None when it must go through the app (credentials, not a plain GET).
+
+    The first of repeated headers counts, as in Starlette's `request.headers.get`, so both sides agree.
+    """
+    if scope.get("method") != "GET":
+        return None
+    host = accept = if_none_match = accept_encoding = None
+    for name, value in scope["headers"]:
+        if name in (b"cookie", b"authorization"):
+            # Whoever sends credentials may be shown something else; never answer them from the index.
+            return None
+        if name == b"host":
+            host = value if host is None else host
+        elif name == b"accept":
+            accept = value if accept is None else accept
+        elif name == b"if-none-match":
+            if_none_match = value if if_none_match is None else if_none_match
+        elif name == b"accept-encoding":
+            accept_encoding = value if accept_encoding is None else accept_encoding
+    if host is None:
+        return None
+    path: str = scope["path"]
+    query: bytes = scope.get("query_string", b"")
+    accept = accept or b""
+    if len(path) + len(query) + len(host) + len(accept) > MAX_KEY_BYTES:
+        return None
+    return ReadRequest(
+        key=(scope.get("scheme", "http"), path, query, host, accept),
+        if_none_match=if_none_match.decode("latin-1") if if_none_match is not None else None,
+        accept_encoding=accept_encoding.decode("latin-1") if accept_encoding is not None else None,
+    )
+
+
+@dataclass(slots=True, frozen=True)
+class IndexEntry:
+    """How the app answered one request at one data revision; the body itself lives in `cache` by ETag."""
+
+    revision: int
+    etag: str
+    # ETag, Last-Modified, Cache-Control and Vary, exactly as the app sent them.
+    headers: dict[str, str]
+
+
+class ReadIndex:
+    """Request key -> IndexEntry, an LRU bounded by count.
+
+    It holds no bodies: a body evicted from `cache` (bounded by bytes) is gone for the index too, and a
+    request whose body is gone goes through the app again.
+    """
+
+    def __init__(self, max_entries: int = 4096) -> None:
+        self.max_entries = max_entries
+        self._entries: OrderedDict[RequestKey, IndexEntry] = OrderedDict()
+        self._lock = threading.Lock()
+
+    def get(self, key: RequestKey) -> IndexEntry | None:
+        with self._lock:
+            entry = self._entries.get(key)
+            if entry is not None:
+                self._entries.move_to_end(key)
+            return entry
+
+    def put(self, key: RequestKey, entry: IndexEntry) -> None:
+        with self._lock:
+            self._entries[key] = entry
+            self._entries.move_to_end(key)
+            while len(self._entries) > self.max_entries:
+                self._entries.popitem(last=False)
+
+    def clear(self) -> None:
+        with self._lock:
+            self._entries.clear()
+
+    def __len__(self) -> int:
+        return len(self._entries)
+
+
+index = ReadIndex()
+
 _PASSED_ON = ("content-type", "content-disposition", "link", "content-language")
 
 
@@ -125,6 +230,22 @@ def _freeze(response: Response) -> CachedBody:
     body = bytes(response.body)
     headers = {k: v for k, v in response.headers.items() if k.lower() in _PASSED_ON}
     return CachedBody(body=body, gzipped=None, media_type=response.media_type or "", headers=headers)
+
+
+def negotiated_encoding(entry: CachedBody, accept_encoding: str | None) -> str | None:
+    return preferred_encoding(accept_encoding, ENCODINGS) if entry.compressible else None
+
+
+def body_response(entry: CachedBody, headers: dict[str, str], encoding: str | None, data: bytes) -> Response:
+    """The 200 for a cached body; the one place its headers are assembled, for the app and the fast path alike."""
+    out = {**entry.headers, **headers}
+    if encoding is not None:
+        out["Content-Encoding"] = encoding
+    return Response(data, headers=out)
+
+
+def not_modified_answer(headers: dict[str, str]) -> Response:
+    return Response(status_code=304, headers=headers)
 
 
 def revision_cached(
@@ -141,8 +262,10 @@ def revision_cached(
     depend on who asks must not come through here.
     """
     etag = etag_for(revision, request.url.path, request.url.query, *vary)
+    headers = cache_headers(etag, revision.changed_at, max_age=max_age)
     if not_modified(request, etag):
-        return not_modified_response(etag, revision.changed_at, max_age=max_age)
+        _file(request, revision, etag, headers)
+        return not_modified_answer(headers)
     entry = cache.get(etag)
     if entry is None:
         response = build()
@@ -150,14 +273,20 @@ def revision_cached(
             return response
         entry = _freeze(response)
         cache.put(etag, entry)
-    headers = {**entry.headers, **cache_headers(etag, revision.changed_at, max_age=max_age)}
-    encoding = preferred_encoding(request.headers.get("accept-encoding"), ENCODINGS) if entry.compressible else None
+    _file(request, revision, etag, headers)
+    encoding = negotiated_encoding(entry, request.headers.get("accept-encoding"))
     if encoding is None:
-        return Response(entry.body, headers=headers)
+        return body_response(entry, headers, None, entry.body)
     data = entry.encoded(encoding)
     if data is None:
         # Compressed on first demand only: the request right after a data change pays for one encoding.
         data = compress(entry.body, encoding)
         cache.add_encoding(etag, entry, encoding, data)
-    headers["Content-Encoding"] = encoding
-    return Response(data, headers=headers)
+    return body_response(entry, headers, encoding, data)
+
+
+def _file(request: Request, revision: DataRevision, etag: str, headers: dict[str, str]) -> None:
+    """Remember this answer under the request, for the fast path to repeat while the revision holds."""
+    wanted = read_request(request.scope)
+    if wanted is not None:
+        index.put(wanted.key, IndexEntry(revision=revision.revision, etag=etag, headers=headers))

@@ -19,13 +19,14 @@ import pytest  # noqa: E402
 from fastapi import FastAPI  # noqa: E402
 from fastapi.testclient import TestClient  # noqa: E402
 from httpx2 import Response  # noqa: E402
-from sqlalchemy import Engine, event  # noqa: E402
+from sqlalchemy import Engine, event, text  # noqa: E402
 from sqlalchemy.orm import Session  # noqa: E402
 
 from app import migrate  # noqa: E402
 from app.db import get_engine, get_session  # noqa: E402
 from app.main import create_app  # noqa: E402
 from app.models import UserRole  # noqa: E402
+from app.revisions import REVISION_SQL  # noqa: E402
 
 
 @pytest.fixture(scope="session")
@@ -68,7 +69,25 @@ def app(db_session: Session) -> FastAPI:
             raise
 
     application.dependency_overrides[get_session] = override
+    # The fast path reads the revision where the test's (uncommitted) writes are, as production reads the
+    # committed ones: a bump in a test must send the next request to the app.
+    application.state.revision_reader = SessionRevisionReader(db_session)
     return application
+
+
+class SessionRevisionReader:
+    """The fast path's revision read, through the test's session; counts its reads."""
+
+    def __init__(self, session: Session) -> None:
+        self.session = session
+        self.reads = 0
+
+    async def read(self) -> int | None:
+        self.reads += 1
+        return self.session.execute(text(REVISION_SQL)).scalar()
+
+    async def close(self) -> None:
+        pass
 
 
 @pytest.fixture
@@ -136,7 +155,8 @@ def pytest_report_header() -> str:
 @pytest.fixture(autouse=True)
 def _fresh_response_cache() -> Iterator[None]:
     # Each test rolls its data back, so revision numbers repeat across tests: cached pages must not leak.
-    from app.response_cache import cache
+    from app.response_cache import cache, index
 
     cache.clear()
+    index.clear()
     yield
