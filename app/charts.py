@@ -173,7 +173,8 @@ class _Notes:
 
     def __init__(self) -> None:
         self.texts: list[str] = [""]
-        self.flagged: list[bool] = [False]
+        self.flagged: list[bool] = [False]  # estimated or illustrative: hatched bars, open markers
+        self.illustrative: list[bool] = [False]
         self._by_key: dict[tuple[tuple[FigureSource, ...], str | None], int] = {}
         self._by_text: dict[str, int] = {"": 0}
 
@@ -187,6 +188,7 @@ class _Notes:
                 found = self._by_text[text] = len(self.texts)
                 self.texts.append(text)
                 self.flagged.append(point.is_estimate or point.is_illustrative)
+                self.illustrative.append(point.is_illustrative)
             self._by_key[key] = found
         return found
 
@@ -204,6 +206,7 @@ def _trace(series: Series, x: list[str], notes: _Notes) -> dict[str, Any]:
     y: list[float | None] = []
     refs: list[Any] = []
     flagged: list[bool] = []
+    known = all_illustrative = 0
     for p in series.points:
         if p.value is None:
             y.append(None)
@@ -212,6 +215,8 @@ def _trace(series: Series, x: list[str], notes: _Notes) -> dict[str, Any]:
             continue
         ref = notes.index(p)
         flagged.append(notes.flagged[ref])
+        known += 1
+        all_illustrative += notes.illustrative[ref]
         if series.negate:
             # Drawn below the axis, but the hover states the figure as published: a positive sale.
             y.append(float(-p.value))
@@ -223,7 +228,9 @@ def _trace(series: Series, x: list[str], notes: _Notes) -> dict[str, Any]:
         template = _hovertemplate(series, f"%{{customdata[0]:,.{decimals}f}}", "%{customdata[1]}")
     else:
         template = _hovertemplate(series, f"%{{y:,.{decimals}f}}", "%{customdata}")
-    name = series.label + (" (illustrative)" if series.all_illustrative else "")
+    # Series.all_illustrative, from the notes already looked up: a site split the company never published.
+    illustrative = known > 0 and all_illustrative == known
+    name = series.label + (" (illustrative)" if illustrative else "")
     common = {
         "name": name,
         "x": x,
@@ -252,7 +259,7 @@ def _trace(series: Series, x: list[str], notes: _Notes) -> dict[str, Any]:
         "line": {
             "color": series.colour,
             "width": series.width,
-            "dash": "dot" if series.all_illustrative else series.dash,
+            "dash": "dot" if illustrative else series.dash,
         },
         # Open markers: estimated or illustrative figures.
         "marker": {"symbol": ["circle-open" if f else "circle" for f in flagged], "size": 7, "color": series.colour},

@@ -166,7 +166,8 @@ def _month_rows(
     # Through the connection, not the ORM session: these are plain rows, and the ORM's execution layer
     # cost as much as reading them. Flushed first, as the session's own execute would.
     session.flush()
-    return [make(row) for row in session.connection().execute(stmt.order_by(model.period))]
+    # .all(): one fetchall from the driver, where iterating the result fetches row by row.
+    return [make(row) for row in session.connection().execute(stmt.order_by(model.period)).all()]
 
 
 @cache
