@@ -56,11 +56,13 @@ class Coalescer:
         self.reads = 0
 
     async def __call__(self) -> int | None:
+        loop = asyncio.get_running_loop()
         waiting = self._waiting
-        if waiting is None:
-            loop = asyncio.get_running_loop()
+        # A future or task of another loop is left from one that ended mid-read (a test client's, say).
+        if waiting is None or waiting.get_loop() is not loop:
             waiting = self._waiting = loop.create_future()
-            if self._runner is None:
+            runner = self._runner
+            if runner is None or runner.done() or runner.get_loop() is not loop:
                 self._runner = loop.create_task(self._run())
         # Shielded: one caller giving up (client gone) must not cancel the answer the others wait for.
         return await asyncio.shield(waiting)

@@ -358,6 +358,27 @@ def test_one_caller_giving_up_does_not_cancel_the_others() -> None:
     _run(scenario())
 
 
+def test_a_loop_that_ends_mid_read_leaves_nothing_blocking_the_next() -> None:
+    read = ControlledRead()
+    coalesced = Coalescer(read)
+    abandoned: list[asyncio.Future[int | None]] = []
+
+    async def leave_a_read_running() -> None:
+        abandoned.append(asyncio.ensure_future(coalesced()))
+        await _settle()
+
+    _run(leave_a_read_running())  # the loop ends with the read and its caller still pending
+
+    async def next_loop() -> int | None:
+        answer = asyncio.ensure_future(coalesced())
+        await _settle()
+        assert len(read.started) == 2, "no read started for the new loop's caller"
+        read.started[-1].set_result(9)
+        return await asyncio.wait_for(answer, 2)
+
+    assert _run(next_loop()) == 9 and len(read.started) == 2
+
+
 def test_a_failed_or_slow_read_answers_none_and_the_next_read_works() -> None:
     async def scenario() -> None:
         outcomes: list[object] = [RuntimeError("connection lost"), "hang", 5]
