@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import colorsys
 import datetime as dt
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from decimal import Decimal
 from typing import Any, Literal, NamedTuple
@@ -599,18 +599,24 @@ def site_efficiency_chart(views: Sequence[MonthView], events: Sequence[Event]) -
     return chart
 
 
+ChartBuilder = Callable[[Sequence[MonthView], Sequence[Site], Sequence[Event], Sequence[str]], Chart]
+
+# The company overview's charts by key, in page order.
+OVERVIEW_CHARTS: dict[str, ChartBuilder] = {
+    "hashrate": hashrate_chart,
+    "btc_mined": btc_mined_chart,
+    "treasury": lambda views, sites, events, selected: treasury_chart(views, events),
+    "efficiency": efficiency_chart,
+    "yield": lambda views, sites, events, selected: yield_chart(views, events),
+    "share": lambda views, sites, events, selected: share_chart(views, events),
+}
+
+
 def overview_charts(
     views: Sequence[MonthView], sites: Sequence[Site], events: Sequence[Event], selected: Sequence[str] = ()
 ) -> list[Chart]:
     """Every chart of the company overview, in page order."""
-    return [
-        hashrate_chart(views, sites, events, selected),
-        btc_mined_chart(views, sites, events, selected),
-        treasury_chart(views, events),
-        efficiency_chart(views, sites, events, selected),
-        yield_chart(views, events),
-        share_chart(views, events),
-    ]
+    return [build(views, sites, events, selected) for build in OVERVIEW_CHARTS.values()]
 
 
 def site_charts(views: Sequence[MonthView], events: Sequence[Event]) -> list[Chart]:

@@ -97,3 +97,10 @@ def test_hover_notes_are_sent_once_and_sales_hover_as_published() -> None:
     assert [ref[0] for ref in sold["customdata"]] == [4.0, 4.0, 4.0]
     assert "%{customdata[0]:,.2f} BTC" in sold["hovertemplate"]
     assert "%{y:,.2f} BTC" in mined["hovertemplate"]
+
+
+def test_overview_charts_are_found_by_their_own_key() -> None:
+    views = [_view(dt.date(2025, 1, 1), btc_mined_total=Decimal("10"))]
+    for key, build in charts.OVERVIEW_CHARTS.items():
+        assert build(views, [], [], ()).key == key
+    assert [c.key for c in charts.overview_charts(views, [], [])] == list(charts.OVERVIEW_CHARTS)
