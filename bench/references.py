@@ -10,11 +10,13 @@
 
 from __future__ import annotations
 
+import json
 import os
 import sqlite3
 import subprocess
 import sys
 import time
+from decimal import Decimal
 from pathlib import Path
 from typing import Any
 
@@ -73,31 +75,41 @@ def datasette_executable() -> Path | None:
     return exe if exe.exists() else None
 
 
+# Postgres column types as SQLite declares them: typed columns, so Datasette's `?company_id=1` filter matches.
+_SQLITE_TYPES = {
+    "integer": "INTEGER",
+    "bigint": "INTEGER",
+    "smallint": "INTEGER",
+    "boolean": "INTEGER",
+    "numeric": "REAL",
+}
+
+
 def export_company_months(engine: Any, path: Path) -> int:
-    """Copy `company` and `company_month` into a SQLite file with their keys and the lookup index; rows copied."""
+    """Copy `company` and `company_month` into a SQLite file with their keys and the lookup index; rows copied.
+
+    Figures become REAL, as a SQLite export of them usually would: Datasette then sends JSON numbers.
+    """
     path.unlink(missing_ok=True)
     with engine.connect() as conn:
         companies = conn.execute(text("SELECT id, slug, name, ticker FROM company ORDER BY id")).all()
-        columns = [
-            row[0]
-            for row in conn.execute(
-                text(
-                    "SELECT column_name FROM information_schema.columns "
-                    "WHERE table_name = 'company_month' ORDER BY ordinal_position"
-                )
+        columns = conn.execute(
+            text(
+                "SELECT column_name, data_type FROM information_schema.columns "
+                "WHERE table_name = 'company_month' ORDER BY ordinal_position"
             )
-        ]
-        months = conn.execute(text(f"SELECT {', '.join(columns)} FROM company_month ORDER BY id")).all()
+        ).all()
+        names = [name for name, _ in columns]
+        months = conn.execute(text(f"SELECT {', '.join(names)} FROM company_month ORDER BY id")).all()
+    declared = ", ".join(f"{name} {_SQLITE_TYPES.get(kind, 'TEXT')}" for name, kind in columns)
     target = sqlite3.connect(path)
     try:
         target.execute("CREATE TABLE company (id INTEGER PRIMARY KEY, slug TEXT UNIQUE, name TEXT, ticker TEXT)")
         target.executemany("INSERT INTO company VALUES (?, ?, ?, ?)", [tuple(r) for r in companies])
-        target.execute(
-            f"CREATE TABLE company_month ({', '.join(columns)}, "
-            "FOREIGN KEY (company_id) REFERENCES company(id), PRIMARY KEY (id))"
-        )
+        keys = "FOREIGN KEY (company_id) REFERENCES company(id), PRIMARY KEY (id)"
+        target.execute(f"CREATE TABLE company_month ({declared}, {keys})")
         target.execute("CREATE UNIQUE INDEX ix_company_month ON company_month (company_id, period)")
-        placeholders = ", ".join("?" for _ in columns)
+        placeholders = ", ".join("?" for _ in names)
         target.executemany(
             f"INSERT INTO company_month VALUES ({placeholders})",
             [tuple(_sqlite_value(v) for v in r) for r in months],
@@ -109,19 +121,31 @@ def export_company_months(engine: Any, path: Path) -> int:
 
 
 def _sqlite_value(value: Any) -> Any:
-    # Decimals as their exact text, as Datasette would get them from any SQLite export; dates as ISO text.
-    if value is None or isinstance(value, int | float | str | bytes):
+    if value is None or isinstance(value, bool | int | float | str | bytes):
         return value
+    if isinstance(value, Decimal):
+        return float(value)
     if isinstance(value, dict | list):
-        import json
-
         return json.dumps(value)
-    return str(value)
+    return str(value)  # dates and timestamps as ISO text
 
 
 def datasette_command(exe: Path, database: Path, port: int) -> list[str]:
     # Immutable mode: the file is read-only, as published data is, which lets Datasette skip its checks.
-    return [str(exe), "serve", "-i", str(database), "--host", "127.0.0.1", "--port", str(port)]
+    # Facet suggestions off: they run extra queries on every table request, which a JSON client never reads.
+    return [
+        str(exe),
+        "serve",
+        "-i",
+        str(database),
+        "--host",
+        "127.0.0.1",
+        "--port",
+        str(port),
+        "--setting",
+        "suggest_facets",
+        "off",
+    ]
 
 
 def start(cmd: list[str], log_path: Path, ready_url: str) -> subprocess.Popen[bytes]:
