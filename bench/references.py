@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import json
 import os
+import signal
 import sqlite3
 import subprocess
 import sys
@@ -40,21 +41,26 @@ def create_bare_app() -> FastAPI:
     return app
 
 
-def bare_command(port: int, workers: int) -> list[str]:
+def uvicorn_command(factory: str, port: int, workers: int, *extra: str) -> list[str]:
+    """uvicorn serving an app factory on loopback, as the container runs it."""
     return [
         sys.executable,
         "-m",
         "uvicorn",
         "--factory",
-        "bench.references:create_bare_app",
+        factory,
         "--host",
         "127.0.0.1",
         "--port",
         str(port),
         "--workers",
         str(workers),
-        "--no-access-log",
+        *extra,
     ]
+
+
+def bare_command(port: int, workers: int) -> list[str]:
+    return uvicorn_command("bench.references:create_bare_app", port, workers, "--no-access-log")
 
 
 def datasette_executable() -> Path | None:
@@ -148,9 +154,12 @@ def datasette_command(exe: Path, database: Path, port: int) -> list[str]:
     ]
 
 
-def start(cmd: list[str], log_path: Path, ready_url: str) -> subprocess.Popen[bytes]:
+def start(cmd: list[str], log_path: Path, ready_url: str, env: dict[str, str] | None = None) -> subprocess.Popen[bytes]:
+    """Start a server in its own process group and wait until `ready_url` answers 200 (at most a minute)."""
     log = log_path.open("wb")
-    proc = subprocess.Popen(cmd, cwd=ROOT, env=os.environ.copy(), start_new_session=True, stdout=log, stderr=log)
+    proc = subprocess.Popen(
+        cmd, cwd=ROOT, env=env or os.environ.copy(), start_new_session=True, stdout=log, stderr=subprocess.STDOUT
+    )
     deadline = time.monotonic() + 60
     while time.monotonic() < deadline:
         if proc.poll() is not None:
@@ -161,5 +170,6 @@ def start(cmd: list[str], log_path: Path, ready_url: str) -> subprocess.Popen[by
         except httpx.HTTPError:
             pass
         time.sleep(0.2)
-    proc.kill()
+    os.killpg(proc.pid, signal.SIGKILL)
+    proc.wait()
     raise RuntimeError(f"{cmd[0]} did not become ready; see {log_path}")

@@ -158,35 +158,8 @@ def start_server(database_url: str, port: int, workers: int, log_path: Path) -> 
         "SECRET_KEY": "bench-secret-key-bench-secret-key-0123456789",
     }
     env.pop("LOG_LEVEL", None)
-    cmd = [
-        sys.executable,
-        "-m",
-        "uvicorn",
-        "--factory",
-        "app.main:create_app",
-        "--host",
-        "127.0.0.1",
-        "--port",
-        str(port),
-        "--workers",
-        str(workers),
-        "--proxy-headers",
-        "--forwarded-allow-ips=*",
-    ]
-    log = log_path.open("wb")
-    proc = subprocess.Popen(cmd, env=env, cwd=ROOT, start_new_session=True, stdout=log, stderr=subprocess.STDOUT)
-    deadline = time.monotonic() + 60
-    while time.monotonic() < deadline:
-        if proc.poll() is not None:
-            raise RuntimeError(f"server exited with {proc.returncode}; see {log_path}")
-        try:
-            if httpx.get(f"http://127.0.0.1:{port}/readyz", timeout=1).status_code == 200:
-                return proc
-        except httpx.HTTPError:
-            pass
-        time.sleep(0.2)
-    stop_server(proc)
-    raise RuntimeError(f"server did not become ready; see {log_path}")
+    cmd = references.uvicorn_command("app.main:create_app", port, workers, "--proxy-headers", "--forwarded-allow-ips=*")
+    return references.start(cmd, log_path, f"http://127.0.0.1:{port}/readyz", env)
 
 
 def stop_server(proc: subprocess.Popen[bytes]) -> None:
