@@ -1,12 +1,13 @@
 """`make bench`: load-test the app as it runs in production, side by side with a bare endpoint.
 
-For each dataset size it creates a Postgres database, generates the data, starts uvicorn exactly as the
-container does, and drives wrk against each route of bench/routes.py. It prints requests/s, p50 and p99
-latency and the ratio to the ceiling (a bare endpoint of the same app stack, measured in the same run,
-before and after the routes), then how p50 moves from the small to the large dataset, the server time of
-each page right after a data change (a cache miss), and what a real Chromium downloads for a first and a
-repeat visit of the overview and when its charts are drawn. Absolute numbers depend on the machine and
-on what else runs on it; the ratios to the ceiling are what carries from one machine to another.
+For each dataset size it creates a Postgres database, generates the data and starts uvicorn on it exactly
+as the container does; then it drives wrk against each route of bench/routes.py, the datasets back to back.
+It prints requests/s, p50 and p99 latency and the ratio to the ceiling (a bare endpoint of the same app
+stack, measured in the same run, before and after the routes), then how p50 moves from the small to the
+large dataset, the server time of each page right after a data change (a cache miss), what a real Chromium
+downloads for a first and a repeat visit of the overview and when its charts are drawn, and two other
+servers measured the same way (bench/references.py). Absolute numbers depend on the machine and on what
+else runs on it; the ratios to the ceiling are what carries from one machine to another.
 """
 
 from __future__ import annotations
@@ -25,7 +26,7 @@ import subprocess
 import sys
 import tempfile
 import time
-from dataclasses import asdict, dataclass
+from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any
 
@@ -317,31 +318,128 @@ def machine() -> dict[str, Any]:
     }
 
 
-def bench_size(size: str, wrk: str, args: argparse.Namespace, logs: Path) -> dict[str, Any]:
-    shape = SIZES[size]
+@dataclass
+class Served:
+    """One dataset in its own database, served by its own uvicorn."""
+
+    size: str
+    database: str
+    engine: Any
+    counts: dict[str, int]
+    base: str = ""
+    server: subprocess.Popen[bytes] | None = None
+    plan: list[tuple[Route, str, dict[str, str]]] = field(default_factory=list)
+    missing: dict[str, str] = field(default_factory=dict)
+    load_before: str = ""
+
+
+def serve_size(size: str, args: argparse.Namespace, logs: Path) -> Served:
     name = f"minedash_bench_{size}"
     url = create_database(name)
     engine = make_engine(url)
+    served = Served(size, name, engine, {})
     try:
         migrate.upgrade(engine)
         started = time.perf_counter()
-        counts = generate(engine, end=END, **shape)
-        print(f"\n== {size}: {counts} generated in {time.perf_counter() - started:.1f}s; load {load()}", flush=True)
+        served.counts = generate(engine, end=END, **SIZES[size])
+        took = time.perf_counter() - started
+        print(f"== {size}: {served.counts} generated in {took:.1f}s; load {load()}", flush=True)
         port = free_port()
-        server = start_server(url, port, args.workers, logs / f"server-{size}.log")
-        base = f"http://127.0.0.1:{port}"
-        try:
-            entry = measure(size, wrk, engine, base, args) | {"counts": counts}
-            if size == "small" and not args.no_references:
-                entry["references"] = measure_references(engine, wrk, args, logs, entry)
-                print_references(entry)
-            return entry
-        finally:
-            stop_server(server)
+        served.server = start_server(url, port, args.workers, logs / f"server-{size}.log")
+        served.base = f"http://127.0.0.1:{port}"
+    except BaseException:
+        release(served, args)
+        raise
+    return served
+
+
+def release(served: Served, args: argparse.Namespace) -> None:
+    if served.server is not None:
+        stop_server(served.server)
+    served.engine.dispose()
+    if not args.keep_databases:
+        drop_database(served.database)
+
+
+def bench_sizes(sizes: list[str], wrk: str, args: argparse.Namespace, logs: Path) -> dict[str, dict[str, Any]]:
+    """Every dataset served at once and measured route by route, alternating between them.
+
+    The host's speed drifts over minutes; measuring the small and the large dataset back to back for each
+    route, rather than one whole dataset after the other, keeps that drift out of the comparison.
+    """
+    served: list[Served] = []
+    try:
+        for size in sizes:
+            served.append(serve_size(size, args, logs))
+        for s in served:
+            s.load_before = load()
+            plan_routes(s)
+        measured = measure_routes(served, wrk, args)
+        results = {}
+        for s in served:
+            rows, ceiling_runs = measured[s.size]
+            entry = finish(s, rows, args) | {"ceiling_runs_rps": [round(c.requests_per_s) for c in ceiling_runs]}
+            if s.size == "small" and not args.no_references:
+                entry["references"] = measure_references(s.engine, wrk, args, logs, entry)
+            print_size(s.size, entry)
+            print_references(entry)
+            results[s.size] = entry | {"counts": s.counts}
+        return results
     finally:
-        engine.dispose()
-        if not args.keep_databases:
-            drop_database(name)
+        for s in served:
+            release(s, args)
+
+
+def plan_routes(served: Served) -> None:
+    ctx = Context()
+    with httpx.Client(headers={"Accept-Encoding": "gzip, deflate, br, zstd"}, timeout=30) as client:
+        for route in ROUTES:
+            path = route.path(ctx)
+            headers, why = probe(client, served.base, route, path)
+            if headers is None:
+                served.missing[route.name] = f"{path} {why}"
+                print(f"   not measured on {served.size}: {route.name}: {path} {why}", flush=True)
+            else:
+                served.plan.append((route, path, headers))
+
+
+def measure_routes(
+    served: list[Served], wrk: str, args: argparse.Namespace
+) -> dict[str, tuple[list[WrkResult], list[WrkResult]]]:
+    """wrk against each route of each dataset: per dataset, the rows (the ceiling's mean first) and the ceiling's
+    runs, first and last, whose spread shows the noise of the run."""
+    rows: dict[str, list[WrkResult]] = {s.size: [] for s in served}
+    ceilings: dict[str, list[WrkResult]] = {s.size: [] for s in served}
+
+    def ceiling_round() -> None:
+        for s in served:
+            route, path, headers = next(p for p in s.plan if p[0].is_ceiling)
+            ceilings[s.size].append(run_wrk(wrk, s.base, route.name, path, headers, args))
+
+    ceiling_round()
+    for route in ROUTES:
+        if route.is_ceiling:
+            continue
+        for s in served:
+            planned = next((p for p in s.plan if p[0] is route), None)
+            if planned is not None:
+                rows[s.size].append(run_wrk(wrk, s.base, route.name, planned[1], planned[2], args))
+    ceiling_round()
+    for s in served:
+        runs = ceilings[s.size]
+        ceiling = WrkResult(
+            route=runs[0].route,
+            path=runs[0].path,
+            requests_per_s=statistics.mean(c.requests_per_s for c in runs),
+            p50_ms=statistics.mean(c.p50_ms for c in runs),
+            p99_ms=max(c.p99_ms for c in runs),
+            non_2xx_3xx=sum(c.non_2xx_3xx for c in runs),
+            socket_errors=sum(c.socket_errors for c in runs),
+        )
+        rows[s.size].insert(0, ceiling)
+        for row in rows[s.size]:
+            row.ratio_to_ceiling = row.requests_per_s / ceiling.requests_per_s
+    return {s.size: (rows[s.size], ceilings[s.size]) for s in served}
 
 
 def measure_references(
@@ -389,66 +487,36 @@ def print_references(entry: dict[str, Any]) -> None:
         )
 
 
-def measure(size: str, wrk: str, engine: Any, base: str, args: argparse.Namespace) -> dict[str, Any]:
+def finish(served: Served, rows: list[WrkResult], args: argparse.Namespace) -> dict[str, Any]:
+    """The builds right after a data change and, on the small dataset, the browser's figures."""
     ctx = Context()
-    rows: list[WrkResult] = []
-    missing: dict[str, str] = {}
-    load_before = load()
-    # What Chromium sends: the build right after a data change then pays for the encoding browsers get.
     with httpx.Client(headers={"Accept-Encoding": "gzip, deflate, br, zstd"}, timeout=30) as client:
-        plan: list[tuple[Route, str, dict[str, str]]] = []
-        for route in ROUTES:
-            path = route.path(ctx)
-            headers, why = probe(client, base, route, path)
-            if headers is None:
-                missing[route.name] = f"{path} {why}"
-                print(f"   not measured: {route.name}: {path} {why}", flush=True)
-            else:
-                plan.append((route, path, headers))
-        ceiling_route = next(r for r in plan if r[0].is_ceiling)
-        # The ceiling first and last: its mean is the reference, its spread shows the noise of the run.
-        ceilings = [run_wrk(wrk, base, ceiling_route[0].name, ceiling_route[1], ceiling_route[2], args)]
-        for route, path, headers in plan:
-            if not route.is_ceiling:
-                rows.append(run_wrk(wrk, base, route.name, path, headers, args))
-        ceilings.append(run_wrk(wrk, base, ceiling_route[0].name, ceiling_route[1], ceiling_route[2], args))
-        ceiling = WrkResult(
-            route=ceiling_route[0].name,
-            path=ceiling_route[1],
-            requests_per_s=statistics.mean(c.requests_per_s for c in ceilings),
-            p50_ms=statistics.mean(c.p50_ms for c in ceilings),
-            p99_ms=max(c.p99_ms for c in ceilings),
-            non_2xx_3xx=sum(c.non_2xx_3xx for c in ceilings),
-            socket_errors=sum(c.socket_errors for c in ceilings),
-        )
-        rows.insert(0, ceiling)
-        for row in rows:
-            row.ratio_to_ceiling = row.requests_per_s / ceiling.requests_per_s
+        # What Chromium sends: the build right after a data change then pays for the encoding browsers get.
         changes = {
-            route.name: after_change(engine, client, base, path, args.samples)
-            for route, path, _ in plan
+            route.name: after_change(served.engine, client, served.base, path, args.samples)
+            for route, path, _ in served.plan
             if route.after_change
         }
     entry: dict[str, Any] = {
-        "load_before": load_before,
+        "load_before": served.load_before,
         "load_after": load(),
-        "ceiling_runs_rps": [round(c.requests_per_s) for c in ceilings],
         "routes": [asdict(r) for r in rows],
         "after_change": changes,
-        "not_measured": missing,
+        "not_measured": dict(served.missing),
     }
-    if size == "small" and not args.no_browser:
+    if served.size == "small" and not args.no_browser:
         overview = next(r for r in ROUTES if r.name == "overview page")
         # A typical first visit: the server's cache is warm (someone asked since the last change), the
         # browser's is empty.
         for _ in range(args.workers * 2):
-            httpx.get(base + overview.path(ctx), headers={"Accept-Encoding": "gzip, deflate, br, zstd"}, timeout=60)
+            httpx.get(
+                served.base + overview.path(ctx), headers={"Accept-Encoding": "gzip, deflate, br, zstd"}, timeout=60
+            )
         try:
-            entry["browser"] = browser_figures(base, overview.path(ctx))
+            entry["browser"] = browser_figures(served.base, overview.path(ctx))
         except Exception as exc:  # a missing Chromium should not throw away the server figures
             entry["not_measured"]["browser figures"] = f"{type(exc).__name__}: {str(exc).splitlines()[0]}"
             print(f"   not measured: browser figures: {entry['not_measured']['browser figures']}", flush=True)
-    print_size(size, entry)
     return entry
 
 
@@ -489,8 +557,7 @@ def main() -> int:
     br_path, _ = build_precompressed()
     print(f"plotly.js precompressed: {br_path} ({time.perf_counter() - started_assets:.1f}s)", flush=True)
     with tempfile.TemporaryDirectory(prefix="minedash-bench-") as tmp:
-        for size in args.sizes.split(","):
-            results["sizes"][size] = bench_size(size, wrk, args, Path(tmp))
+        results["sizes"] = bench_sizes(args.sizes.split(","), wrk, args, Path(tmp))
     results["p50_growth"] = print_comparison(results)
     results["targets"] = print_targets(results)
     results["seconds"] = round(time.perf_counter() - started)
