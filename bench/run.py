@@ -479,6 +479,8 @@ def measure_references(
 
 
 def print_references(entry: dict[str, Any]) -> None:
+    if not entry.get("references"):
+        return
     print("beside it, in the same run (÷ Minedash's ceiling):")
     for r in entry.get("references", []):
         print(
