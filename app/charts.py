@@ -84,11 +84,6 @@ class Series:
     def is_empty(self) -> bool:
         return all(p.value is None for p in self.points)
 
-    @property
-    def all_illustrative(self) -> bool:
-        known = [p for p in self.points if p.value is not None]
-        return bool(known) and all(p.is_illustrative for p in known)
-
 
 @dataclass(slots=True)
 class Chart:
@@ -228,7 +223,7 @@ def _trace(series: Series, x: list[str], notes: _Notes) -> dict[str, Any]:
         template = _hovertemplate(series, f"%{{customdata[0]:,.{decimals}f}}", "%{customdata[1]}")
     else:
         template = _hovertemplate(series, f"%{{y:,.{decimals}f}}", "%{customdata}")
-    # Series.all_illustrative, from the notes already looked up: a site split the company never published.
+    # From the notes already looked up: a site split the company never published.
     illustrative = known > 0 and all_illustrative == known
     name = series.label + (" (illustrative)" if illustrative else "")
     common = {

@@ -72,31 +72,15 @@ def _sources(row: Any, metric_names: Iterable[str], illustrative: bool = False) 
 
 
 def _sources_of_values(
-    row: Any,
-    names: tuple[str, ...],
-    values: tuple[Any, ...],
-    illustrative: bool,
-    shared: dict[tuple[FigureSource, tuple[bool, ...]], dict[str, FigureSource]] | None = None,
+    row: Any, names: tuple[str, ...], values: tuple[Any, ...], illustrative: bool
 ) -> dict[str, FigureSource]:
-    """_sources for a row whose figures (`values`, in the order of `names`) were already read.
-
-    With `shared`, rows with the same provenance and the same figures present get one and the same dict
-    (so it must be treated as read-only): the sites of one monthly release usually do.
-    """
+    """_sources for a row whose figures (`values`, in the order of `names`) were already read."""
     per_figure: dict[str, Any] = row.figure_sources or {}
     # One shared (frozen) instance for every figure that falls back to the row's provenance: a page
     # with years of site months builds tens of thousands of these otherwise.
     row_source = _row_source(row.source_url, bool(row.is_estimate), illustrative)
     if not per_figure:
-        if shared is None:
-            return {name: row_source for name, value in zip(names, values, strict=True) if value is not None}
-        key = (row_source, tuple(value is not None for value in values))
-        found = shared.get(key)
-        if found is None:
-            found = shared[key] = {
-                name: row_source for name, value in zip(names, values, strict=True) if value is not None
-            }
-        return found
+        return {name: row_source for name, value in zip(names, values, strict=True) if value is not None}
     out: dict[str, FigureSource] = {}
     for name, value in zip(names, values, strict=True):
         if value is None:
@@ -167,7 +151,6 @@ def build_company_series(
 
     # The previous month's holdings are needed for the treasury residual of the first month shown.
     views: list[MonthView] = []
-    shared_sources: dict[tuple[FigureSource, tuple[bool, ...]], dict[str, FigureSource]] = {}
     held_before: dict[dt.date, Decimal | None] = {add_months(row.period, 1): row.btc_held_end for row in company_months}
     for period in month_range(start, end):
         cm = company_by_period.get(period)
@@ -177,7 +160,7 @@ def build_company_series(
         site_tuples = [_site_figures(r) for r in site_rows]
         site_values = [dict(zip(m.SITE_METRICS, t, strict=True)) for t in site_tuples]
         site_sources = [
-            _sources_of_values(r, m.SITE_METRICS, t, r.is_illustrative, shared_sources)
+            _sources_of_values(r, m.SITE_METRICS, t, r.is_illustrative)
             for r, t in zip(site_rows, site_tuples, strict=True)
         ]
 
@@ -188,20 +171,13 @@ def build_company_series(
         for i, name in enumerate(m.SITE_METRICS):
             weight = _WEIGHT_COLUMN.get(name)
             values[name] = m.aggregate_values(name, columns[i], columns[weight] if weight is not None else None)
-        if site_rows and all(row_sources is site_sources[0] for row_sources in site_sources):
-            # Every site of the month from one release, the same figures present: the sum's provenance is theirs
-            # (shared dicts hold only row provenance, which has no quote to drop).
-            sources.update(site_sources[0])
-        elif site_rows:
+        if site_rows:
             # A company-level figure beats the site sum only where the company reported it.
             merged: dict[str, FigureSource] = {}
             for row_sources in site_sources:
                 for name, src in row_sources.items():
                     prev = merged.get(name)
-                    if prev is None:
-                        merged[name] = src
-                    elif prev is not src or prev.quote is not None:  # sites sharing one release: nothing to merge
-                        merged[name] = _merge_sources(prev, src)
+                    merged[name] = src if prev is None else _merge_sources(prev, src)
             sources.update(merged)
         for name in m.COMPANY_METRICS:
             values[name] = getattr(cm, name) if cm is not None else None

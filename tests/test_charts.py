@@ -74,7 +74,6 @@ def test_site_series_projects_one_site_with_its_own_yield() -> None:
     assert projected.values["share_of_network_pct"] == Decimal("0.5")
     assert projected.values["btc_held_end"] is None  # the company's treasury is not the site's
     chart = charts.site_btc_chart([projected], [])
-    assert chart.series[0].all_illustrative
     assert chart.figure["data"][0]["name"] == "BTC mined (illustrative)"
 
 

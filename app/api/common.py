@@ -212,20 +212,9 @@ def next_link(request: Request, cursor: str | None) -> str | None:
 _QUANTUM = Decimal("1e-10")
 
 
-def clean_number(value: Decimal | int | float | None) -> Decimal | None:
-    """The exact decimal as stored; derived ratios rounded to 10 places so they do not carry 28 digits."""
-    if value is None:
-        return None
-    number = Decimal(value) if not isinstance(value, Decimal) else value
-    if number.as_tuple().exponent < -10:  # type: ignore[operator]
-        number = number.quantize(_QUANTUM)
-    if number == number.to_integral_value():
-        return Decimal(int(number))
-    return number.normalize()
-
-
-def _decimal_text(value: Decimal) -> str:
-    """format(clean_number(value), "f") without the intermediate Decimals: a monthly API answer has thousands."""
+def decimal_text(value: Decimal) -> str:
+    """The exact decimal as stored, as text: no trailing zeros, and derived ratios rounded to 10 places so they
+    do not carry 28 digits. Formatted once and trimmed as text: a monthly API answer has thousands."""
     text = format(value, "f")
     dot = text.find(".")
     if dot < 0:
@@ -240,7 +229,7 @@ def _encode(value: Any, out: list[str]) -> None:
     # Checked by exact type first, most frequent first: this runs once per figure of every API answer.
     kind = type(value)
     if kind is Decimal:
-        out.append(_decimal_text(value))
+        out.append(decimal_text(value))
     elif value is None:
         out.append("null")
     elif kind is str:
@@ -266,7 +255,7 @@ def _encode(value: Any, out: list[str]) -> None:
     elif isinstance(value, bool | str | int | float):
         out.append(json.dumps(value, ensure_ascii=False))
     elif isinstance(value, Decimal):
-        out.append(_decimal_text(value))
+        out.append(decimal_text(value))
     elif isinstance(value, dt.datetime):
         # SQLite returns naive datetimes for timezone-aware columns; every stored moment is UTC.
         moment = value if value.tzinfo is not None else value.replace(tzinfo=dt.UTC)
@@ -291,7 +280,8 @@ def csv_text(header: Sequence[str], rows: Iterable[Sequence[object]]) -> bytes:
     writer = csv.writer(buffer, lineterminator="\r\n")
     writer.writerow([safe_cell(h) for h in header])
     for row in rows:
-        writer.writerow([safe_cell(clean_number(c) if isinstance(c, Decimal) else c) for c in row])
+        # decimal_text is formula-safe by construction (digits, a point, a leading minus of a number).
+        writer.writerow([decimal_text(c) if isinstance(c, Decimal) else safe_cell(c) for c in row])
     return buffer.getvalue().encode()
 
 

@@ -193,12 +193,11 @@ def overview(request: Request, company: CompanyOr404, session: SessionDep) -> Re
     return _overview_response(request, company, session)
 
 
-def _overview_chart(request: Request, key: str, company: Company, session: Session) -> tuple[Chart, list[str]]:
-    """One overview chart for the request's range and site filter, and the parts of its download's name."""
+def _overview_chart(params: ViewParams, key: str, company: Company, session: Session) -> tuple[Chart, list[str]]:
+    """One overview chart for this range and site filter, and the parts of its download's name."""
     build = charts.OVERVIEW_CHARTS.get(key)
     if build is None:
         raise HTTPException(status_code=404, detail=f"No chart {key!r}: use one of {', '.join(charts.OVERVIEW_CHARTS)}")
-    params = parse_view_params(request)
     sites, _, views, _, bounds = _load(company, params, session=session, published_only=True)
     unknown = [s for s in params.sites if s not in {x.slug for x in sites}]
     if unknown:
@@ -215,7 +214,7 @@ def overview_chart_csv(request: Request, chart: str, company: CompanyOr404, sess
     revision = queries.get_data_revision(session=session)
 
     def build() -> Response:
-        found, name = _overview_chart(request, chart, company, session)
+        found, name = _overview_chart(parse_view_params(request), chart, company, session)
         return csv_response(found, name)
 
     return revision_cached(request, revision, build)
@@ -227,8 +226,8 @@ def overview_chart_table(request: Request, chart: str, company: CompanyOr404, se
     revision = queries.get_data_revision(session=session)
 
     def build() -> Response:
-        found, _ = _overview_chart(request, chart, company, session)
         params = parse_view_params(request)
+        found, _ = _overview_chart(params, chart, company, session)
         context = {
             "company": company,
             "chart": chart_context(found),
