@@ -18,6 +18,7 @@ from sqlalchemy import (
     ForeignKey,
     Index,
     Integer,
+    LargeBinary,
     MetaData,
     Numeric,
     String,
@@ -308,6 +309,23 @@ class DataRevision(Base):
     changed_at: Mapped[dt.datetime] = mapped_column(default=utcnow, server_default=func.now())
 
     __table_args__ = (CheckConstraint("id = 1", name="single_row"),)
+
+
+class PageSnapshot(Base):
+    """A public page rendered when its data was published, shared by every worker (see app.page_store).
+
+    Valid only while the data revision it was built at is current; older rows are pruned on the next write.
+    """
+
+    __tablename__ = "page_snapshot"
+
+    key: Mapped[str] = mapped_column(String(200), primary_key=True)
+    revision: Mapped[int] = mapped_column(BigInteger)
+    media_type: Mapped[str] = mapped_column(String(100))
+    body: Mapped[bytes] = mapped_column(LargeBinary)
+    body_br: Mapped[bytes | None] = mapped_column(LargeBinary)
+    body_gzip: Mapped[bytes | None] = mapped_column(LargeBinary)
+    built_at: Mapped[dt.datetime] = mapped_column(default=utcnow, server_default=func.now())
 
 
 class UserRole(enum.StrEnum):

@@ -8,13 +8,14 @@ from __future__ import annotations
 
 import datetime as dt
 from collections import namedtuple
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 from functools import cache
 from typing import Any
 
 from sqlalchemy import ColumnElement, Select, Text, case, cast, func, null, or_, select, update
 from sqlalchemy.orm import Session
 
+from app import page_store
 from app.models import (
     Company,
     CompanyMonth,
@@ -185,8 +186,13 @@ def get_data_revision(*, session: Session) -> DataRevision:
     return row
 
 
-def bump_data_revision(*, session: Session) -> None:
-    """Record that published data changed; ETags and caches keyed by the revision go stale."""
+def bump_data_revision(*, session: Session, companies: Iterable[int | None] = ()) -> None:
+    """Record that published data changed; ETags and caches keyed by the revision go stale.
+
+    `companies` names the companies whose pages the change alters, so their pages are rendered as soon as the
+    transaction commits (app.page_store); a change it does not name still invalidates every page.
+    """
+    page_store.published(session, (c for c in companies if c is not None))
     get_data_revision(session=session)
     session.execute(
         update(DataRevision).where(DataRevision.id == 1).values(revision=DataRevision.revision + 1, changed_at=utcnow())

@@ -89,7 +89,7 @@ def _audited_update(
         before=before,
         after=after,
     )
-    bump_data_revision(session=session)
+    bump_data_revision(session=session, companies=[company_id])
     return row
 
 
@@ -123,7 +123,7 @@ def create_company(*, session: Session, data: CompanyCreate, actor: Actor) -> Co
         company_id=company.id,
         after=snapshot(company, COMPANY_FIELDS),
     )
-    bump_data_revision(session=session)
+    bump_data_revision(session=session, companies=[company.id])
     return company
 
 
@@ -170,7 +170,7 @@ def create_site(company: Company, *, session: Session, data: SiteCreate, actor: 
         site_id=site.id,
         after=snapshot(site, SITE_FIELDS),
     )
-    bump_data_revision(session=session)
+    bump_data_revision(session=session, companies=[company.id])
     return site
 
 
@@ -215,7 +215,7 @@ def delete_site(site: Site, *, session: Session, actor: Actor) -> None:
     )
     session.delete(site)
     session.flush()
-    bump_data_revision(session=session)
+    bump_data_revision(session=session, companies=[site.company_id])
 
 
 # ---- events --------------------------------------------------------------------------------------------------
@@ -263,7 +263,7 @@ def create_event(company: Company, *, session: Session, data: EventCreate, actor
         site_id=event.site_id,
         after=snapshot(event, EVENT_FIELDS),
     )
-    bump_data_revision(session=session)
+    bump_data_revision(session=session, companies=[company.id])
     return event
 
 
@@ -294,4 +294,4 @@ def delete_event(event: Event, *, session: Session, actor: Actor) -> None:
     )
     session.delete(event)
     session.flush()
-    bump_data_revision(session=session)
+    bump_data_revision(session=session, companies=[event.company_id])

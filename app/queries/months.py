@@ -234,7 +234,7 @@ def _apply(
                 reason=reason,
                 **audit_keys,
             )
-            bump_data_revision(session=session)
+            bump_data_revision(session=session, companies=[audit_keys.get("company_id")])
         return new_row
 
     if expected_version is None or row.version != expected_version:
@@ -294,7 +294,7 @@ def _apply(
             **audit_keys,
         )
     if was_published or publishing:
-        bump_data_revision(session=session)
+        bump_data_revision(session=session, companies=[audit_keys.get("company_id")])
     return row
 
 
@@ -419,7 +419,7 @@ def delete_site_month(
         request_id=_request_id(),
     )
     if was_published:
-        bump_data_revision(session=session)
+        bump_data_revision(session=session, companies=[site.company_id])
 
 
 def publish_month(
@@ -452,7 +452,7 @@ def publish_month(
     session.flush()
     for row in drafts:
         _audit_status(session, actor, row, AuditAction.publish, company, reason)
-    bump_data_revision(session=session)
+    bump_data_revision(session=session, companies=[company.id])
     return drafts
 
 
@@ -474,7 +474,7 @@ def unpublish_month(
     session.flush()
     for row in published:
         _audit_status(session, actor, row, AuditAction.unpublish, company, reason)
-    bump_data_revision(session=session)
+    bump_data_revision(session=session, companies=[company.id])
     return published
 
 

@@ -10,7 +10,7 @@ from fastapi import APIRouter, HTTPException, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from sqlalchemy.orm import Session
 
-from app import charts, queries
+from app import charts, page_store, queries
 from app.charts import Chart
 from app.csvio import safe_cell
 from app.deps import CompanyOr404, SessionDep
@@ -31,6 +31,8 @@ KPI_METRICS = ("btc_mined", "hashrate_avg_ehs", "fleet_efficiency_jth", "btc_hel
 TABLE_MONTHS = 24
 # Months loaded before the range so the first months shown still get a year-over-year change.
 HISTORY_MONTHS = 12
+OVERVIEW_TEMPLATE = "dashboard/overview.html"
+HTML = "text/html; charset=utf-8"
 
 
 def kpi_cards(views: list[MonthView]) -> list[dict[str, Any]]:
@@ -158,13 +160,39 @@ def render_overview(
     context = build_overview_context(
         company, session=session, params=params, published_only=published_only, preview=preview
     )
-    return templates.TemplateResponse(request, "dashboard/overview.html", context)
+    return templates.TemplateResponse(request, OVERVIEW_TEMPLATE, context)
+
+
+def overview_key(company_id: int) -> str:
+    """Where the company's default overview is kept in app.page_store."""
+    return f"overview/{company_id}"
+
+
+def prebuild_overviews(session: Session, company_ids: frozenset[int]) -> None:
+    """Render the default overview of each company and store it for every worker (app.page_store hook).
+
+    The revision is read before the data: whatever the page shows is then at least as new as the revision it
+    is filed under, so a concurrent publish can make it unreachable but never stale.
+    """
+    revision = queries.get_data_revision(session=session).revision
+    for company_id in sorted(company_ids):
+        company = session.get(Company, company_id)
+        if company is None:
+            continue
+        html = templates.get_template(OVERVIEW_TEMPLATE).render(build_overview_context(company, session=session))
+        page_store.put(session, overview_key(company_id), revision, html.encode(), HTML)
 
 
 def _overview_response(request: Request, company: Company, session: Session) -> Response:
     revision = queries.get_data_revision(session=session)
+    # Only the default view is rendered on publish: it is the page a release sends people to, and one page
+    # per company keeps the publish cheap. Other ranges and site filters are built on demand.
+    stored = None
+    if not request.url.query:
+        key, number = overview_key(company.id), revision.revision
+        stored = lambda: page_store.get(session, key, number)  # noqa: E731
 
-    return revision_cached(request, revision, lambda: render_overview(request, company, session=session))
+    return revision_cached(request, revision, lambda: render_overview(request, company, session=session), stored=stored)
 
 
 @router.get("/", response_class=HTMLResponse, name="dashboard:home")

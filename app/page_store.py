@@ -1,0 +1,130 @@
+"""Pages rendered when their data is published, kept in the database so every worker can serve them.
+
+A correction or a monthly release is followed by a burst of investors opening the company's page. Building
+that page costs far more than sending it, so the write that publishes pays for it: once its transaction has
+committed, the hooks registered with `on_publish` render the pages of the companies it changed and store them
+here with the data revision they were built at. The first reader, on any worker, then gets a finished page.
+
+A stored page is served only while its revision is the current one, exactly like the in-memory cache
+(app.response_cache), so it can never be staler than what the app would build. Anything the write did not
+announce, or a hook that failed, costs speed (the page is built on demand), never correctness.
+"""
+
+from __future__ import annotations
+
+import logging
+import time
+from collections.abc import Callable, Iterable
+
+from sqlalchemy import Engine, delete, event, select
+from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy.engine import Connection
+from sqlalchemy.orm import Session
+
+from app.models import PageSnapshot, utcnow
+from app.response_cache import MIN_COMPRESS_BYTES, CachedBody, compress
+
+log = logging.getLogger("minedash.page_store")
+
+# Renders and stores the pages of the given companies; called after a commit that changed their published data.
+PublishHook = Callable[[Session, frozenset[int]], None]
+
+_hooks: dict[str, PublishHook] = {}
+# session.info key: the companies whose published data the session's open transaction changed.
+_CHANGED = "minedash.published_companies"
+
+
+def on_publish(name: str, hook: PublishHook) -> None:
+    """Register (or replace) a hook by name: creating the app twice must not build every page twice."""
+    _hooks[name] = hook
+
+
+def published(session: Session, company_ids: Iterable[int]) -> None:
+    """Note, inside the writing transaction, which companies' published data it changes."""
+    session.info.setdefault(_CHANGED, set()).update(company_ids)
+
+
+@event.listens_for(Session, "after_commit")
+def _after_commit(session: Session) -> None:
+    changed: set[int] | None = session.info.pop(_CHANGED, None)
+    if not changed or not _hooks:
+        return
+    bind = session.get_bind()
+    for name, hook in list(_hooks.items()):
+        started = time.perf_counter()
+        try:
+            # Its own session: the committed one may not run SQL from inside its commit. On a connection that
+            # is itself inside a transaction (the test suite's), a savepoint keeps the outer one intact.
+            with _session(bind) as fresh:
+                hook(fresh, frozenset(changed))
+                fresh.commit()
+        except Exception:
+            # The data is committed whatever happens here; without the page, the first reader builds it.
+            log.exception("page build after publish failed", extra={"fields": {"hook": name}})
+            continue
+        log.info(
+            "pages built after publish",
+            extra={
+                "fields": {
+                    "hook": name,
+                    "companies": sorted(changed),
+                    "ms": round((time.perf_counter() - started) * 1000, 1),
+                }
+            },
+        )
+
+
+@event.listens_for(Session, "after_rollback")
+def _after_rollback(session: Session) -> None:
+    session.info.pop(_CHANGED, None)
+
+
+def _session(bind: Engine | Connection) -> Session:
+    return Session(bind=bind, join_transaction_mode="create_savepoint", expire_on_commit=False)
+
+
+def get(session: Session, key: str, revision: int) -> CachedBody | None:
+    """The page stored under `key` if it was built at `revision`, with its compressed forms."""
+    row = session.execute(
+        select(PageSnapshot.media_type, PageSnapshot.body, PageSnapshot.body_gzip, PageSnapshot.body_br).where(
+            PageSnapshot.key == key, PageSnapshot.revision == revision
+        )
+    ).first()
+    if row is None:
+        return None
+    media_type, body, gzipped, brotli = row
+    return CachedBody(
+        body=bytes(body),
+        gzipped=bytes(gzipped) if gzipped is not None else None,
+        brotli=bytes(brotli) if brotli is not None else None,
+        media_type=media_type,
+        headers={"content-type": media_type},
+    )
+
+
+def put(session: Session, key: str, revision: int, body: bytes, media_type: str) -> None:
+    """Store a page built at `revision`, compressed ahead for browsers (br) and other clients (gzip).
+
+    A page built at an older revision never replaces a newer one (two writers may finish out of order), and
+    pages of older revisions, which nothing can serve any more, are deleted.
+    """
+    compressible = len(body) >= MIN_COMPRESS_BYTES
+    values = {
+        "key": key,
+        "revision": revision,
+        "media_type": media_type,
+        "body": body,
+        "body_br": compress(body, "br") if compressible else None,
+        "body_gzip": compress(body, "gzip") if compressible else None,
+        "built_at": utcnow(),
+    }
+    dialect = session.get_bind().dialect.name
+    insert = postgresql.insert if dialect == "postgresql" else sqlite.insert
+    stmt = insert(PageSnapshot).values(**values)
+    stmt = stmt.on_conflict_do_update(
+        index_elements=[PageSnapshot.key],
+        set_={name: stmt.excluded[name] for name in values if name != "key"},
+        where=PageSnapshot.revision <= stmt.excluded.revision,
+    )
+    session.execute(delete(PageSnapshot).where(PageSnapshot.revision < revision))
+    session.execute(stmt)

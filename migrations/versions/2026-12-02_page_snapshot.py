@@ -1,0 +1,34 @@
+"""page snapshots: public pages rendered when their data is published, shared by every worker
+
+Revision ID: 0003
+Revises: 0002
+Create Date: 2026-12-02 05:50:00
+"""
+
+from collections.abc import Sequence
+
+import sqlalchemy as sa
+from alembic import op
+
+revision: str = "0003"
+down_revision: str | None = "0002"
+branch_labels: str | Sequence[str] | None = None
+depends_on: str | Sequence[str] | None = None
+
+
+def upgrade() -> None:
+    op.create_table(
+        "page_snapshot",
+        sa.Column("key", sa.String(length=200), nullable=False),
+        sa.Column("revision", sa.BigInteger(), nullable=False),
+        sa.Column("media_type", sa.String(length=100), nullable=False),
+        sa.Column("body", sa.LargeBinary(), nullable=False),
+        sa.Column("body_br", sa.LargeBinary(), nullable=True),
+        sa.Column("body_gzip", sa.LargeBinary(), nullable=True),
+        sa.Column("built_at", sa.DateTime(timezone=True), server_default=sa.func.now(), nullable=False),
+        sa.PrimaryKeyConstraint("key", name=op.f("pk_page_snapshot")),
+    )
+
+
+def downgrade() -> None:
+    op.drop_table("page_snapshot")

@@ -1,0 +1,144 @@
+"""Pages rendered on publish: stored for every worker, served only at their revision, never in a write's way."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+
+import pytest
+from fastapi.testclient import TestClient
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from app import page_store, queries
+from app.actors import Actor
+from app.models import Company, PageSnapshot, Site
+from app.queries.tokens import create_token
+from app.response_cache import cache, index
+from app.web import dashboard
+from tests.factories import make_company, make_site
+
+PAGE = "/companies/writer"
+SITE_URL = "/api/v1/companies/writer/sites/north/monthly/2025-03"
+
+
+@pytest.fixture
+def target(db_session: Session) -> tuple[Company, Site]:
+    company = make_company(db_session, slug="writer")
+    return company, make_site(db_session, company, slug="north")
+
+
+@pytest.fixture
+def auth(db_session: Session) -> dict[str, str]:
+    secret = create_token(session=db_session, name="bot", scope="write", actor=Actor.system("test")).secret
+    return {"Authorization": f"Bearer {secret}"}
+
+
+@pytest.fixture
+def no_builds(monkeypatch: pytest.MonkeyPatch) -> Iterator[list[str]]:
+    """Record every overview built on demand; yields the URLs that were built."""
+    tried: list[str] = []
+    real = dashboard.render_overview
+
+    def record(request, company, **kwargs):  # type: ignore[no-untyped-def]
+        tried.append(str(request.url))
+        return real(request, company, **kwargs)
+
+    monkeypatch.setattr(dashboard, "render_overview", record)
+    yield tried
+
+
+def _forget_worker_memory() -> None:
+    """What another worker knows: nothing but the database."""
+    cache.clear()
+    index.clear()
+
+
+def _snapshot(db_session: Session, company: Company) -> PageSnapshot | None:
+    db_session.expire_all()
+    return db_session.scalar(select(PageSnapshot).where(PageSnapshot.key == dashboard.overview_key(company.id)))
+
+
+def test_a_publish_renders_the_company_overview_for_every_worker(
+    client: TestClient, db_session: Session, target, auth, no_builds: list[str]
+) -> None:
+    company, _ = target
+    saved = client.put(SITE_URL + "?publish=true", json={"btc_mined": "12.5"}, headers=auth)
+    assert saved.status_code == 201, saved.text
+    stored = _snapshot(db_session, company)
+    assert stored is not None
+    assert stored.revision == queries.get_data_revision(session=db_session).revision
+    assert stored.body_br and stored.body_gzip
+
+    _forget_worker_memory()
+    page = client.get(PAGE, headers={"Accept-Encoding": "br"})
+    assert page.status_code == 200
+    assert page.headers["content-encoding"] == "br"
+    assert "12.50" in page.text
+    assert no_builds == []  # served from the store, not built
+    assert page.content == stored.body
+
+    # The stored page is the page the app builds on demand, byte for byte.
+    db_session.execute(PageSnapshot.__table__.delete())
+    _forget_worker_memory()
+    built = client.get(PAGE)
+    assert len(no_builds) == 1
+    assert built.content == stored.body
+
+
+def test_a_stored_page_is_served_only_at_its_revision(
+    client: TestClient, db_session: Session, target, auth, no_builds: list[str]
+) -> None:
+    company, _ = target
+    assert client.put(SITE_URL + "?publish=true", json={"btc_mined": "12.5"}, headers=auth).status_code == 201
+    assert _snapshot(db_session, company) is not None
+    # A change that names no company (e.g. the network's figures) still makes every stored page stale.
+    queries.bump_data_revision(session=db_session)
+    db_session.commit()
+    _forget_worker_memory()
+    assert client.get(PAGE).status_code == 200
+    assert len(no_builds) == 1
+
+
+def test_other_views_and_drafts_are_not_rendered_ahead(
+    client: TestClient, db_session: Session, target, auth, no_builds: list[str]
+) -> None:
+    company, _ = target
+    draft = client.put(SITE_URL, json={"btc_mined": "3"}, headers=auth)
+    assert draft.status_code == 201
+    assert _snapshot(db_session, company) is None
+    published = client.put(
+        SITE_URL + "?publish=true", json={"btc_mined": "3"}, headers={**auth, "If-Match": draft.headers["etag"]}
+    )
+    assert published.status_code == 200 and _snapshot(db_session, company) is not None
+    _forget_worker_memory()
+    assert client.get(PAGE + "?range=12m").status_code == 200
+    assert no_builds == [f"http://testserver{PAGE}?range=12m"]
+
+
+def test_a_failing_page_build_never_fails_the_write(
+    client: TestClient, db_session: Session, target, auth, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    company, _ = target
+
+    def broken(session: Session, company_ids: frozenset[int]) -> None:
+        raise RuntimeError("template exploded")
+
+    monkeypatch.setitem(page_store._hooks, "overview", broken)
+    saved = client.put(SITE_URL + "?publish=true", json={"btc_mined": "7"}, headers=auth)
+    assert saved.status_code == 201
+    assert _snapshot(db_session, company) is None
+    monkeypatch.undo()
+    _forget_worker_memory()
+    page = client.get(PAGE)
+    assert page.status_code == 200 and "7.00" in page.text
+
+
+def test_an_older_build_never_replaces_a_newer_one_and_dead_pages_go(db_session: Session) -> None:
+    page_store.put(db_session, "a", 5, b"five" * 400, "text/plain")
+    page_store.put(db_session, "a", 4, b"four" * 400, "text/plain")
+    assert page_store.get(db_session, "a", 5) is not None
+    assert page_store.get(db_session, "a", 4) is None
+    page_store.put(db_session, "b", 6, b"six", "text/plain")
+    assert db_session.scalars(select(PageSnapshot.key)).all() == ["b"]
+    small = page_store.get(db_session, "b", 6)
+    assert small is not None and small.body == b"six" and small.brotli is None  # too small to compress
