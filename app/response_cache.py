@@ -255,13 +255,13 @@ def revision_cached(
     *,
     vary: tuple[object, ...] = (),
     max_age: int = 0,
-    stored: Callable[[], CachedBody | None] | None = None,
+    stored: Callable[[str | None], CachedBody | None] | None = None,
 ) -> Response:
     """Answer 304, a cached copy, or build (and cache) the response.
 
     `vary` lists whatever besides the URL shapes the response (e.g. the negotiated format); responses that
     depend on who asks must not come through here. `stored` looks for the same answer rendered ahead at this
-    revision (app.page_store) before building it.
+    revision (app.page_store), in the encoding the client prefers, before building it.
     """
     etag = etag_for(revision, request.url.path, request.url.query, *vary)
     headers = cache_headers(etag, revision.changed_at, max_age=max_age)
@@ -270,7 +270,7 @@ def revision_cached(
         return not_modified_answer(headers)
     entry = cache.get(etag)
     if entry is None and stored is not None:
-        entry = stored()
+        entry = stored(preferred_encoding(request.headers.get("accept-encoding"), ENCODINGS))
         if entry is not None:
             cache.put(etag, entry)
     if entry is None:

@@ -136,9 +136,13 @@ def test_a_failing_page_build_never_fails_the_write(
 def test_an_older_build_never_replaces_a_newer_one_and_dead_pages_go(db_session: Session) -> None:
     page_store.put(db_session, "a", 5, b"five" * 400, "text/plain")
     page_store.put(db_session, "a", 4, b"four" * 400, "text/plain")
-    assert page_store.get(db_session, "a", 5) is not None
-    assert page_store.get(db_session, "a", 4) is None
+    assert page_store.get(db_session, "a", 4, None) is None
+    for encoding in ("br", "gzip", None):
+        found = page_store.get(db_session, "a", 5, encoding)
+        assert found is not None and found.body == b"five" * 400
+        # The client's form comes from the store as it was compressed there; no other is fetched.
+        assert (found.brotli is not None, found.gzipped is not None) == (encoding == "br", encoding == "gzip")
     page_store.put(db_session, "b", 6, b"six", "text/plain")
     assert db_session.scalars(select(PageSnapshot.key)).all() == ["b"]
-    small = page_store.get(db_session, "b", 6)
+    small = page_store.get(db_session, "b", 6, "br")
     assert small is not None and small.body == b"six" and small.brotli is None  # too small to compress

@@ -190,7 +190,7 @@ def _overview_response(request: Request, company: Company, session: Session) -> 
     stored = None
     if not request.url.query:
         key, number = overview_key(company.id), revision.revision
-        stored = lambda: page_store.get(session, key, number)  # noqa: E731
+        stored = lambda encoding: page_store.get(session, key, number, encoding)  # noqa: E731
 
     return revision_cached(request, revision, lambda: render_overview(request, company, session=session), stored=stored)
 
