@@ -3,6 +3,10 @@
     python -m bench.profile                       # generates the small dataset in a scratch database
     python -m bench.profile --database-url URL --path /api/v1/companies/miner-000/monthly --html out.html
 
+The change is written straight into the database (bench.run.publish_change), so the app renders nothing
+ahead of the request: this profiles the whole build, the cost a publish pays for the company's overview
+(app.page_store) and a view not rendered ahead pays on its first request.
+
 Sync routes normally run in a worker thread, out of a sampling profiler's sight; here every thread hand-off
 runs inline on the main thread, so pyinstrument sees the route, the queries and the template.
 """
