@@ -119,6 +119,10 @@ class Company(TimestampMixin, Base):
     ticker: Mapped[str | None] = mapped_column(String(16))
     fiscal_year_end_month: Mapped[int] = mapped_column(Integer, default=12, server_default="12")
     website_url: Mapped[str | None] = mapped_column(String(2000))
+    # The data revision of the last change to anything the company's pages show: its figures, sites and
+    # events, or shared data (network figures), which counts for every company. A page rendered at or after
+    # it is still current, whatever other companies published since (app.page_store).
+    changed_revision: Mapped[int] = mapped_column(BigInteger, default=0, server_default="0")
 
     sites: Mapped[list[Site]] = relationship(back_populates="company", lazy="raise", order_by="Site.name")
 
@@ -314,7 +318,7 @@ class DataRevision(Base):
 class PageSnapshot(Base):
     """A public page rendered when its data was published, shared by every worker (see app.page_store).
 
-    Valid only while the data revision it was built at is current; older rows are pruned on the next write.
+    One row per page; it may be served while nothing it shows has changed since `revision`.
     """
 
     __tablename__ = "page_snapshot"

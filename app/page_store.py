@@ -5,9 +5,11 @@ that page costs far more than sending it, so the write that publishes pays for i
 committed, the hooks registered with `on_publish` render the pages of the companies it changed and store them
 here with the data revision they were built at. The first reader, on any worker, then gets a finished page.
 
-A stored page is served only while its revision is the current one, exactly like the in-memory cache
-(app.response_cache), so it can never be staler than what the app would build. Anything the write did not
-announce, or a hook that failed, costs speed (the page is built on demand), never correctness.
+A stored page is served only while nothing it shows has changed since it was built: for a company's pages,
+while the company's `changed_revision` is not newer than the page. A correction to one company therefore
+leaves every other company's stored pages in use, where the in-memory cache (app.response_cache, keyed by
+the data revision) loses them all. A write that names no company counts for all of them; a hook that failed
+costs speed (the page is built on demand), never correctness.
 """
 
 from __future__ import annotations
@@ -18,7 +20,7 @@ import time
 from collections.abc import Callable, Iterable
 
 import brotli
-from sqlalchemy import Engine, case, delete, event, null, select
+from sqlalchemy import ColumnElement, Engine, case, event, null, select
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.engine import Connection
 from sqlalchemy.orm import Session
@@ -85,8 +87,14 @@ def _session(bind: Engine | Connection) -> Session:
     return Session(bind=bind, join_transaction_mode="create_savepoint", expire_on_commit=False)
 
 
-def get(session: Session, key: str, revision: int, encoding: str | None) -> CachedBody | None:
-    """The page stored under `key` if it was built at `revision`, fetched in the client's `encoding`.
+def get(
+    session: Session, key: str, encoding: str | None, *, current_since: int | ColumnElement[int]
+) -> CachedBody | None:
+    """The page stored under `key` if it was built at `current_since` or later, in the client's `encoding`.
+
+    `current_since` is the revision of the last change to what the page shows; as a SQL expression (e.g. the
+    company's `changed_revision`) it is read in the same statement as the page, so a change committed after
+    the request read the data revision cannot slip between the two reads.
 
     Only that form crosses the wire (32 KB of brotli instead of 430 KB of HTML for a ten-year overview: 0.4
     instead of 6 ms on Postgres); the plain body the in-memory cache keeps beside it is decompressed here.
@@ -95,7 +103,7 @@ def get(session: Session, key: str, revision: int, encoding: str | None) -> Cach
     plain = PageSnapshot.body if compressed is None else case((compressed.is_(None), PageSnapshot.body))
     row = session.execute(
         select(PageSnapshot.media_type, compressed if compressed is not None else null(), plain).where(
-            PageSnapshot.key == key, PageSnapshot.revision == revision
+            PageSnapshot.key == key, PageSnapshot.revision >= current_since
         )
     ).first()
     if row is None:
@@ -116,8 +124,7 @@ def get(session: Session, key: str, revision: int, encoding: str | None) -> Cach
 def put(session: Session, key: str, revision: int, body: bytes, media_type: str) -> None:
     """Store a page built at `revision`, compressed ahead for browsers (br) and other clients (gzip).
 
-    A page built at an older revision never replaces a newer one (two writers may finish out of order), and
-    pages of older revisions, which nothing can serve any more, are deleted.
+    A page built at an older revision never replaces a newer one: two writers may finish out of order.
     """
     compressible = len(body) >= MIN_COMPRESS_BYTES
     values = {
@@ -137,5 +144,4 @@ def put(session: Session, key: str, revision: int, body: bytes, media_type: str)
         set_={name: stmt.excluded[name] for name in values if name != "key"},
         where=PageSnapshot.revision <= stmt.excluded.revision,
     )
-    session.execute(delete(PageSnapshot).where(PageSnapshot.revision < revision))
     session.execute(stmt)

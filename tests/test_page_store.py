@@ -85,17 +85,59 @@ def test_a_publish_renders_the_company_overview_for_every_worker(
     assert built.content == stored.body
 
 
-def test_a_stored_page_is_served_only_at_its_revision(
+def test_a_correction_elsewhere_leaves_the_stored_page_in_use(
+    client: TestClient, db_session: Session, target, auth, no_builds: list[str]
+) -> None:
+    company, _ = target
+    other = make_company(db_session, slug="other")
+    make_site(db_session, other, slug="south")
+    assert client.put(SITE_URL + "?publish=true", json={"btc_mined": "12.5"}, headers=auth).status_code == 201
+    before = queries.get_data_revision(session=db_session).revision
+    elsewhere = "/api/v1/companies/other/sites/south/monthly/2025-03?publish=true"
+    assert client.put(elsewhere, json={"btc_mined": "1"}, headers=auth).status_code == 201
+    db_session.expire_all()
+    assert queries.get_data_revision(session=db_session).revision > before
+    assert company.changed_revision == before < other.changed_revision
+    _forget_worker_memory()
+    page = client.get(PAGE)
+    assert page.status_code == 200 and "12.50" in page.text
+    assert no_builds == []
+
+
+def test_a_change_that_names_no_company_outdates_every_stored_page(
     client: TestClient, db_session: Session, target, auth, no_builds: list[str]
 ) -> None:
     company, _ = target
     assert client.put(SITE_URL + "?publish=true", json={"btc_mined": "12.5"}, headers=auth).status_code == 201
     assert _snapshot(db_session, company) is not None
-    # A change that names no company (e.g. the network's figures) still makes every stored page stale.
+    # The network's figures, say: they are on every company's page.
     queries.bump_data_revision(session=db_session)
     db_session.commit()
     _forget_worker_memory()
     assert client.get(PAGE).status_code == 200
+    assert len(no_builds) == 1
+
+
+def test_a_page_built_before_a_change_is_not_served_after_it(
+    client: TestClient, db_session: Session, target, auth, no_builds: list[str]
+) -> None:
+    company, _ = target
+    assert client.put(SITE_URL + "?publish=true", json={"btc_mined": "12.5"}, headers=auth).status_code == 201
+    stored = _snapshot(db_session, company)
+    assert stored is not None
+    # A correction whose page build failed leaves the older page in the table: it must not be served.
+    stale_revision = stored.revision
+    hook = page_store._hooks.pop("overview")
+    try:
+        etag = client.get(SITE_URL).headers["etag"]
+        fixed = client.put(SITE_URL, json={"btc_mined": "13", "reason": "typo"}, headers={**auth, "If-Match": etag})
+        assert fixed.status_code == 200
+    finally:
+        page_store.on_publish("overview", hook)
+    assert _snapshot(db_session, company).revision == stale_revision
+    _forget_worker_memory()
+    page = client.get(PAGE)
+    assert "13.00" in page.text and "12.50" not in page.text
     assert len(no_builds) == 1
 
 
@@ -133,16 +175,15 @@ def test_a_failing_page_build_never_fails_the_write(
     assert page.status_code == 200 and "7.00" in page.text
 
 
-def test_an_older_build_never_replaces_a_newer_one_and_dead_pages_go(db_session: Session) -> None:
+def test_an_older_build_never_replaces_a_newer_one(db_session: Session) -> None:
     page_store.put(db_session, "a", 5, b"five" * 400, "text/plain")
     page_store.put(db_session, "a", 4, b"four" * 400, "text/plain")
-    assert page_store.get(db_session, "a", 4, None) is None
+    assert page_store.get(db_session, "a", None, current_since=6) is None  # changed after it was built
     for encoding in ("br", "gzip", None):
-        found = page_store.get(db_session, "a", 5, encoding)
+        found = page_store.get(db_session, "a", encoding, current_since=5)
         assert found is not None and found.body == b"five" * 400
         # The client's form comes from the store as it was compressed there; no other is fetched.
         assert (found.brotli is not None, found.gzipped is not None) == (encoding == "br", encoding == "gzip")
     page_store.put(db_session, "b", 6, b"six", "text/plain")
-    assert db_session.scalars(select(PageSnapshot.key)).all() == ["b"]
-    small = page_store.get(db_session, "b", 6, "br")
+    small = page_store.get(db_session, "b", "br", current_since=6)
     assert small is not None and small.body == b"six" and small.brotli is None  # too small to compress

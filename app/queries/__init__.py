@@ -189,14 +189,20 @@ def get_data_revision(*, session: Session) -> DataRevision:
 def bump_data_revision(*, session: Session, companies: Iterable[int | None] = ()) -> None:
     """Record that published data changed; ETags and caches keyed by the revision go stale.
 
-    `companies` names the companies whose pages the change alters, so their pages are rendered as soon as the
-    transaction commits (app.page_store); a change it does not name still invalidates every page.
+    `companies` names the companies whose pages the change alters: their `changed_revision` moves to the new
+    revision and their overview is rendered again as soon as the transaction commits (app.page_store). A
+    change that names none (network figures, say) counts as a change to every company.
     """
-    page_store.published(session, (c for c in companies if c is not None))
+    named = {c for c in companies if c is not None}
+    page_store.published(session, named)
     get_data_revision(session=session)
     session.execute(
         update(DataRevision).where(DataRevision.id == 1).values(revision=DataRevision.revision + 1, changed_at=utcnow())
     )
+    revision = session.execute(select(DataRevision.revision).where(DataRevision.id == 1)).scalar_one()
+    # Bookkeeping for caches, not an edit of the company: its updated_at stays as it was.
+    stamp = update(Company).values(changed_revision=revision, updated_at=Company.updated_at)
+    session.execute(stamp.where(Company.id.in_(named)) if named else stamp)
 
 
 def load_company_series(

@@ -8,6 +8,7 @@ from typing import Any
 
 from fastapi import APIRouter, HTTPException, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
+from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from app import charts, page_store, queries
@@ -172,7 +173,7 @@ def prebuild_overviews(session: Session, company_ids: frozenset[int]) -> None:
     """Render the default overview of each company and store it for every worker (app.page_store hook).
 
     The revision is read before the data: whatever the page shows is then at least as new as the revision it
-    is filed under, so a concurrent publish can make it unreachable but never stale.
+    is filed under, so a concurrent publish can make it outdated (and so unused) but never wrongly current.
     """
     revision = queries.get_data_revision(session=session).revision
     for company_id in sorted(company_ids):
@@ -189,8 +190,9 @@ def _overview_response(request: Request, company: Company, session: Session) -> 
     # per company keeps the publish cheap. Other ranges and site filters are built on demand.
     stored = None
     if not request.url.query:
-        key, number = overview_key(company.id), revision.revision
-        stored = lambda encoding: page_store.get(session, key, number, encoding)  # noqa: E731
+        key = overview_key(company.id)
+        since = select(Company.changed_revision).where(Company.id == company.id).scalar_subquery()
+        stored = lambda encoding: page_store.get(session, key, encoding, current_since=since)  # noqa: E731
 
     return revision_cached(request, revision, lambda: render_overview(request, company, session=session), stored=stored)
 

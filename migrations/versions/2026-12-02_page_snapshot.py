@@ -1,4 +1,5 @@
-"""page snapshots: public pages rendered when their data is published, shared by every worker
+"""page snapshots: public pages rendered when their data is published, shared by every worker; and the
+revision of each company's last change, which says whether its stored pages are current
 
 Revision ID: 0003
 Revises: 0002
@@ -28,7 +29,12 @@ def upgrade() -> None:
         sa.Column("built_at", sa.DateTime(timezone=True), server_default=sa.func.now(), nullable=False),
         sa.PrimaryKeyConstraint("key", name=op.f("pk_page_snapshot")),
     )
+    # Existing companies start at the current revision: pages stored from now on are measured against it.
+    op.add_column("company", sa.Column("changed_revision", sa.BigInteger(), server_default="0", nullable=False))
+    op.execute("UPDATE company SET changed_revision = COALESCE((SELECT revision FROM data_revision WHERE id = 1), 0)")
 
 
 def downgrade() -> None:
+    with op.batch_alter_table("company") as batch:
+        batch.drop_column("changed_revision")
     op.drop_table("page_snapshot")
