@@ -4,6 +4,8 @@ A correction or a monthly release is followed by a burst of investors opening th
 that page costs far more than sending it, so the write that publishes pays for it: once its transaction has
 committed, the hooks registered with `on_publish` render the pages of the companies it changed and store them
 here with the data revision they were built at. The first reader, on any worker, then gets a finished page.
+A page that had to be built on demand (nothing published it since the last change) is kept here too, by the
+request that built it, so the other workers do not build it again.
 
 A stored page is served only while nothing it shows has changed since it was built: for a company's pages,
 while the company's `changed_revision` is not newer than the page. A correction to one company therefore
@@ -18,11 +20,13 @@ import gzip
 import logging
 import time
 from collections.abc import Callable, Iterable
+from dataclasses import dataclass
 
 import brotli
 from sqlalchemy import ColumnElement, Engine, case, event, null, select
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.engine import Connection
+from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.orm import Session
 
 from app.models import PageSnapshot, utcnow
@@ -121,10 +125,20 @@ def get(
     return entry
 
 
-def put(session: Session, key: str, revision: int, body: bytes, media_type: str) -> None:
+def put(
+    session: Session,
+    key: str,
+    revision: int,
+    body: bytes,
+    media_type: str,
+    *,
+    brotli: bytes | None = None,
+    gzipped: bytes | None = None,
+) -> None:
     """Store a page built at `revision`, compressed ahead for browsers (br) and other clients (gzip).
 
-    A page built at an older revision never replaces a newer one: two writers may finish out of order.
+    Pass the compressed forms already made to save making them again. A page built at an older revision
+    never replaces a newer one: two writers may finish out of order.
     """
     compressible = len(body) >= MIN_COMPRESS_BYTES
     values = {
@@ -132,8 +146,8 @@ def put(session: Session, key: str, revision: int, body: bytes, media_type: str)
         "revision": revision,
         "media_type": media_type,
         "body": body,
-        "body_br": compress(body, "br") if compressible else None,
-        "body_gzip": compress(body, "gzip") if compressible else None,
+        "body_br": (brotli or compress(body, "br")) if compressible else None,
+        "body_gzip": (gzipped or compress(body, "gzip")) if compressible else None,
         "built_at": utcnow(),
     }
     dialect = session.get_bind().dialect.name
@@ -145,3 +159,40 @@ def put(session: Session, key: str, revision: int, body: bytes, media_type: str)
         where=PageSnapshot.revision <= stmt.excluded.revision,
     )
     session.execute(stmt)
+
+
+@dataclass(frozen=True, slots=True)
+class SharedPage:
+    """One stored page as a request sees it (app.response_cache.SharedStore).
+
+    `revision` is the data revision the request read before reading any data, so what it builds is at least
+    that new; `current_since` is the revision of the last change to what the page shows (see `get`).
+    """
+
+    session: Session
+    key: str
+    revision: int
+    current_since: int | ColumnElement[int]
+
+    def load(self, encoding: str | None) -> CachedBody | None:
+        return get(self.session, self.key, encoding, current_since=self.current_since)
+
+    def keep(self, entry: CachedBody) -> None:
+        """Store a page built on demand, so the other workers need not build it too.
+
+        In a savepoint of the request's own transaction: a failure (a lock, a read-only database) is logged
+        and costs the other workers a build, never this answer.
+        """
+        try:
+            with self.session.begin_nested():
+                put(
+                    self.session,
+                    self.key,
+                    self.revision,
+                    entry.body,
+                    entry.media_type,
+                    brotli=entry.brotli,
+                    gzipped=entry.gzipped,
+                )
+        except SQLAlchemyError:
+            log.warning("could not store a page built on demand", exc_info=True, extra={"fields": {"key": self.key}})

@@ -16,7 +16,7 @@ import threading
 from collections import OrderedDict
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, Protocol
 
 from fastapi import Request
 from fastapi.responses import Response
@@ -232,6 +232,18 @@ def _freeze(response: Response) -> CachedBody:
     return CachedBody(body=body, gzipped=None, media_type=response.media_type or "", headers=headers)
 
 
+class SharedStore(Protocol):
+    """Answers kept where every worker finds them (app.page_store.SharedPage)."""
+
+    def load(self, encoding: str | None) -> CachedBody | None:
+        """The kept answer if it is still current, with its body in `encoding` (None: uncompressed)."""
+        ...
+
+    def keep(self, entry: CachedBody) -> None:
+        """Keep an answer just built; a failure must cost the next reader a build, never this answer."""
+        ...
+
+
 def negotiated_encoding(entry: CachedBody, accept_encoding: str | None) -> str | None:
     return preferred_encoding(accept_encoding, ENCODINGS) if entry.compressible else None
 
@@ -255,13 +267,13 @@ def revision_cached(
     *,
     vary: tuple[object, ...] = (),
     max_age: int = 0,
-    stored: Callable[[str | None], CachedBody | None] | None = None,
+    shared: SharedStore | None = None,
 ) -> Response:
     """Answer 304, a cached copy, or build (and cache) the response.
 
     `vary` lists whatever besides the URL shapes the response (e.g. the negotiated format); responses that
-    depend on who asks must not come through here. `stored` looks for the same answer rendered ahead at this
-    revision (app.page_store), in the encoding the client prefers, before building it.
+    depend on who asks must not come through here. `shared` is where every worker keeps this answer
+    (app.page_store): looked in before building, given what was built.
     """
     etag = etag_for(revision, request.url.path, request.url.query, *vary)
     headers = cache_headers(etag, revision.changed_at, max_age=max_age)
@@ -269,10 +281,11 @@ def revision_cached(
         _file(request, revision, etag, headers)
         return not_modified_answer(headers)
     entry = cache.get(etag)
-    if entry is None and stored is not None:
-        entry = stored(preferred_encoding(request.headers.get("accept-encoding"), ENCODINGS))
+    if entry is None and shared is not None:
+        entry = shared.load(preferred_encoding(request.headers.get("accept-encoding"), ENCODINGS))
         if entry is not None:
             cache.put(etag, entry)
+    built = entry is None
     if entry is None:
         response = build()
         if response.status_code != 200:
@@ -282,12 +295,16 @@ def revision_cached(
     _file(request, revision, etag, headers)
     encoding = negotiated_encoding(entry, request.headers.get("accept-encoding"))
     if encoding is None:
-        return body_response(entry, headers, None, entry.body)
-    data = entry.encoded(encoding)
-    if data is None:
+        data = entry.body
+    elif (found := entry.encoded(encoding)) is not None:
+        data = found
+    else:
         # Compressed on first demand only: the request right after a data change pays for one encoding.
         data = compress(entry.body, encoding)
         cache.add_encoding(etag, entry, encoding, data)
+    if built and shared is not None:
+        # After compressing, so the store reuses the client's encoding instead of making it again.
+        shared.keep(entry)
     return body_response(entry, headers, encoding, data)
 
 

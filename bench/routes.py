@@ -22,6 +22,8 @@ class Context:
 
     slug: str = SLUG
     site: str = SITE
+    # A company the after-change samples do not correct: its pages must outlive a correction to `slug`.
+    other: str = "miner-001"
     first: str = f"{add_months(END, -119):%Y-%m}"  # ten years of months
     last: str = f"{END:%Y-%m}"
 
@@ -49,6 +51,8 @@ ROUTES: tuple[Route, ...] = (
         "overview, ?range=all (on demand)", lambda c: f"/companies/{c.slug}?range=all", "text/html", after_change=True
     ),
     Route("overview, 304 revalidation", lambda c: f"/companies/{c.slug}", revalidate=True),
+    # Right after a correction to another company: still served from the pages every worker shares.
+    Route("another company's overview", lambda c: f"/companies/{c.other}", "text/html", after_change=True),
     Route("site page", lambda c: f"/companies/{c.slug}/sites/{c.site}", "text/html", after_change=True),
     Route(
         "monthly API, 120 months",

@@ -7,6 +7,7 @@ from collections.abc import Iterator
 import pytest
 from fastapi.testclient import TestClient
 from sqlalchemy import select
+from sqlalchemy.exc import OperationalError
 from sqlalchemy.orm import Session
 
 from app import page_store, queries
@@ -187,3 +188,35 @@ def test_an_older_build_never_replaces_a_newer_one(db_session: Session) -> None:
     page_store.put(db_session, "b", 6, b"six", "text/plain")
     small = page_store.get(db_session, "b", "br", current_since=6)
     assert small is not None and small.body == b"six" and small.brotli is None  # too small to compress
+
+
+def test_a_page_built_on_demand_is_kept_for_the_other_workers(
+    client: TestClient, db_session: Session, target, no_builds: list[str]
+) -> None:
+    company, _ = target
+    # Nothing was published through the app: the first reader builds the page.
+    assert client.get(PAGE).status_code == 200
+    assert len(no_builds) == 1
+    stored = _snapshot(db_session, company)
+    assert stored is not None and stored.revision == queries.get_data_revision(session=db_session).revision
+    _forget_worker_memory()
+    again = client.get(PAGE)
+    assert again.status_code == 200 and again.content == stored.body
+    assert len(no_builds) == 1
+
+
+def test_a_store_that_refuses_the_page_never_fails_the_read(
+    client: TestClient, db_session: Session, target, monkeypatch: pytest.MonkeyPatch, no_builds: list[str]
+) -> None:
+    company, _ = target
+
+    def refuse(*args: object, **kwargs: object) -> None:
+        raise OperationalError("INSERT INTO page_snapshot", {}, Exception("cannot execute in a read-only transaction"))
+
+    monkeypatch.setattr(page_store, "put", refuse)
+    page = client.get(PAGE)
+    assert page.status_code == 200 and company.name in page.text
+    assert _snapshot(db_session, company) is None
+    _forget_worker_memory()
+    assert client.get(PAGE).status_code == 200
+    assert len(no_builds) == 2  # each worker builds it, as before there was a store

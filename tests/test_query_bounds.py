@@ -15,7 +15,7 @@ from fastapi.testclient import TestClient
 from sqlalchemy.orm import Session
 
 from app.models import Company, CompanyMonth, Event, EventKind, NetworkMonth, RecordStatus, Site, SiteMonth
-from app.queries import get_data_revision
+from app.queries import bump_data_revision, get_data_revision
 from app.reports import add_months
 from app.response_cache import cache, index
 from tests.conftest import QueryCounter
@@ -102,6 +102,8 @@ def _grow(session: Session, company: Company, *, sites: int, months: int, others
         NetworkMonth(period=p, network_hashrate_avg_ehs=Decimal(700)) for p in periods if p not in have_network
     )
     session.flush()
+    # Announced as every writer does: pages kept for every worker (app.page_store) are outdated by it.
+    bump_data_revision(session=session)
 
 
 def _counts(client: TestClient, count_queries: QueryCounter, slug: str, first: str, last: str) -> dict[str, tuple]:

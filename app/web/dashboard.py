@@ -186,15 +186,15 @@ def prebuild_overviews(session: Session, company_ids: frozenset[int]) -> None:
 
 def _overview_response(request: Request, company: Company, session: Session) -> Response:
     revision = queries.get_data_revision(session=session)
-    # Only the default view is rendered on publish: it is the page a release sends people to, and one page
-    # per company keeps the publish cheap. Other ranges and site filters are built on demand.
-    stored = None
+    # The default view is kept in the shared store: rendered when the company publishes, or by the first
+    # worker that builds it, and served to every worker until the company's data changes. It is the page a
+    # release sends people to; other ranges and site filters are built on demand by each worker.
+    shared = None
     if not request.url.query:
-        key = overview_key(company.id)
         since = select(Company.changed_revision).where(Company.id == company.id).scalar_subquery()
-        stored = lambda encoding: page_store.get(session, key, encoding, current_since=since)  # noqa: E731
+        shared = page_store.SharedPage(session, overview_key(company.id), revision.revision, since)
 
-    return revision_cached(request, revision, lambda: render_overview(request, company, session=session), stored=stored)
+    return revision_cached(request, revision, lambda: render_overview(request, company, session=session), shared=shared)
 
 
 @router.get("/", response_class=HTMLResponse, name="dashboard:home")
