@@ -72,6 +72,22 @@ class WrkResult:
     non_2xx_3xx: int
     socket_errors: int
     ratio_to_ceiling: float | None = None
+    # The p50 of each run when the figures above combine several (see measure_routes).
+    p50_runs_ms: list[float] = field(default_factory=list)
+
+
+def combined(runs: list[WrkResult]) -> WrkResult:
+    """Several runs of one route as one row: mean throughput and p50, the worst p99, every error."""
+    return WrkResult(
+        route=runs[0].route,
+        path=runs[0].path,
+        requests_per_s=statistics.mean(r.requests_per_s for r in runs),
+        p50_ms=statistics.mean(r.p50_ms for r in runs),
+        p99_ms=max(r.p99_ms for r in runs),
+        non_2xx_3xx=sum(r.non_2xx_3xx for r in runs),
+        socket_errors=sum(r.socket_errors for r in runs),
+        p50_runs_ms=[r.p50_ms for r in runs],
+    )
 
 
 def load() -> str:
@@ -461,7 +477,12 @@ def measure_routes(
     served: list[Served], wrk: str, args: argparse.Namespace
 ) -> dict[str, tuple[list[WrkResult], list[WrkResult]]]:
     """wrk against each route of each dataset: per dataset, the rows (the ceiling's mean first) and the ceiling's
-    runs, first and last, whose spread shows the noise of the run."""
+    runs, first and last, whose spread shows the noise of the run.
+
+    Each route runs `--rounds` times per dataset, the datasets' order reversed every round (small, large, then
+    large, small): a stall of the host or a drift in its speed then falls on both datasets alike instead of on
+    whichever came second, and each row is the mean of its runs (every run's p50 is kept in the results).
+    """
     rows: dict[str, list[WrkResult]] = {s.size: [] for s in served}
     ceilings: dict[str, list[WrkResult]] = {s.size: [] for s in served}
 
@@ -474,22 +495,18 @@ def measure_routes(
     for route in ROUTES:
         if route.is_ceiling:
             continue
-        for s in served:
-            planned = next((p for p in s.plan if p[0] is route), None)
-            if planned is not None:
-                rows[s.size].append(run_wrk(wrk, s.base, route.name, planned[1], planned[2], args))
+        runs: dict[str, list[WrkResult]] = {s.size: [] for s in served}
+        for round_number in range(args.rounds):
+            for s in served if round_number % 2 == 0 else reversed(served):
+                planned = next((p for p in s.plan if p[0] is route), None)
+                if planned is not None:
+                    runs[s.size].append(run_wrk(wrk, s.base, route.name, planned[1], planned[2], args))
+        for size, found in runs.items():
+            if found:
+                rows[size].append(combined(found))
     ceiling_round()
     for s in served:
-        runs = ceilings[s.size]
-        ceiling = WrkResult(
-            route=runs[0].route,
-            path=runs[0].path,
-            requests_per_s=statistics.mean(c.requests_per_s for c in runs),
-            p50_ms=statistics.mean(c.p50_ms for c in runs),
-            p99_ms=max(c.p99_ms for c in runs),
-            non_2xx_3xx=sum(c.non_2xx_3xx for c in runs),
-            socket_errors=sum(c.socket_errors for c in runs),
-        )
+        ceiling = combined(ceilings[s.size])
         rows[s.size].insert(0, ceiling)
         for row in rows[s.size]:
             row.ratio_to_ceiling = row.requests_per_s / ceiling.requests_per_s
@@ -581,7 +598,10 @@ def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--quick", action="store_true", help="short runs (3 s per route): a smoke test, noisier")
     parser.add_argument("--sizes", default="small,large", help=f"comma-separated, of {', '.join(SIZES)}")
-    parser.add_argument("--duration", type=int, default=8, help="seconds per route (default 8)")
+    parser.add_argument("--duration", type=int, default=8, help="seconds per run of a route (default 8)")
+    parser.add_argument(
+        "--rounds", type=int, default=2, help="runs of each route per dataset, in alternating order (default 2)"
+    )
     parser.add_argument("--warmup", type=int, default=2, help="seconds of warm-up per route (default 2)")
     parser.add_argument("--connections", type=int, default=16, help="concurrent connections (default 16)")
     parser.add_argument("--threads", type=int, default=1, help="wrk threads (default 1)")
@@ -595,7 +615,7 @@ def main() -> int:
     parser.add_argument("--json", type=Path, default=ROOT / "bench" / "results.json")
     args = parser.parse_args()
     if args.quick:
-        args.duration, args.warmup, args.samples = 3, 1, 5
+        args.duration, args.warmup, args.samples, args.rounds = 3, 1, 5, 1
     unknown = set(args.sizes.split(",")) - set(SIZES)
     if unknown:
         parser.error(f"unknown size(s): {', '.join(sorted(unknown))}")
@@ -659,7 +679,11 @@ def print_comparison(results: dict[str, Any]) -> dict[str, float]:
         before = small.get(r["route"])
         if before and before["p50_ms"] > 0:
             growth[r["route"]] = r["p50_ms"] / before["p50_ms"]
-            print(f"  {r['route']:32} {before['p50_ms']:7.2f} -> {r['p50_ms']:7.2f} ms ({growth[r['route']]:.2f}×)")
+            runs = "  runs " + " / ".join(", ".join(f"{v:.2f}" for v in x.get("p50_runs_ms", [])) for x in (before, r))
+            print(
+                f"  {r['route']:32} {before['p50_ms']:7.2f} -> {r['p50_ms']:7.2f} ms ({growth[r['route']]:.2f}×)"
+                + (runs if len(r.get("p50_runs_ms", [])) > 1 else "")
+            )
     small_changes = sizes["small"]["after_change"]
     for name, c in sizes["large"]["after_change"].items():
         if name in small_changes:
