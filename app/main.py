@@ -14,7 +14,7 @@ from fastapi.responses import JSONResponse, Response
 from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.middleware.gzip import GZipMiddleware
 
-from app import health, page_store, problems, static_routes
+from app import health, problems, publish_hooks, static_routes
 from app.api import companies as api_companies
 from app.api import docs as api_docs
 from app.api import entities as api_entities
@@ -144,7 +144,7 @@ def create_app(*, check_database_on_startup: bool = True) -> FastAPI:
     app.state.revision_reader = make_revision_reader(settings.database_url, get_engine())
     # A publish renders the changed companies' overview before it answers, so their first reader after a
     # release gets a finished page from any worker.
-    page_store.on_publish("overview", dashboard.prebuild_overviews)
+    publish_hooks.on_publish("overview", dashboard.prebuild_overviews)
     # Innermost of all: whatever the other middleware do to the app's answers, they do to the fast path's.
     app.add_middleware(ReadCacheMiddleware)
     app.add_middleware(problems.BodyLimitMiddleware)

@@ -2,8 +2,8 @@
 
 A correction or a monthly release is followed by a burst of investors opening the company's page. Building
 that page costs far more than sending it, so the write that publishes pays for it: once its transaction has
-committed, the hooks registered with `on_publish` render the pages of the companies it changed and store them
-here with the data revision they were built at. The first reader, on any worker, then gets a finished page.
+committed, the hooks registered with app.publish_hooks render the pages of the companies it changed and store
+them here with the data revision they were built at. The first reader, on any worker, then gets a finished page.
 A page that had to be built on demand (nothing published it since the last change) is kept here too, by the
 request that built it, so the other workers do not build it again.
 
@@ -18,14 +18,11 @@ from __future__ import annotations
 
 import gzip
 import logging
-import time
-from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 
 import brotli
-from sqlalchemy import ColumnElement, Engine, case, event, null, select
+from sqlalchemy import ColumnElement, case, null, select
 from sqlalchemy.dialects import postgresql, sqlite
-from sqlalchemy.engine import Connection
 from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.orm import Session
 
@@ -33,62 +30,6 @@ from app.models import PageSnapshot, utcnow
 from app.response_cache import MIN_COMPRESS_BYTES, CachedBody, compress
 
 log = logging.getLogger("minedash.page_store")
-
-# Renders and stores the pages of the given companies; called after a commit that changed their published data.
-PublishHook = Callable[[Session, frozenset[int]], None]
-
-_hooks: dict[str, PublishHook] = {}
-# session.info key: the companies whose published data the session's open transaction changed.
-_CHANGED = "minedash.published_companies"
-
-
-def on_publish(name: str, hook: PublishHook) -> None:
-    """Register (or replace) a hook by name: creating the app twice must not build every page twice."""
-    _hooks[name] = hook
-
-
-def published(session: Session, company_ids: Iterable[int]) -> None:
-    """Note, inside the writing transaction, which companies' published data it changes."""
-    session.info.setdefault(_CHANGED, set()).update(company_ids)
-
-
-@event.listens_for(Session, "after_commit")
-def _after_commit(session: Session) -> None:
-    changed: set[int] | None = session.info.pop(_CHANGED, None)
-    if not changed or not _hooks:
-        return
-    bind = session.get_bind()
-    for name, hook in list(_hooks.items()):
-        started = time.perf_counter()
-        try:
-            # Its own session: the committed one may not run SQL from inside its commit. On a connection that
-            # is itself inside a transaction (the test suite's), a savepoint keeps the outer one intact.
-            with _session(bind) as fresh:
-                hook(fresh, frozenset(changed))
-                fresh.commit()
-        except Exception:
-            # The data is committed whatever happens here; without the page, the first reader builds it.
-            log.exception("page build after publish failed", extra={"fields": {"hook": name}})
-            continue
-        log.info(
-            "pages built after publish",
-            extra={
-                "fields": {
-                    "hook": name,
-                    "companies": sorted(changed),
-                    "ms": round((time.perf_counter() - started) * 1000, 1),
-                }
-            },
-        )
-
-
-@event.listens_for(Session, "after_rollback")
-def _after_rollback(session: Session) -> None:
-    session.info.pop(_CHANGED, None)
-
-
-def _session(bind: Engine | Connection) -> Session:
-    return Session(bind=bind, join_transaction_mode="create_savepoint", expire_on_commit=False)
 
 
 def get(

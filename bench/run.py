@@ -33,10 +33,14 @@ from typing import Any
 
 import httpx2 as httpx
 from sqlalchemy import create_engine, text
+from sqlalchemy.orm import Session
 
 from app import migrate
+from app.actors import Actor
 from app.assets import build_precompressed
 from app.db import make_engine
+from app.queries.tokens import create_token
+from app.schemas.api import CompanyMonthWrite
 from bench import references
 from bench.generate import generate
 from bench.routes import END, ROUTES, SLUG, Context, Route
@@ -241,11 +245,6 @@ class Publisher:
     """
 
     def __init__(self, engine: Any, slug: str = SLUG) -> None:
-        from sqlalchemy.orm import Session
-
-        from app.actors import Actor
-        from app.queries.tokens import create_token
-
         with Session(engine) as session:
             self.secret = create_token(
                 session=session, name="bench publisher", scope="write", actor=Actor.system("bench")
@@ -263,8 +262,6 @@ class Publisher:
 
     def __call__(self, client: httpx.Client, base: str) -> float:
         """Publish one correction; the PUT's time in milliseconds."""
-        from app.schemas.api import CompanyMonthWrite
-
         auth = {"Authorization": f"Bearer {self.secret}"}
         current = client.get(base + self.path, headers=auth)
         current.raise_for_status()

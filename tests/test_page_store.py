@@ -10,7 +10,7 @@ from sqlalchemy import select
 from sqlalchemy.exc import OperationalError
 from sqlalchemy.orm import Session
 
-from app import page_store, queries
+from app import page_store, publish_hooks, queries
 from app.actors import Actor
 from app.models import Company, PageSnapshot, Site
 from app.queries.tokens import create_token
@@ -128,13 +128,13 @@ def test_a_page_built_before_a_change_is_not_served_after_it(
     assert stored is not None
     # A correction whose page build failed leaves the older page in the table: it must not be served.
     stale_revision = stored.revision
-    hook = page_store._hooks.pop("overview")
+    hook = publish_hooks._hooks.pop("overview")
     try:
         etag = client.get(SITE_URL).headers["etag"]
         fixed = client.put(SITE_URL, json={"btc_mined": "13", "reason": "typo"}, headers={**auth, "If-Match": etag})
         assert fixed.status_code == 200
     finally:
-        page_store.on_publish("overview", hook)
+        publish_hooks.on_publish("overview", hook)
     assert _snapshot(db_session, company).revision == stale_revision
     _forget_worker_memory()
     page = client.get(PAGE)
@@ -166,7 +166,7 @@ def test_a_failing_page_build_never_fails_the_write(
     def broken(session: Session, company_ids: frozenset[int]) -> None:
         raise RuntimeError("template exploded")
 
-    monkeypatch.setitem(page_store._hooks, "overview", broken)
+    monkeypatch.setitem(publish_hooks._hooks, "overview", broken)
     saved = client.put(SITE_URL + "?publish=true", json={"btc_mined": "7"}, headers=auth)
     assert saved.status_code == 201
     assert _snapshot(db_session, company) is None

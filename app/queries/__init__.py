@@ -15,7 +15,7 @@ from typing import Any
 from sqlalchemy import ColumnElement, Select, Text, case, cast, func, null, or_, select, update
 from sqlalchemy.orm import Session
 
-from app import page_store
+from app import publish_hooks
 from app.models import (
     Company,
     CompanyMonth,
@@ -190,16 +190,18 @@ def bump_data_revision(*, session: Session, companies: Iterable[int | None] = ()
     """Record that published data changed; ETags and caches keyed by the revision go stale.
 
     `companies` names the companies whose pages the change alters: their `changed_revision` moves to the new
-    revision and their overview is rendered again as soon as the transaction commits (app.page_store). A
+    revision and their overview is rendered again as soon as the transaction commits (app.publish_hooks). A
     change that names none (network figures, say) counts as a change to every company.
     """
     named = {c for c in companies if c is not None}
-    page_store.published(session, named)
+    publish_hooks.published(session, named)
     get_data_revision(session=session)
-    session.execute(
-        update(DataRevision).where(DataRevision.id == 1).values(revision=DataRevision.revision + 1, changed_at=utcnow())
-    )
-    revision = session.execute(select(DataRevision.revision).where(DataRevision.id == 1)).scalar_one()
+    revision = session.execute(
+        update(DataRevision)
+        .where(DataRevision.id == 1)
+        .values(revision=DataRevision.revision + 1, changed_at=utcnow())
+        .returning(DataRevision.revision)
+    ).scalar_one()
     # Bookkeeping for caches, not an edit of the company: its updated_at stays as it was.
     stamp = update(Company).values(changed_revision=revision, updated_at=Company.updated_at)
     session.execute(stamp.where(Company.id.in_(named)) if named else stamp)

@@ -33,7 +33,6 @@ TABLE_MONTHS = 24
 # Months loaded before the range so the first months shown still get a year-over-year change.
 HISTORY_MONTHS = 12
 OVERVIEW_TEMPLATE = "dashboard/overview.html"
-HTML = "text/html; charset=utf-8"
 
 
 def kpi_cards(views: list[MonthView]) -> list[dict[str, Any]]:
@@ -161,7 +160,12 @@ def render_overview(
     context = build_overview_context(
         company, session=session, params=params, published_only=published_only, preview=preview
     )
-    return templates.TemplateResponse(request, OVERVIEW_TEMPLATE, context)
+    return overview_page(context)
+
+
+def overview_page(context: dict[str, Any]) -> HTMLResponse:
+    """The overview rendered from its context: one path for a request and for a page rendered on publish."""
+    return HTMLResponse(templates.get_template(OVERVIEW_TEMPLATE).render(context))
 
 
 def overview_key(company_id: int) -> str:
@@ -176,12 +180,9 @@ def prebuild_overviews(session: Session, company_ids: frozenset[int]) -> None:
     is filed under, so a concurrent publish can make it outdated (and so unused) but never wrongly current.
     """
     revision = queries.get_data_revision(session=session).revision
-    for company_id in sorted(company_ids):
-        company = session.get(Company, company_id)
-        if company is None:
-            continue
-        html = templates.get_template(OVERVIEW_TEMPLATE).render(build_overview_context(company, session=session))
-        page_store.put(session, overview_key(company_id), revision, html.encode(), HTML)
+    for company in session.scalars(select(Company).where(Company.id.in_(company_ids)).order_by(Company.id)):
+        page = overview_page(build_overview_context(company, session=session))
+        page_store.put(session, overview_key(company.id), revision, page.body, page.headers["content-type"])
 
 
 def _overview_response(request: Request, company: Company, session: Session) -> Response:
