@@ -10,8 +10,8 @@ from typing import Any, TypeVar
 
 import click
 
-from app.db import DatabaseUnavailable, check_database, describe_url, get_engine, get_sessionmaker
 from app.settings import SettingsError, get_settings
+from app.store.db import DatabaseUnavailable, check_database, describe_url, get_engine, get_sessionmaker
 
 F = TypeVar("F", bound=Callable[..., Any])
 
@@ -45,7 +45,7 @@ def main() -> None:
 @clear_errors
 def migrate(revision: str) -> None:
     """Upgrade the database schema (DATABASE_URL) to the latest migration."""
-    from app import migrate as migrations
+    from app.store import migrate as migrations
 
     settings = get_settings()
     engine = get_engine()
@@ -61,8 +61,8 @@ def seed_demo(if_empty: bool) -> None:
     """Load CleanSpark's published monthly figures (running it again changes nothing)."""
     from sqlalchemy import func, select
 
-    from app.demo import seed_demo as load
-    from app.models import Company
+    from app.demo.loader import seed_demo as load
+    from app.store.models import Company
 
     check_database(get_engine())
     with get_sessionmaker()() as session, session.begin():
@@ -100,7 +100,7 @@ def serve(host: str | None, port: int | None, workers: int, reload: bool) -> Non
 @main.command("build-assets")
 def build_assets() -> None:
     """Precompress plotly.js (brotli and gzip) once, so servers never spend CPU on it."""
-    from app.assets import build_precompressed
+    from app.http.assets import build_precompressed
 
     for path in build_precompressed():
         click.echo(f"{path} ({path.stat().st_size:,} bytes)")
@@ -129,10 +129,10 @@ def _read_new_password(password_stdin: bool) -> str:
 @clear_errors
 def create_user(email: str, role: str, password_stdin: bool) -> None:
     """Add a staff account (the first admin: `minedash create-user you@example.com --role admin`)."""
-    from app.actors import Actor
-    from app.auth import hash_password, password_problem
-    from app.models import UserRole
-    from app.queries.users import UserError, create_user, normalise_email
+    from app.domain.actors import Actor
+    from app.http.auth import hash_password, password_problem
+    from app.store.models import UserRole
+    from app.store.queries.users import UserError, create_user, normalise_email
 
     email = normalise_email(email)
     if "@" not in email.strip("@") or len(email) > 320 or any(c.isspace() for c in email):
@@ -163,10 +163,10 @@ def create_user(email: str, role: str, password_stdin: bool) -> None:
 @clear_errors
 def create_token(name: str, scope: str, expires_days: int | None, company_slug: str | None) -> None:
     """Create an API token and print its secret once (only a hash is stored)."""
-    from app.actors import Actor
-    from app.queries import get_company
-    from app.queries.tokens import TokenError
-    from app.queries.tokens import create_token as create
+    from app.domain.actors import Actor
+    from app.store.queries import get_company
+    from app.store.queries.tokens import TokenError
+    from app.store.queries.tokens import create_token as create
 
     check_database(get_engine())
     with get_sessionmaker()() as session, session.begin():

@@ -14,7 +14,6 @@ from fastapi.responses import JSONResponse, Response
 from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.middleware.gzip import GZipMiddleware
 
-from app import health, problems, publish_hooks, static_routes
 from app.api import companies as api_companies
 from app.api import docs as api_docs
 from app.api import entities as api_entities
@@ -23,20 +22,22 @@ from app.api import metrics as api_metrics
 from app.api import network as api_network
 from app.api import sites as api_sites
 from app.api import writes as api_writes
-from app.assets import STATIC_DIR
-from app.auth import LoginRequired, login_required_handler
-from app.db import DatabaseUnavailable, check_database, get_engine
-from app.logging_setup import RequestIdMiddleware, configure_logging
-from app.origin import CrossOriginGuard
-from app.private_pages import NoStoreForStaff
-from app.read_cache import ReadCacheMiddleware
-from app.revisions import RevisionReader, make_revision_reader
-from app.security import SecurityHeadersMiddleware
+from app.cache import publish_hooks
+from app.cache.fast_path import ReadCacheMiddleware
+from app.cache.revisions import RevisionReader, make_revision_reader
+from app.http import health, problems, static_routes
+from app.http.assets import STATIC_DIR
+from app.http.auth import LoginRequired, login_required_handler
+from app.http.logging_setup import RequestIdMiddleware, configure_logging
+from app.http.origin import CrossOriginGuard
+from app.http.private_pages import NoStoreForStaff
+from app.http.security import SecurityHeadersMiddleware
+from app.http.templating import templates
 from app.settings import SettingsError, get_settings
-from app.templating import templates
+from app.store.db import DatabaseUnavailable, check_database, get_engine
 from app.web import admin as staff_admin
 from app.web import auth as staff_auth
-from app.web import dashboard, staff_home
+from app.web import compare, dashboard, sites, staff_home
 from app.web import staff_import as staff_import
 from app.web import staff_months as staff_months
 from app.web import tokens as staff_tokens
@@ -166,6 +167,8 @@ def create_app(*, check_database_on_startup: bool = True) -> FastAPI:
     app.include_router(api_entities.router)
     app.include_router(api_docs.router)
     app.include_router(dashboard.router)
+    app.include_router(sites.router)
+    app.include_router(compare.router)
     app.include_router(staff_auth.router)
     app.include_router(staff_home.router)
     app.include_router(staff_admin.router)

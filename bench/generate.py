@@ -11,7 +11,7 @@ import datetime as dt
 
 from sqlalchemy import Engine, text
 
-from app.reports import add_months
+from app.domain.reports import add_months
 
 # Each statement sees :companies, :sites, :months, :start (the first month) and :now.
 STATEMENTS = (

@@ -5,7 +5,7 @@
 
 The change is written straight into the database (bench.run.publish_change), so the app renders nothing
 ahead of the request: this profiles the whole build, the cost a publish pays for the company's overview
-(app.page_store) and a view not rendered ahead pays on its first request.
+(app.cache.page_store) and a view not rendered ahead pays on its first request.
 
 Sync routes normally run in a worker thread, out of a sampling profiler's sight; here every thread hand-off
 runs inline on the main thread, so pyinstrument sees the route, the queries and the template.
@@ -56,8 +56,8 @@ def main() -> int:
     parser.add_argument("--html", type=Path, help="also write pyinstrument's HTML report here")
     args = parser.parse_args()
 
-    from app import migrate
-    from app.db import make_engine
+    from app.store import migrate
+    from app.store.db import make_engine
     from bench.generate import generate
     from bench.routes import END
     from bench.run import SIZES, create_database, drop_database

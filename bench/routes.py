@@ -10,7 +10,7 @@ import datetime as dt
 from collections.abc import Callable
 from dataclasses import dataclass, field
 
-from app.reports import add_months
+from app.domain.reports import add_months
 
 END = dt.date(2026, 10, 1)  # the last generated month
 SLUG, SITE = "miner-000", "site-00"

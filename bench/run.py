@@ -35,12 +35,12 @@ import httpx2 as httpx
 from sqlalchemy import create_engine, text
 from sqlalchemy.orm import Session
 
-from app import migrate
-from app.actors import Actor
-from app.assets import build_precompressed
-from app.db import make_engine
-from app.queries.tokens import create_token
+from app.domain.actors import Actor
+from app.http.assets import build_precompressed
 from app.schemas.api import CompanyMonthWrite
+from app.store import migrate
+from app.store.db import make_engine
+from app.store.queries.tokens import create_token
 from bench import references
 from bench.generate import generate
 from bench.routes import END, ROUTES, SLUG, Context, Route
@@ -241,7 +241,7 @@ class Publisher:
 
     GET the measured company's latest month (for its ETag), PUT it back with its holdings moved by one BTC (up
     and down in turn) and a reason. The app then does what it does for every publish, including rendering the
-    company's overview ahead (app.page_store), and the time the PUT takes is reported beside the reads.
+    company's overview ahead (app.cache.page_store), and the time the PUT takes is reported beside the reads.
     """
 
     def __init__(self, engine: Any, slug: str = SLUG) -> None:

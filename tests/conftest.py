@@ -22,11 +22,11 @@ from httpx2 import Response  # noqa: E402
 from sqlalchemy import Engine, event, text  # noqa: E402
 from sqlalchemy.orm import Session  # noqa: E402
 
-from app import migrate  # noqa: E402
-from app.db import get_engine, get_session  # noqa: E402
+from app.cache.revisions import REVISION_SQL  # noqa: E402
 from app.main import create_app  # noqa: E402
-from app.models import UserRole  # noqa: E402
-from app.revisions import REVISION_SQL  # noqa: E402
+from app.store import migrate  # noqa: E402
+from app.store.db import get_engine, get_session  # noqa: E402
+from app.store.models import UserRole  # noqa: E402
 
 
 @pytest.fixture(scope="session")
@@ -147,7 +147,7 @@ def count_queries(engine: Engine) -> Iterator[QueryCounter]:
 
 
 def pytest_report_header() -> str:
-    from app.db import describe_url
+    from app.store.db import describe_url
 
     return f"minedash database: {describe_url(os.environ['DATABASE_URL'])}"
 
@@ -155,7 +155,7 @@ def pytest_report_header() -> str:
 @pytest.fixture(autouse=True)
 def _fresh_response_cache() -> Iterator[None]:
     # Each test rolls its data back, so revision numbers repeat across tests: cached pages must not leak.
-    from app.response_cache import cache, index
+    from app.cache.responses import cache, index
 
     cache.clear()
     index.clear()

@@ -10,7 +10,7 @@ from typing import Any
 
 from sqlalchemy.orm import Session
 
-from app.models import (
+from app.store.models import (
     Company,
     CompanyMonth,
     Event,
@@ -98,7 +98,7 @@ def make_event(session: Session, **overrides: Any) -> Event:
 @functools.cache
 def _password_hash(password: str) -> str:
     # Argon2 is slow on purpose; hashing the same test password once per run keeps the suite quick.
-    from app.auth import hash_password
+    from app.http.auth import hash_password
 
     return hash_password(password)
 

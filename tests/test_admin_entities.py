@@ -8,9 +8,9 @@ from fastapi.testclient import TestClient
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from app import queries
-from app.models import AuditAction, AuditEntry, Company, Event, Site, SiteStatus
-from app.queries.audit import list_audit_entries
+from app.store import queries
+from app.store.models import AuditAction, AuditEntry, Company, Event, Site, SiteStatus
+from app.store.queries.audit import list_audit_entries
 from tests.factories import make_company, make_event, make_site, make_site_month
 
 COMPANY_FORM = {

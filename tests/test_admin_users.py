@@ -6,10 +6,10 @@ from fastapi.testclient import TestClient
 from sqlalchemy import update
 from sqlalchemy.orm import Session
 
-from app.auth import verify_password
-from app.models import AuditAction, User, UserRole
-from app.queries.audit import list_audit_entries
-from app.queries.users import get_user_by_email
+from app.http.auth import verify_password
+from app.store.models import AuditAction, User, UserRole
+from app.store.queries.audit import list_audit_entries
+from app.store.queries.users import get_user_by_email
 from tests.conftest import log_in
 from tests.factories import make_user
 

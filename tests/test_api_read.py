@@ -13,9 +13,9 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from sqlalchemy.orm import Session
 
-from app.metrics import METRICS, SITE_METRICS
-from app.queries import bump_data_revision
-from app.reports import add_months
+from app.domain.metrics import METRICS, SITE_METRICS
+from app.domain.reports import add_months
+from app.store.queries import bump_data_revision
 from tests.factories import (
     make_company,
     make_company_month,

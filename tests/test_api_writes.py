@@ -11,9 +11,9 @@ from fastapi.testclient import TestClient
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
-from app.actors import Actor
-from app.models import ApiToken, AuditEntry, Company, Site
-from app.queries.tokens import create_token, revoke_token
+from app.domain.actors import Actor
+from app.store.models import ApiToken, AuditEntry, Company, Site
+from app.store.queries.tokens import create_token, revoke_token
 from tests.factories import make_company, make_site
 
 SYSTEM = Actor.system("test")

@@ -8,9 +8,9 @@ import brotli
 import pytest
 from fastapi.testclient import TestClient
 
-from app import assets
-from app.assets import plotly_version
-from app.caching import preferred_encoding
+from app.cache.etags import preferred_encoding
+from app.http import assets
+from app.http.assets import plotly_version
 
 
 @pytest.mark.parametrize(
@@ -76,7 +76,7 @@ def test_no_background_build_in_a_test_run(
 
 
 def test_own_static_files_are_immutable_only_under_their_current_hash(client) -> None:
-    from app.assets import asset_url
+    from app.http.assets import asset_url
 
     current = client.get(asset_url("css/app.css"))
     assert current.status_code == 200

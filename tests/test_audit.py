@@ -9,9 +9,9 @@ from sqlalchemy import delete, select, update
 from sqlalchemy.exc import DatabaseError
 from sqlalchemy.orm import Session
 
-from app.actors import Actor
-from app.models import AuditAction, AuditEntry
-from app.queries.audit import list_audit_entries, record_audit
+from app.domain.actors import Actor
+from app.store.models import AuditAction, AuditEntry
+from app.store.queries.audit import list_audit_entries, record_audit
 
 
 def _entry(db_session: Session) -> AuditEntry:

@@ -5,9 +5,9 @@ from __future__ import annotations
 from fastapi.testclient import TestClient
 from sqlalchemy.orm import Session
 
-from app.auth import hash_password, verify_password
-from app.models import UserRole
-from app.sessions import COOKIE_NAME
+from app.http.auth import hash_password, verify_password
+from app.store.models import UserRole
+from app.store.sessions import COOKIE_NAME
 from tests.conftest import log_in
 from tests.factories import DEFAULT_PASSWORD, make_user
 
@@ -49,7 +49,7 @@ def test_anonymous_is_sent_to_login_with_next(client: TestClient) -> None:
 
 def test_unknown_account_still_costs_a_password_check(client: TestClient, monkeypatch) -> None:
     import app.web.auth as web_auth
-    from app.auth import dummy_hash
+    from app.http.auth import dummy_hash
 
     checked: list[str] = []
     real = web_auth.verify_password

@@ -6,9 +6,9 @@ from fastapi.testclient import TestClient
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from app.auth import verify_password
-from app.models import UserSession
-from app.sessions import COOKIE_NAME, hash_session_secret
+from app.http.auth import verify_password
+from app.store.models import UserSession
+from app.store.sessions import COOKIE_NAME, hash_session_secret
 from tests.conftest import log_in
 from tests.factories import DEFAULT_PASSWORD
 

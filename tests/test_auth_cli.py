@@ -43,7 +43,7 @@ def test_create_admin_from_stdin(env: dict[str, str]) -> None:
     assert result.stdout.strip() == "created admin boss@example.com"
     email, role, active, hashed = _rows(env)[0]
     assert (email, role, active) == ("boss@example.com", "admin", 1)
-    from app.auth import verify_password
+    from app.http.auth import verify_password
 
     assert hashed.startswith("$argon2id$")
     assert verify_password("  a passphrase with spaces ", hashed)  # only the line ending was removed

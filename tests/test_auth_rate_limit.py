@@ -8,8 +8,8 @@ from fastapi.testclient import TestClient
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
-from app.models import LoginAttempt, utcnow
-from app.queries.users import login_retry_after, record_login_attempt
+from app.store.models import LoginAttempt, utcnow
+from app.store.queries.users import login_retry_after, record_login_attempt
 from tests.conftest import log_in
 from tests.factories import DEFAULT_PASSWORD, make_user
 

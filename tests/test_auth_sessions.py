@@ -9,8 +9,8 @@ from fastapi.testclient import TestClient
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from app.models import User, UserSession, utcnow
-from app.sessions import COOKIE_NAME, TOUCH_INTERVAL, hash_session_secret
+from app.store.models import User, UserSession, utcnow
+from app.store.sessions import COOKIE_NAME, TOUCH_INTERVAL, hash_session_secret
 from tests.conftest import log_in
 from tests.factories import DEFAULT_PASSWORD, make_user
 
@@ -201,8 +201,8 @@ def test_staff_pages_are_not_cached(editor_client: TestClient, client: TestClien
 
 
 def test_old_attempts_and_sessions_are_pruned_at_login(client: TestClient, db_session: Session) -> None:
-    from app.models import LoginAttempt
-    from app.queries.users import record_login_attempt
+    from app.store.models import LoginAttempt
+    from app.store.queries.users import record_login_attempt
 
     user = make_user(db_session)
     long_ago = utcnow() - dt.timedelta(days=40)

@@ -5,14 +5,15 @@ from __future__ import annotations
 import datetime as dt
 from decimal import Decimal
 
-from app import charts
-from app.models import Site
-from app.reports import FigureSource, MonthView, SiteFigures, site_series
+from app.domain import charts
+from app.domain.metrics import METRICS
+from app.domain.reports import FigureSource, MonthView, SiteFigures, site_series
+from app.store.models import Site
 from tests.web_helpers import hover_notes
 
 
 def _view(period: dt.date, **values: Decimal | None) -> MonthView:
-    base = dict.fromkeys(charts.METRICS)
+    base = dict.fromkeys(METRICS)
     base.update(values)
     sources = {k: FigureSource("https://example.test/r", False) for k, v in values.items() if v is not None}
     return MonthView(period=period, values=base, sources=sources)

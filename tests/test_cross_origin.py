@@ -12,9 +12,9 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 from uvicorn.middleware.proxy_headers import ProxyHeadersMiddleware
 
-from app.models import AuditEntry, Company, SiteMonth, User, UserRole
-from app.origin import REFUSED_DETAIL, refusal_reason
-from app.sessions import COOKIE_NAME
+from app.http.origin import REFUSED_DETAIL, refusal_reason
+from app.store.models import AuditEntry, Company, SiteMonth, User, UserRole
+from app.store.sessions import COOKIE_NAME
 from tests.factories import make_company, make_event, make_site, make_site_month, make_user
 from tests.route_walk import UNSAFE, RouteCall, route_calls
 

@@ -4,7 +4,7 @@ from decimal import Decimal
 
 import pytest
 
-from app.csvio import header_for, parse_header, safe_cell
+from app.domain.csvio import header_for, parse_header, safe_cell
 
 
 @pytest.mark.parametrize("text", ['=HYPERLINK("x")', "+1+1", "-2+3", "@SUM(A1)", "\t=1"])

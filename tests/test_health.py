@@ -3,8 +3,8 @@ from __future__ import annotations
 import pytest
 from fastapi.testclient import TestClient
 
-from app import health
-from app.db import make_engine
+from app.http import health
+from app.store.db import make_engine
 
 
 def test_healthz(client: TestClient) -> None:

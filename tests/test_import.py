@@ -11,9 +11,9 @@ from fastapi.testclient import TestClient
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
-from app.csv_months import MAX_IMPORT_BYTES, parse_csv, write_csv
-from app.models import AuditEntry, Company, CompanyMonth, RecordStatus, Site, SiteMonth
-from app.queries.imports import COMPANY_FIELDS, SITE_FIELDS
+from app.schemas.csv_months import MAX_IMPORT_BYTES, parse_csv, write_csv
+from app.store.models import AuditEntry, Company, CompanyMonth, RecordStatus, Site, SiteMonth
+from app.store.queries.imports import COMPANY_FIELDS, SITE_FIELDS
 from tests.factories import make_company, make_company_month, make_site, make_site_month
 from tests.test_staff_months import form_fields
 

@@ -6,7 +6,7 @@ import logging
 import pytest
 from fastapi.testclient import TestClient
 
-from app.logging_setup import JsonFormatter
+from app.http.logging_setup import JsonFormatter
 
 
 def test_every_response_carries_a_request_id(client: TestClient) -> None:

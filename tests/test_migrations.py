@@ -6,8 +6,8 @@ from alembic.autogenerate import compare_metadata
 from alembic.runtime.migration import MigrationContext
 from sqlalchemy import Engine, inspect
 
-from app import migrate
-from app.models import Base
+from app.store import migrate
+from app.store.models import Base
 
 
 def _diff(engine: Engine) -> list:

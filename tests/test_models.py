@@ -10,7 +10,7 @@ from sqlalchemy import select, text
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
-from app.models import CompanyMonth, SiteMonth
+from app.store.models import CompanyMonth, SiteMonth
 from tests.factories import make_company, make_company_month, make_site, make_site_month
 
 

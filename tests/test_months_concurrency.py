@@ -14,10 +14,10 @@ import pytest
 from sqlalchemy import Engine, delete, select
 from sqlalchemy.orm import Session
 
-from app.actors import Actor
-from app.models import Company, Site, SiteMonth
-from app.queries.months import VersionConflict, save_site_month
+from app.domain.actors import Actor
 from app.schemas.months import SiteMonthCreate
+from app.store.models import Company, Site, SiteMonth
+from app.store.queries.months import VersionConflict, save_site_month
 from tests.factories import make_company, make_site, make_site_month
 
 PERIOD = dt.date(2025, 1, 1)

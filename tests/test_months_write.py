@@ -10,10 +10,11 @@ from pydantic import ValidationError
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from app.actors import Actor
-from app.models import AuditAction, AuditEntry, RecordStatus
-from app.queries import get_data_revision, load_company_series
-from app.queries.months import (
+from app.domain.actors import Actor
+from app.schemas.months import CompanyMonthCreate, SiteMonthCreate, field_errors
+from app.store.models import AuditAction, AuditEntry, RecordStatus
+from app.store.queries import get_data_revision, load_company_series
+from app.store.queries.months import (
     MonthValidationError,
     ReasonRequired,
     VersionConflict,
@@ -24,7 +25,6 @@ from app.queries.months import (
     treasury_warning,
     unpublish_month,
 )
-from app.schemas.months import CompanyMonthCreate, SiteMonthCreate, field_errors
 from tests.factories import make_company, make_company_month, make_site
 
 ACTOR = Actor.user(1, "editor@example.com")

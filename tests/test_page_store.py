@@ -10,11 +10,12 @@ from sqlalchemy import select
 from sqlalchemy.exc import OperationalError
 from sqlalchemy.orm import Session
 
-from app import page_store, publish_hooks, queries
-from app.actors import Actor
-from app.models import Company, PageSnapshot, Site
-from app.queries.tokens import create_token
-from app.response_cache import cache, index
+from app.cache import page_store, publish_hooks
+from app.cache.responses import cache, index
+from app.domain.actors import Actor
+from app.store import queries
+from app.store.models import Company, PageSnapshot, Site
+from app.store.queries.tokens import create_token
 from app.web import dashboard
 from tests.factories import make_company, make_site
 

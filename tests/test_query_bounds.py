@@ -14,17 +14,17 @@ import pytest
 from fastapi.testclient import TestClient
 from sqlalchemy.orm import Session
 
-from app.models import Company, CompanyMonth, Event, EventKind, NetworkMonth, RecordStatus, Site, SiteMonth
-from app.queries import bump_data_revision, get_data_revision
-from app.reports import add_months
-from app.response_cache import cache, index
+from app.cache.responses import cache, index
+from app.domain.reports import add_months
+from app.store.models import Company, CompanyMonth, Event, EventKind, NetworkMonth, RecordStatus, Site, SiteMonth
+from app.store.queries import bump_data_revision, get_data_revision
 from tests.conftest import QueryCounter
 
 START = dt.date(2020, 1, 1)
 MONTHS = 12  # in the small dataset; the large one has five times as many
 # A full build needs a handful of queries (company, sites, bounds, rows, network, events, revision). Generous,
 # but far below one query per month or per site. A cached answer is repeated by the fast path
-# (app.read_cache) after reading the revision alone.
+# (app.cache.fast_path) after reading the revision alone.
 MAX_BUILD_QUERIES = 12
 MAX_CACHED_QUERIES = 1
 
@@ -102,7 +102,7 @@ def _grow(session: Session, company: Company, *, sites: int, months: int, others
         NetworkMonth(period=p, network_hashrate_avg_ehs=Decimal(700)) for p in periods if p not in have_network
     )
     session.flush()
-    # Announced as every writer does: pages kept for every worker (app.page_store) are outdated by it.
+    # Announced as every writer does: pages kept for every worker (app.cache.page_store) are outdated by it.
     bump_data_revision(session=session)
 
 

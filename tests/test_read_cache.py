@@ -1,4 +1,4 @@
-"""The fast path (app.read_cache): repeated public reads answered before routing, never stale, never different.
+"""The fast path (app.cache.fast_path): repeated public reads answered before routing, never stale, never different.
 
 "Reached the app" is observed by counting calls of the company lookup, which the routes' dependencies make
 before anything else (and by the SQL issued: the fast path reads the revision and nothing more).
@@ -22,12 +22,12 @@ from httpx2 import Response
 from sqlalchemy import Engine, delete, insert, text, update
 from sqlalchemy.orm import Session
 
-from app import queries
-from app.models import CompanyMonth, DataRevision
-from app.queries import bump_data_revision
-from app.reports import add_months
-from app.response_cache import MAX_KEY_BYTES, IndexEntry, ReadIndex, cache, index
-from app.revisions import Coalescer, EngineRevisionReader, PostgresRevisionReader, conninfo_from_url
+from app.cache.responses import MAX_KEY_BYTES, IndexEntry, ReadIndex, cache, index
+from app.cache.revisions import Coalescer, EngineRevisionReader, PostgresRevisionReader, conninfo_from_url
+from app.domain.reports import add_months
+from app.store import queries
+from app.store.models import CompanyMonth, DataRevision
+from app.store.queries import bump_data_revision
 from tests.conftest import QueryCounter
 from tests.factories import make_company, make_company_month, make_site, make_site_month
 

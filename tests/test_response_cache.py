@@ -8,8 +8,8 @@ from fastapi import FastAPI, Request
 from fastapi.responses import PlainTextResponse, Response
 from fastapi.testclient import TestClient
 
-from app.models import DataRevision
-from app.response_cache import CachedBody, ResponseCache, cache, revision_cached
+from app.cache.responses import CachedBody, ResponseCache, cache, revision_cached
+from app.store.models import DataRevision
 
 
 def _app(state: dict) -> FastAPI:

@@ -13,8 +13,8 @@ from fastapi import APIRouter, FastAPI
 from fastapi.testclient import TestClient
 from sqlalchemy.orm import Session
 
-from app.auth import EditorUser
-from app.models import User, UserRole
+from app.http.auth import EditorUser
+from app.store.models import User, UserRole
 from tests.conftest import log_in
 from tests.factories import DEFAULT_PASSWORD, make_company, make_event, make_site, make_site_month, make_user
 from tests.route_walk import UNSAFE, RouteCall, route_calls

@@ -14,9 +14,9 @@ from schemathesis.specs.openapi.checks import positive_data_acceptance
 from sqlalchemy.orm import Session
 
 from app import demo
-from app.actors import Actor
+from app.domain.actors import Actor
 from app.main import create_app
-from app.queries.tokens import create_token
+from app.store.queries.tokens import create_token
 
 MAX_EXAMPLES = 15
 # Every operation of the published document, listed without a database so each gets its own test id.

@@ -11,7 +11,7 @@ from fastapi.testclient import TestClient
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
-from app.models import AuditEntry, Company, CompanyMonth, RecordStatus, Site, SiteMonth
+from app.store.models import AuditEntry, Company, CompanyMonth, RecordStatus, Site, SiteMonth
 from tests.conftest import log_in
 from tests.factories import DEFAULT_PASSWORD, make_company, make_company_month, make_site, make_user
 

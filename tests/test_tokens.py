@@ -10,9 +10,9 @@ from fastapi.testclient import TestClient
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from app.actors import Actor
-from app.models import ApiToken, AuditEntry
-from app.queries.tokens import create_token, find_active_token, revoke_token, token_state
+from app.domain.actors import Actor
+from app.store.models import ApiToken, AuditEntry
+from app.store.queries.tokens import create_token, find_active_token, revoke_token, token_state
 from tests.factories import make_company, make_site
 
 SECRET_RE = re.compile(r'value="(mdk_[A-Za-z0-9_-]+)"')

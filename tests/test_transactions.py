@@ -7,9 +7,9 @@ from pathlib import Path
 from fastapi import FastAPI
 from fastapi.testclient import TestClient
 
-from app import db, migrate
-from app.deps import SessionDep
-from app.models import Company
+from app.http.deps import SessionDep
+from app.store import db, migrate
+from app.store.models import Company
 
 
 def test_failing_commit_is_an_error_response(tmp_path: Path, monkeypatch) -> None:

@@ -12,7 +12,7 @@ from fastapi.testclient import TestClient
 from sqlalchemy.orm import Session
 
 from app import demo
-from app.assets import plotly_version
+from app.http.assets import plotly_version
 from tests.factories import make_company, make_company_month, make_site, make_site_month
 
 

@@ -11,10 +11,10 @@ from fastapi.testclient import TestClient
 from sqlalchemy.orm import Session
 
 from app import demo
-from app.charts import PALETTE
-from app.db import get_session
-from app.deps import CompanyOr404, SessionDep
-from app.models import RecordStatus
+from app.domain.charts import PALETTE
+from app.http.deps import CompanyOr404, SessionDep
+from app.store.db import get_session
+from app.store.models import RecordStatus
 from app.web.dashboard import render_overview
 from tests.factories import (
     make_company,
@@ -42,7 +42,7 @@ def test_demo_overview_kpis_match_the_database(client: TestClient, db_session: S
     page = client.get("/companies/cleanspark").text
     from sqlalchemy import select
 
-    from app.models import Company, CompanyMonth
+    from app.store.models import Company, CompanyMonth
 
     company = db_session.scalar(select(Company).where(Company.slug == "cleanspark"))
     rows = db_session.scalars(
@@ -134,7 +134,7 @@ def test_etag_varies_with_the_query_and_answers_304(client: TestClient, db_sessi
 
 
 def test_a_published_change_changes_the_etag(client: TestClient, db_session: Session) -> None:
-    from app.queries import bump_data_revision
+    from app.store.queries import bump_data_revision
 
     company = make_company(db_session, slug="fresh")
     make_company_month(db_session, company)
@@ -247,7 +247,7 @@ def test_company_without_any_figures(client: TestClient, db_session: Session) ->
 
 
 def test_drafts_never_reach_investors_but_the_preview_shows_them(client: TestClient, db_session: Session) -> None:
-    from app.templating import templates
+    from app.http.templating import templates
     from app.web.dashboard import build_overview_context
 
     company = make_company(db_session, slug="drafts")

@@ -9,7 +9,7 @@ import pytest
 from fastapi.testclient import TestClient
 from sqlalchemy.orm import Session
 
-from app.queries import get_data_revision
+from app.store.queries import get_data_revision
 from tests.factories import make_company, make_company_month, make_event, make_network_month, make_site, make_site_month
 
 

@@ -9,7 +9,7 @@ from fastapi.testclient import TestClient
 from sqlalchemy.orm import Session
 
 from app import demo
-from app.models import SiteStatus
+from app.store.models import SiteStatus
 from tests.factories import make_company, make_company_month, make_network_month, make_site, make_site_month
 from tests.web_helpers import by_month, figures, names, parse_csv, trace
 

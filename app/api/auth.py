@@ -11,11 +11,11 @@ from typing import Annotated
 from fastapi import Depends, Request
 from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 
-from app.actors import Actor
-from app.deps import SessionDep
-from app.models import ApiToken, Company, TokenScope
-from app.problems import ApiProblem
-from app.queries import tokens as token_queries
+from app.domain.actors import Actor
+from app.http.deps import SessionDep
+from app.http.problems import ApiProblem
+from app.store.models import ApiToken, Company, TokenScope
+from app.store.queries import tokens as token_queries
 
 # auto_error=False: the missing-header case is ours to answer (a problem document, not FastAPI's JSON).
 _bearer = HTTPBearer(

@@ -15,13 +15,13 @@ from fastapi import Query, Request
 from fastapi.responses import Response
 from sqlalchemy.orm import Session
 
-from app import queries
-from app.csvio import safe_cell
-from app.deps import MAX_ROW_ID
-from app.metrics import METRICS, SITE_METRICS
-from app.problems import ApiProblem, error_responses
-from app.response_cache import revision_cached
+from app.cache.responses import revision_cached
+from app.domain.csvio import safe_cell
+from app.domain.metrics import METRICS, SITE_METRICS
+from app.http.deps import MAX_ROW_ID
+from app.http.problems import ApiProblem, error_responses
 from app.schemas import parse_period
+from app.store import queries
 
 DEFAULT_LIMIT = 100
 MAX_LIMIT = 1000

@@ -9,7 +9,6 @@ from typing import Any
 from fastapi import APIRouter, Request
 from fastapi.responses import Response
 
-from app import queries
 from app.api.common import (
     READ_ERRORS,
     FormatQuery,
@@ -35,12 +34,13 @@ from app.api.common import (
     units_for,
 )
 from app.api.deps import ApiCompany
-from app.deps import SessionDep
-from app.metrics import METRICS
-from app.queries import public
-from app.reports import MonthView, add_months, with_changes
+from app.domain.metrics import METRICS
+from app.domain.reports import MonthView, add_months, with_changes
+from app.http.deps import SessionDep
 from app.schemas import CompanyMonthly, CompanyRead, SiteRead, format_period
 from app.schemas.api import CompanyDetail, CompanyPage
+from app.store import queries
+from app.store.queries import public
 
 router = APIRouter(prefix="/api/v1", tags=["companies"])
 

@@ -6,10 +6,10 @@ from typing import Annotated
 
 from fastapi import Depends, Path
 
-from app import queries
-from app.deps import SessionDep
-from app.models import Company, Site
-from app.problems import ApiProblem
+from app.http.deps import SessionDep
+from app.http.problems import ApiProblem
+from app.store import queries
+from app.store.models import Company, Site
 
 SLUG_PATTERN = r"^[a-z0-9][a-z0-9_-]*$"
 

@@ -19,8 +19,8 @@ from fastapi.responses import RedirectResponse, Response
 
 from app.api.entities import ENTITY_SCHEMAS
 from app.api.writes import WRITE_SCHEMAS
-from app.problems import MEDIA_TYPE, Problem
-from app.templating import templates
+from app.http.problems import MEDIA_TYPE, Problem
+from app.http.templating import templates
 
 router = APIRouter(include_in_schema=False)
 

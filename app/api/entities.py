@@ -12,17 +12,17 @@ from fastapi import APIRouter, Request
 from fastapi.responses import Response
 from pydantic import BaseModel, ValidationError
 
-from app import queries
 from app.api.auth import WriteToken, actor_for_token, check_company
 from app.api.common import encode_json
 from app.api.deps import CompanySlug, SiteSlug
 from app.api.writes import JsonBody
-from app.deps import SessionDep
-from app.problems import ApiProblem, error_responses
-from app.queries import entities
+from app.http.deps import SessionDep
+from app.http.problems import ApiProblem, error_responses
 from app.schemas import CompanyRead, SiteRead
 from app.schemas.admin import CompanyCreate, SiteCreate
 from app.schemas.api import CompanyPut, SitePut
+from app.store import queries
+from app.store.queries import entities
 
 router = APIRouter(prefix="/api/v1", tags=["writes"])
 

@@ -8,7 +8,6 @@ from typing import Annotated, Any
 from fastapi import APIRouter, Query, Request
 from fastapi.responses import Response
 
-from app import queries
 from app.api.common import (
     READ_ERRORS,
     EventCursor,
@@ -27,12 +26,13 @@ from app.api.common import (
     next_link,
     period_range,
 )
-from app.deps import SessionDep
-from app.models import EventKind
-from app.problems import ApiProblem
-from app.queries import public
-from app.reports import add_months
+from app.domain.reports import add_months
+from app.http.deps import SessionDep
+from app.http.problems import ApiProblem
 from app.schemas.api import EventPage
+from app.store import queries
+from app.store.models import EventKind
+from app.store.queries import public
 
 router = APIRouter(prefix="/api/v1", tags=["events"])
 

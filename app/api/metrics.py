@@ -1,4 +1,4 @@
-"""The metric dictionary, generated from app.metrics (the definitions pages, charts and CSV use)."""
+"""The metric dictionary, generated from app.domain.metrics (the definitions pages, charts and CSV use)."""
 
 from __future__ import annotations
 
@@ -17,8 +17,8 @@ from app.api.common import (
     json_response,
     negotiate,
 )
-from app.deps import SessionDep
-from app.metrics import METRICS
+from app.domain.metrics import METRICS
+from app.http.deps import SessionDep
 from app.schemas.api import MetricList, MetricRead
 
 router = APIRouter(prefix="/api/v1", tags=["metrics"])

@@ -25,11 +25,11 @@ from app.api.common import (
     period_range,
     units_for,
 )
-from app.deps import SessionDep
-from app.metrics import METRICS, NETWORK_METRICS
-from app.queries import public
+from app.domain.metrics import METRICS, NETWORK_METRICS
+from app.http.deps import SessionDep
 from app.schemas import format_period
 from app.schemas.api import NetworkMonthly
+from app.store.queries import public
 
 router = APIRouter(prefix="/api/v1", tags=["network"])
 

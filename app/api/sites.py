@@ -7,7 +7,6 @@ from typing import Annotated, Any
 from fastapi import APIRouter, Query, Request
 from fastapi.responses import Response
 
-from app import queries
 from app.api.common import (
     LIST_PATTERN,
     READ_ERRORS,
@@ -33,13 +32,14 @@ from app.api.common import (
     units_for,
 )
 from app.api.deps import ApiCompany, ApiSite
-from app.deps import SessionDep
-from app.metrics import METRICS, SITE_METRICS
-from app.models import Company, SiteMonth
-from app.problems import ApiProblem
-from app.queries import public
+from app.domain.metrics import METRICS, SITE_METRICS
+from app.http.deps import SessionDep
+from app.http.problems import ApiProblem
 from app.schemas import SiteRead, format_period
 from app.schemas.api import SiteDetail, SiteMonthly, SitePage
+from app.store import queries
+from app.store.models import Company, SiteMonth
+from app.store.queries import public
 
 router = APIRouter(prefix="/api/v1", tags=["sites"])
 

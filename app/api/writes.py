@@ -21,14 +21,14 @@ from pydantic import BaseModel, ValidationError
 from app.api.auth import OptionalToken, WriteToken, actor_for_token, check_company, may_see_drafts
 from app.api.common import MONTH_PATTERN, encode_json
 from app.api.deps import ApiCompany, ApiSite
-from app.caching import http_date
-from app.deps import SessionDep
-from app.models import Company, CompanyMonth, RecordStatus, Site, SiteMonth
-from app.problems import ApiProblem, error_responses
-from app.queries import months as month_queries
+from app.cache.etags import http_date
+from app.http.deps import SessionDep
+from app.http.problems import ApiProblem, error_responses
 from app.schemas import format_period, parse_period
 from app.schemas.api import CompanyMonthStored, CompanyMonthWrite, SiteMonthStored, SiteMonthWrite
 from app.schemas.months import CompanyMonthCreate, SiteMonthCreate
+from app.store.models import Company, CompanyMonth, RecordStatus, Site, SiteMonth
+from app.store.queries import months as month_queries
 
 router = APIRouter(prefix="/api/v1", tags=["writes"])
 

@@ -14,8 +14,8 @@ from urllib.parse import urlsplit
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationInfo, field_validator, model_validator
 
-from app.auth import password_problem
-from app.models import EventKind, SiteStatus, UserRole
+from app.domain.enums import EventKind, SiteStatus, UserRole
+from app.domain.passwords import password_problem
 
 SLUG_RE = re.compile(r"^[a-z0-9]+(?:-[a-z0-9]+)*$")
 TICKER_RE = re.compile(r"^[A-Z0-9][A-Z0-9.:\-]{0,15}$")

@@ -8,8 +8,8 @@ from typing import Any
 
 from pydantic import BaseModel, ConfigDict, Field, create_model
 
-from app.metrics import METRICS, SITE_METRICS
-from app.models import SiteStatus
+from app.domain.enums import SiteStatus
+from app.domain.metrics import METRICS, SITE_METRICS
 from app.schemas.months import CompanyMonthCreate, SiteMonthCreate
 from app.schemas.read import CompanyRead, FigureSourceRead, Number, SiteRead
 

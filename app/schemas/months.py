@@ -3,7 +3,7 @@
 Every metric is optional (a missing figure is missing, not zero), an exact Decimal, non-negative and
 within a plausible range; the precision matches the database column so nothing is rounded silently.
 Rules that need the database (month not in the future, the site's company, the treasury roll-forward)
-live in `app.queries.months`.
+live in `app.store.queries.months`.
 """
 
 from __future__ import annotations
@@ -14,10 +14,10 @@ from urllib.parse import urlsplit
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
-from app.metrics import COMPANY_METRICS, COMPANY_OPERATING_METRICS, SITE_METRICS
+from app.domain.metrics import COMPANY_METRICS, COMPANY_OPERATING_METRICS, SITE_METRICS
 
 # Bounds are "plausible", not physical limits: a value outside them is almost certainly a typo
-# (a unit mix-up, a misplaced decimal point). Precision follows app.models.
+# (a unit mix-up, a misplaced decimal point). Precision follows app.store.models.
 BtcAmount = Annotated[Decimal, Field(ge=0, le=Decimal("250000"), max_digits=18, decimal_places=8)]
 Hashrate = Annotated[Decimal, Field(ge=0, le=Decimal("5000"), max_digits=14, decimal_places=6)]
 Efficiency = Annotated[Decimal, Field(ge=5, le=60, max_digits=8, decimal_places=3)]

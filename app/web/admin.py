@@ -5,8 +5,8 @@ from __future__ import annotations
 from fastapi import APIRouter, Request
 from fastapi.responses import HTMLResponse, Response
 
-from app.auth import AdminUser
-from app.templating import templates
+from app.http.auth import AdminUser
+from app.http.templating import templates
 from app.web import admin_companies, admin_users
 
 router = APIRouter()

@@ -12,13 +12,13 @@ from fastapi import APIRouter, HTTPException, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from sqlalchemy.orm import Session
 
-from app import queries
-from app.auth import AdminUser, actor_for_user
-from app.deps import RowId, SessionDep
-from app.models import Company, Event, EventKind, Site, SiteStatus
-from app.queries import entities
+from app.http.auth import AdminUser, actor_for_user
+from app.http.deps import RowId, SessionDep
+from app.http.templating import templates
 from app.schemas.admin import CompanyCreate, EventCreate, SiteCreate
-from app.templating import templates
+from app.store import queries
+from app.store.models import Company, Event, EventKind, Site, SiteStatus
+from app.store.queries import entities
 from app.web.forms import FormFields, parse_form
 
 router = APIRouter()

@@ -8,13 +8,13 @@ from fastapi import APIRouter, HTTPException, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from sqlalchemy.orm import Session
 
-from app.auth import AdminUser, actor_for_user, hash_password
-from app.deps import RowId, SessionDep
-from app.models import User, UserRole
-from app.queries import users as user_queries
+from app.http.auth import AdminUser, actor_for_user, hash_password
+from app.http.deps import RowId, SessionDep
+from app.http.templating import templates
 from app.schemas.admin import PasswordReset, RoleUpdate, UserCreate
-from app.sessions import count_open_sessions
-from app.templating import templates
+from app.store.models import User, UserRole
+from app.store.queries import users as user_queries
+from app.store.sessions import count_open_sessions
 from app.web.forms import FormFields, parse_form
 
 router = APIRouter()

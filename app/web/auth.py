@@ -7,7 +7,7 @@ from typing import Any
 from fastapi import APIRouter, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 
-from app.auth import (
+from app.http.auth import (
     PASSWORD_MAX_LENGTH,
     EditorUser,
     OptionalUser,
@@ -17,11 +17,11 @@ from app.auth import (
     is_local_path,
     verify_password,
 )
-from app.deps import SessionDep
-from app.queries import users as user_queries
+from app.http.deps import SessionDep
+from app.http.templating import templates
 from app.schemas.admin import PasswordChange
-from app.sessions import COOKIE_NAME, create_session, end_session
-from app.templating import templates
+from app.store.queries import users as user_queries
+from app.store.sessions import COOKIE_NAME, create_session, end_session
 from app.web.forms import FormFields, parse_form
 
 router = APIRouter()

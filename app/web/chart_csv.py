@@ -8,8 +8,8 @@ from collections.abc import Sequence
 
 from fastapi.responses import Response
 
-from app.charts import Chart
-from app.csvio import safe_cell
+from app.domain.charts import Chart
+from app.domain.csvio import safe_cell
 from app.schemas import format_period
 
 

@@ -14,10 +14,10 @@ from dataclasses import dataclass
 
 from markupsafe import Markup
 
-from app.charts import Chart, Point
-from app.csvio import safe_cell
-from app.metrics import METRICS
-from app.reports import FigureSource
+from app.domain.charts import Chart, Point
+from app.domain.csvio import safe_cell
+from app.domain.metrics import METRICS
+from app.domain.reports import FigureSource
 
 ILLUSTRATIVE = Markup(
     ' <abbr class="flag flag-ill" title="Illustrative: a demo split of the company total, '

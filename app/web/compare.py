@@ -8,15 +8,16 @@ from fastapi import APIRouter, HTTPException, Request
 from fastapi.responses import HTMLResponse, Response
 from sqlalchemy.orm import Session
 
-from app import charts, queries
-from app.charts import Chart
-from app.deps import SessionDep
-from app.metrics import METRICS
-from app.queries.dashboard import company_data_summaries, load_companies_series
-from app.response_cache import revision_cached
-from app.templating import templates
+from app.cache.responses import revision_cached
+from app.domain import charts
+from app.domain.charts import Chart
+from app.domain.metrics import METRICS
+from app.http.deps import SessionDep
+from app.http.templating import templates
+from app.store import queries
+from app.store.queries.dashboard import company_data_summaries, load_companies_series
 from app.web.chart_csv import csv_response
-from app.web.dashboard import chart_context
+from app.web.page_helpers import chart_context
 from app.web.view_params import RANGES, ViewParams, parse_view_params
 
 router = APIRouter()

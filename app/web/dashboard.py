@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import datetime as dt
-import json
 from typing import Any
 
 from fastapi import APIRouter, HTTPException, Request
@@ -11,75 +10,24 @@ from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from app import charts, page_store, queries
-from app.charts import Chart
-from app.csvio import safe_cell
-from app.deps import CompanyOr404, SessionDep
-from app.models import Company
-from app.queries.dashboard import company_data_summaries, company_data_summary
-from app.reports import MonthView, add_months, sources_of, with_changes
-from app.response_cache import revision_cached
-from app.templating import templates
+from app.cache import page_store
+from app.cache.responses import revision_cached
+from app.domain import charts
+from app.domain.charts import Chart
+from app.domain.csvio import safe_cell
+from app.domain.reports import MonthView, add_months
+from app.http.deps import CompanyOr404, SessionDep
+from app.http.templating import templates
+from app.store import queries
+from app.store.models import Company
+from app.store.queries.dashboard import company_data_summaries, company_data_summary
 from app.web.chart_csv import csv_response
-from app.web.chart_table import table_rows
+from app.web.page_helpers import HISTORY_MONTHS, TABLE_MONTHS, chart_context, kpi_cards
 from app.web.view_params import RANGES, ViewParams, parse_view_params
 
 router = APIRouter()
 
-KPI_METRICS = ("btc_mined", "hashrate_avg_ehs", "fleet_efficiency_jth", "btc_held_end", "btc_per_ehs_day")
-# Rows of the table under each chart: the months people check first. The whole table is a link away, so a
-# ten-year page does not carry six tables of 120 rows to every phone.
-TABLE_MONTHS = 24
-# Months loaded before the range so the first months shown still get a year-over-year change.
-HISTORY_MONTHS = 12
 OVERVIEW_TEMPLATE = "dashboard/overview.html"
-
-
-def kpi_cards(views: list[MonthView]) -> list[dict[str, Any]]:
-    """The latest reported value of each headline metric, with its month, changes and caveats."""
-    cards = []
-    for metric in KPI_METRICS:
-        latest = next((v for v in reversed(views) if v.values.get(metric) is not None), None)
-        if latest is None:
-            cards.append({"metric": metric, "value": None})
-            continue
-        mom, yoy = with_changes(views, metric)[latest.period]
-        srcs = sources_of(latest, metric)
-        cards.append(
-            {
-                "metric": metric,
-                "value": latest.values[metric],
-                "period": latest.period,
-                "mom": mom,
-                "yoy": yoy,
-                "is_illustrative": any(s.is_illustrative for s in srcs),
-                "is_estimate": any(s.is_estimate for s in srcs),
-                "revised_at": latest.revised_at,
-                "revision_reason": latest.revision_reason,
-                "source_urls": list(dict.fromkeys(s.source_url for s in srcs if s.source_url)),
-            }
-        )
-    return cards
-
-
-def chart_context(chart: Chart, *, table_months: int | None = None) -> dict[str, Any]:
-    """What the chart macro renders: the figure as JSON plus the table rows (newest first).
-
-    With `table_months`, the table under the chart holds only the latest months; the page links to the
-    whole table (dashboard:chart_table) instead of carrying years of rows nobody asked to open.
-    """
-    rows = table_rows(chart, table_months)
-    return {
-        "key": chart.key,
-        "title": chart.title,
-        "unit": chart.unit,
-        "note": chart.note,
-        "alt": chart.alt,
-        "series": chart.series,
-        "rows": rows,
-        "months": len(chart.periods),
-        "figure_json": json.dumps(chart.figure, separators=(",", ":"), allow_nan=False),
-    }
 
 
 def _load(
@@ -169,12 +117,12 @@ def overview_page(context: dict[str, Any]) -> HTMLResponse:
 
 
 def overview_key(company_id: int) -> str:
-    """Where the company's default overview is kept in app.page_store."""
+    """Where the company's default overview is kept in app.cache.page_store."""
     return f"overview/{company_id}"
 
 
 def prebuild_overviews(session: Session, company_ids: frozenset[int]) -> None:
-    """Render the default overview of each company and store it for every worker (app.page_store hook).
+    """Render the default overview of each company and store it for every worker (app.cache.page_store hook).
 
     The revision is read before the data: whatever the page shows is then at least as new as the revision it
     is filed under, so a concurrent publish can make it outdated (and so unused) but never wrongly current.
@@ -271,14 +219,3 @@ def overview_chart_table(request: Request, chart: str, company: CompanyOr404, se
 
 
 templates.env.filters["exact"] = safe_cell
-
-
-def _include_pages() -> None:
-    # Imported here: those modules import helpers from this one.
-    from app.web import compare, sites
-
-    router.include_router(sites.router)
-    router.include_router(compare.router)
-
-
-_include_pages()

@@ -8,16 +8,17 @@ from fastapi import APIRouter, Depends, HTTPException, Request
 from fastapi.responses import HTMLResponse, Response
 from sqlalchemy.orm import Session
 
-from app import charts, queries
-from app.charts import Chart
-from app.deps import CompanyOr404, SessionDep
-from app.models import Company, Site
-from app.queries.dashboard import company_data_summary
-from app.reports import MonthView, add_months
-from app.response_cache import revision_cached
-from app.templating import templates
+from app.cache.responses import revision_cached
+from app.domain import charts
+from app.domain.charts import Chart
+from app.domain.reports import MonthView, add_months
+from app.http.deps import CompanyOr404, SessionDep
+from app.http.templating import templates
+from app.store import queries
+from app.store.models import Company, Site
+from app.store.queries.dashboard import company_data_summary
 from app.web.chart_csv import csv_response
-from app.web.dashboard import HISTORY_MONTHS, TABLE_MONTHS, chart_context, kpi_cards
+from app.web.page_helpers import HISTORY_MONTHS, TABLE_MONTHS, chart_context, kpi_cards
 from app.web.view_params import RANGES, ViewParams, parse_view_params
 
 router = APIRouter()

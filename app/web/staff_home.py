@@ -5,10 +5,10 @@ from __future__ import annotations
 from fastapi import APIRouter, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 
-from app import queries
-from app.auth import EditorUser
-from app.deps import SessionDep
-from app.templating import templates
+from app.http.auth import EditorUser
+from app.http.deps import SessionDep
+from app.http.templating import templates
+from app.store import queries
 
 router = APIRouter()
 

@@ -28,15 +28,15 @@ from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from sqlalchemy.orm import Session
 from starlette.datastructures import UploadFile
 
-from app import queries
-from app.auth import EditorUser, actor_for_user
-from app.csv_months import MAX_IMPORT_BYTES, ParsedCsv, export_columns, parse_csv, write_csv
-from app.deps import CompanyOr404, SessionDep
-from app.models import Company, User
-from app.queries import imports as import_queries
-from app.queries import months as month_queries
+from app.http.auth import EditorUser, actor_for_user
+from app.http.deps import CompanyOr404, SessionDep
+from app.http.templating import templates
+from app.schemas.csv_months import MAX_IMPORT_BYTES, ParsedCsv, export_columns, parse_csv, write_csv
 from app.settings import get_settings
-from app.templating import templates
+from app.store import queries
+from app.store.models import Company, User
+from app.store.queries import imports as import_queries
+from app.store.queries import months as month_queries
 
 router = APIRouter()
 

@@ -16,9 +16,9 @@ from typing import Annotated, Any
 from fastapi import Depends, Request
 from pydantic import ValidationError
 
-from app import metrics
-from app.models import CompanyMonth, Site, SiteMonth
+from app.domain import metrics
 from app.schemas.months import CompanyMonthCreate, SiteMonthCreate, field_errors
+from app.store.models import CompanyMonth, Site, SiteMonth
 
 HASHRATE_FIELDS = ("hashrate_avg_ehs", "hashrate_end_ehs", "hashrate_deployed_ehs")
 # Per EH/s: 1 EH/s = 1000 PH/s.

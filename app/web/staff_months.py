@@ -32,15 +32,16 @@ from fastapi import APIRouter, HTTPException, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from sqlalchemy.orm import Session
 
-from app import metrics, queries
-from app.auth import EditorUser, actor_for_user
-from app.deps import CompanyOr404, SessionDep
-from app.models import AuditEntry, Company, CompanyMonth, RecordStatus, Site, SiteMonth
-from app.queries import audit as audit_queries
-from app.queries import months as month_queries
-from app.reports import add_months
+from app.domain import metrics
+from app.domain.reports import add_months
+from app.http.auth import EditorUser, actor_for_user
+from app.http.deps import CompanyOr404, SessionDep
+from app.http.templating import templates
 from app.schemas import format_period, parse_period
-from app.templating import templates
+from app.store import queries
+from app.store.models import AuditEntry, Company, CompanyMonth, RecordStatus, Site, SiteMonth
+from app.store.queries import audit as audit_queries
+from app.store.queries import months as month_queries
 from app.web.forms import FormFields
 from app.web.staff_month_form import (
     COMPANY_MAIN_FIELDS,

@@ -8,11 +8,11 @@ from fastapi import APIRouter, HTTPException, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from sqlalchemy.orm import Session
 
-from app import queries
-from app.auth import AdminUser, actor_for_user
-from app.deps import RowId, SessionDep
-from app.queries import tokens as token_queries
-from app.templating import templates
+from app.http.auth import AdminUser, actor_for_user
+from app.http.deps import RowId, SessionDep
+from app.http.templating import templates
+from app.store import queries
+from app.store.queries import tokens as token_queries
 from app.web.forms import FormFields
 
 router = APIRouter()

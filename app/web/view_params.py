@@ -12,7 +12,7 @@ from urllib.parse import urlencode
 
 from fastapi import HTTPException, Request
 
-from app.reports import add_months
+from app.domain.reports import add_months
 from app.schemas import format_period, parse_period
 
 RANGES: dict[str, str] = {"12m": "12 months", "24m": "24 months", "all": "All"}

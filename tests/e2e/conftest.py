@@ -15,9 +15,9 @@ import uvicorn
 from sqlalchemy import Engine, delete
 from sqlalchemy.orm import Session
 
-from app.demo import seed_demo
+from app.demo.loader import seed_demo
 from app.main import create_app
-from app.models import Base
+from app.store.models import Base
 
 CHROMIUM_ARGS = [
     "--no-sandbox",

@@ -7,9 +7,9 @@ import pytest
 from sqlalchemy import Engine, delete, select
 from sqlalchemy.orm import Session
 
-from app.models import Company, CompanyMonth, Site, SiteMonth
-from app.queries import bump_data_revision
 from app.schemas import parse_period
+from app.store.models import Company, CompanyMonth, Site, SiteMonth
+from app.store.queries import bump_data_revision
 from tests.factories import DEFAULT_PASSWORD, make_user
 
 pytestmark = pytest.mark.e2e

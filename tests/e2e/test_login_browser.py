@@ -10,8 +10,8 @@ import pytest
 from sqlalchemy import Engine, select
 from sqlalchemy.orm import Session
 
-from app.auth import hash_password
-from app.models import Company, User, UserRole
+from app.http.auth import hash_password
+from app.store.models import Company, User, UserRole
 
 pytestmark = pytest.mark.e2e
 

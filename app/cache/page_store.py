@@ -1,0 +1,139 @@
+"""Pages rendered when their data is published, kept in the database so every worker can serve them.
+
+A correction or a monthly release is followed by a burst of investors opening the company's page. Building
+that page costs far more than sending it, so the write that publishes pays for it: once its transaction has
+committed, the hooks registered with app.cache.publish_hooks render the pages of the companies it changed and store
+them here with the data revision they were built at. The first reader, on any worker, then gets a finished page.
+A page that had to be built on demand (nothing published it since the last change) is kept here too, by the
+request that built it, so the other workers do not build it again.
+
+A stored page is served only while nothing it shows has changed since it was built: for a company's pages,
+while the company's `changed_revision` is not newer than the page. A correction to one company therefore
+leaves every other company's stored pages in use, where the in-memory cache (app.cache.responses, keyed by
+the data revision) loses them all. A write that names no company counts for all of them; a hook that failed
+costs speed (the page is built on demand), never correctness.
+"""
+
+from __future__ import annotations
+
+import gzip
+import logging
+from dataclasses import dataclass
+
+import brotli
+from sqlalchemy import ColumnElement, case, null, select
+from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy.exc import SQLAlchemyError
+from sqlalchemy.orm import Session
+
+from app.cache.responses import MIN_COMPRESS_BYTES, CachedBody, compress
+from app.store.models import PageSnapshot, utcnow
+
+log = logging.getLogger("minedash.page_store")
+
+
+def get(
+    session: Session, key: str, encoding: str | None, *, current_since: int | ColumnElement[int]
+) -> CachedBody | None:
+    """The page stored under `key` if it was built at `current_since` or later, in the client's `encoding`.
+
+    `current_since` is the revision of the last change to what the page shows; as a SQL expression (e.g. the
+    company's `changed_revision`) it is read in the same statement as the page, so a change committed after
+    the request read the data revision cannot slip between the two reads.
+
+    Only that form crosses the wire (32 KB of brotli instead of 430 KB of HTML for a ten-year overview: 0.4
+    instead of 6 ms on Postgres); the plain body the in-memory cache keeps beside it is decompressed here.
+    """
+    compressed = {"br": PageSnapshot.body_br, "gzip": PageSnapshot.body_gzip}.get(encoding or "")
+    plain = PageSnapshot.body if compressed is None else case((compressed.is_(None), PageSnapshot.body))
+    row = session.execute(
+        select(PageSnapshot.media_type, compressed if compressed is not None else null(), plain).where(
+            PageSnapshot.key == key, PageSnapshot.revision >= current_since
+        )
+    ).first()
+    if row is None:
+        return None
+    media_type, data, body = row
+    entry = CachedBody(body=b"", gzipped=None, media_type=media_type, headers={"content-type": media_type})
+    if data is None:
+        entry.body = bytes(body)
+    elif encoding == "br":
+        entry.brotli = bytes(data)
+        entry.body = brotli.decompress(entry.brotli)
+    else:
+        entry.gzipped = bytes(data)
+        entry.body = gzip.decompress(entry.gzipped)
+    return entry
+
+
+def put(
+    session: Session,
+    key: str,
+    revision: int,
+    body: bytes,
+    media_type: str,
+    *,
+    brotli: bytes | None = None,
+    gzipped: bytes | None = None,
+) -> None:
+    """Store a page built at `revision`, compressed ahead for browsers (br) and other clients (gzip).
+
+    Pass the compressed forms already made to save making them again. A page built at an older revision
+    never replaces a newer one: two writers may finish out of order.
+    """
+    compressible = len(body) >= MIN_COMPRESS_BYTES
+    values = {
+        "key": key,
+        "revision": revision,
+        "media_type": media_type,
+        "body": body,
+        "body_br": (brotli or compress(body, "br")) if compressible else None,
+        "body_gzip": (gzipped or compress(body, "gzip")) if compressible else None,
+        "built_at": utcnow(),
+    }
+    dialect = session.get_bind().dialect.name
+    insert = postgresql.insert if dialect == "postgresql" else sqlite.insert
+    stmt = insert(PageSnapshot).values(**values)
+    stmt = stmt.on_conflict_do_update(
+        index_elements=[PageSnapshot.key],
+        set_={name: stmt.excluded[name] for name in values if name != "key"},
+        where=PageSnapshot.revision <= stmt.excluded.revision,
+    )
+    session.execute(stmt)
+
+
+@dataclass(frozen=True, slots=True)
+class SharedPage:
+    """One stored page as a request sees it (app.cache.responses.SharedStore).
+
+    `revision` is the data revision the request read before reading any data, so what it builds is at least
+    that new; `current_since` is the revision of the last change to what the page shows (see `get`).
+    """
+
+    session: Session
+    key: str
+    revision: int
+    current_since: int | ColumnElement[int]
+
+    def load(self, encoding: str | None) -> CachedBody | None:
+        return get(self.session, self.key, encoding, current_since=self.current_since)
+
+    def keep(self, entry: CachedBody) -> None:
+        """Store a page built on demand, so the other workers need not build it too.
+
+        In a savepoint of the request's own transaction: a failure (a lock, a read-only database) is logged
+        and costs the other workers a build, never this answer.
+        """
+        try:
+            with self.session.begin_nested():
+                put(
+                    self.session,
+                    self.key,
+                    self.revision,
+                    entry.body,
+                    entry.media_type,
+                    brotli=entry.brotli,
+                    gzipped=entry.gzipped,
+                )
+        except SQLAlchemyError:
+            log.warning("could not store a page built on demand", exc_info=True, extra={"fields": {"key": self.key}})

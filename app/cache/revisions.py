@@ -1,0 +1,208 @@
+"""Reading the current data revision outside a request's session, for the fast path (app.cache.fast_path).
+
+The fast path may answer from memory only when nothing was published since the answer was made, and the API
+promises that a write shows on the very next read. So each request needs a revision read that began after
+the request arrived; a cached revision, however fresh, would break that promise.
+
+On Postgres one async connection per worker does it, without the thread pool, the ORM or the pool's
+pre-ping; concurrent requests share one query (see Coalescer). SQLite answers in microseconds from a local
+file, so it is read directly. Any failure answers None: the request then goes through the app, which reads
+the revision again in its own session, so a broken reader costs speed, never correctness.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+from collections.abc import Awaitable, Callable
+from typing import TYPE_CHECKING, Any, Protocol
+
+from sqlalchemy import Engine, text
+from sqlalchemy.engine import make_url
+from sqlalchemy.exc import SQLAlchemyError
+
+if TYPE_CHECKING:
+    import psycopg
+
+log = logging.getLogger("minedash.revisions")
+
+REVISION_SQL = "SELECT revision FROM data_revision WHERE id = 1"
+
+
+class RevisionReader(Protocol):
+    async def read(self) -> int | None:
+        """The committed revision as of some moment after the call, or None when it cannot be read."""
+        ...
+
+    async def close(self) -> None: ...
+
+
+class Coalescer:
+    """At most one read in flight; each caller gets the result of a read that started after it called.
+
+    A caller arriving while a read runs cannot use that read (it may have taken its snapshot before a write
+    the caller already saw committed), so it waits for the next one, which every caller arriving meanwhile
+    shares. Under load that is two reads' latency at worst and one query per batch instead of per request.
+    """
+
+    def __init__(self, read: Callable[[], Awaitable[int | None]], *, timeout: float = 5.0) -> None:
+        self._read = read
+        self._timeout = timeout
+        # The batch waiting for the next read to start, and the task running reads while batches wait.
+        self._waiting: asyncio.Future[int | None] | None = None
+        self._runner: asyncio.Task[None] | None = None
+        self._failing = False
+        self.reads = 0
+
+    async def __call__(self) -> int | None:
+        loop = asyncio.get_running_loop()
+        waiting = self._waiting
+        # A future or task of another loop is left from one that ended mid-read (a test client's, say).
+        if waiting is None or waiting.get_loop() is not loop:
+            waiting = self._waiting = loop.create_future()
+            runner = self._runner
+            if runner is None or runner.done() or runner.get_loop() is not loop:
+                self._runner = loop.create_task(self._run())
+        # Shielded: one caller giving up (client gone) must not cancel the answer the others wait for.
+        return await asyncio.shield(waiting)
+
+    async def _run(self) -> None:
+        batch: asyncio.Future[int | None] | None = None
+        try:
+            while self._waiting is not None:
+                # Everyone in this batch arrived before the read below starts.
+                batch, self._waiting = self._waiting, None
+                value = await self._read_once()
+                if not batch.done():
+                    batch.set_result(value)
+        finally:
+            self._runner = None
+            # Only if this task itself was cancelled (the loop shutting down): release whoever still waits.
+            for pending in (batch, self._waiting):
+                if pending is not None and not pending.done():
+                    pending.set_result(None)
+            self._waiting = None
+
+    async def _read_once(self) -> int | None:
+        self.reads += 1
+        try:
+            async with asyncio.timeout(self._timeout):
+                value = await self._read()
+        except Exception as exc:
+            # Once per outage, not once per batch: while the database is down every batch fails.
+            if not self._failing:
+                log.warning("data revision read failed; answering through the app until it works: %r", exc)
+            self._failing = True
+            return None
+        if self._failing:
+            log.info("data revision read works again")
+            self._failing = False
+        return value
+
+
+def conninfo_from_url(url: str) -> str:
+    """A libpq URI for psycopg from SQLAlchemy's URL: the driver suffix dropped, password and options kept."""
+    return make_url(url).set(drivername="postgresql").render_as_string(hide_password=False)
+
+
+class PostgresRevisionReader:
+    """One autocommit psycopg connection per worker (per event loop), opened on first use."""
+
+    def __init__(
+        self, conninfo: str, *, connect_timeout: int = 5, timeout: float = 5.0, retry_after: float = 1.0
+    ) -> None:
+        self._conninfo = conninfo
+        self._connect_timeout = connect_timeout
+        # After a failed connect, requests go straight to the app for a while instead of each waiting for
+        # another connect to a database that is down.
+        self._retry_after = retry_after
+        self._retry_at = 0.0
+        self._conn: psycopg.AsyncConnection[tuple[int]] | None = None
+        self._coalesced = Coalescer(self._query, timeout=timeout)
+
+    @classmethod
+    def from_url(cls, url: str, **kwargs: Any) -> PostgresRevisionReader:
+        """From the SQLAlchemy URL (`postgresql+psycopg://…`), password and query options kept."""
+        return cls(conninfo_from_url(url), **kwargs)
+
+    async def read(self) -> int | None:
+        return await self._coalesced()
+
+    async def _query(self) -> int | None:
+        reused = self._conn is not None
+        try:
+            return await self._fetch()
+        except Exception:
+            if not reused:
+                raise
+        # A connection that had worked went bad (server restart, idle timeout, failover): one more try on a
+        # new one, still a read that started after every waiting request arrived.
+        return await self._fetch()
+
+    async def _fetch(self) -> int | None:
+        conn = self._conn
+        if conn is None:
+            conn = self._conn = await self._connect()
+        try:
+            cursor = await conn.execute(REVISION_SQL)
+            row = await cursor.fetchone()
+        except BaseException:
+            # Cancelled or failed mid-query: the connection's state is unknown, so it is not reused.
+            await self.close()
+            raise
+        return None if row is None else int(row[0])
+
+    async def _connect(self) -> psycopg.AsyncConnection[tuple[int]]:
+        import psycopg
+
+        loop = asyncio.get_running_loop()
+        if loop.time() < self._retry_at:
+            raise ConnectionError("the database was unreachable a moment ago")
+        try:
+            return await psycopg.AsyncConnection.connect(
+                self._conninfo, autocommit=True, connect_timeout=self._connect_timeout
+            )
+        except Exception:
+            self._retry_at = loop.time() + self._retry_after
+            raise
+
+    async def close(self) -> None:
+        conn, self._conn = self._conn, None
+        if conn is not None:
+            # Already broken or not: nothing more to release.
+            with contextlib.suppress(Exception):
+                await conn.close()
+
+    @property
+    def reads(self) -> int:
+        return self._coalesced.reads
+
+
+class EngineRevisionReader:
+    """A direct read through the engine: for SQLite, where it is a local file read without network or thread."""
+
+    def __init__(self, engine: Engine) -> None:
+        self._engine = engine
+
+    async def read(self) -> int | None:
+        try:
+            with self._engine.connect() as conn:
+                value = conn.execute(text(REVISION_SQL)).scalar()
+        except SQLAlchemyError as exc:
+            log.warning("data revision read failed; serving through the app: %s", exc)
+            return None
+        return None if value is None else int(value)
+
+    async def close(self) -> None:
+        pass
+
+
+def make_revision_reader(url: str, engine: Engine) -> RevisionReader | None:
+    """The reader for this database, or None (no fast path) for a database it does not know."""
+    backend = make_url(url).get_backend_name()
+    if backend == "postgresql":
+        return PostgresRevisionReader.from_url(url)
+    if backend == "sqlite":
+        return EngineRevisionReader(engine)
+    return None

@@ -1,0 +1,236 @@
+"""Loading the demo figures (app.demo.figures) into the database: idempotent upserts, one revision bump."""
+
+from __future__ import annotations
+
+import datetime as dt
+from decimal import Decimal
+from pathlib import Path
+from typing import Any
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from app.demo.figures import (
+    COMPANY_COLUMNS,
+    DATA_DIR,
+    HALVING,
+    ILLUSTRATIVE_NOTE,
+    SITES,
+    SPLIT_METRICS,
+    EventSpec,
+    Figure,
+    company_months,
+    month_of,
+    network_months,
+    read_figures,
+    share_of,
+    split_total,
+)
+from app.store.models import (
+    Company,
+    CompanyMonth,
+    Event,
+    NetworkMonth,
+    RecordStatus,
+    Site,
+    SiteMonth,
+    SiteStatus,
+    utcnow,
+)
+from app.store.queries import bump_data_revision
+
+
+def _assign(row: Any, values: dict[str, Any]) -> bool:
+    """Set attributes that differ; report whether anything changed."""
+    changed = False
+    for key, value in values.items():
+        current = getattr(row, key)
+        if isinstance(value, Decimal) and current is not None:
+            same = Decimal(current) == value
+        else:
+            same = current == value
+        if not same:
+            setattr(row, key, value)
+            changed = True
+    return changed
+
+
+def _primary_source(sources: dict[str, dict[str, Any]]) -> str | None:
+    urls = [s["source_url"] for s in sources.values() if s.get("source_url")]
+    # Most cited first; ties broken by the URL itself so every run picks the same one.
+    return min(set(urls), key=lambda u: (-urls.count(u), u)) if urls else None
+
+
+def seed_demo(*, session: Session, data_dir: Path = DATA_DIR) -> dict[str, int]:
+    """Load (or bring up to date) the CleanSpark demo data. Returns counts of rows written."""
+    counts = {"created": 0, "updated": 0}
+    now = utcnow()
+
+    def upsert(row: Any, is_new: bool, values: dict[str, Any]) -> None:
+        if _assign(row, values) or is_new:
+            if is_new:
+                session.add(row)
+                counts["created"] += 1
+            else:
+                counts["updated"] += 1
+
+    company = session.scalar(select(Company).where(Company.slug == "cleanspark"))
+    is_new = company is None
+    company = company or Company(slug="cleanspark")
+    upsert(
+        company,
+        is_new,
+        {
+            "name": "CleanSpark",
+            "ticker": "CLSK",
+            "fiscal_year_end_month": 9,
+            "website_url": "https://www.cleanspark.com/",
+        },
+    )
+    session.flush()
+
+    sites: dict[str, Site] = {}
+    for spec in SITES:
+        site = session.scalar(select(Site).where(Site.company_id == company.id, Site.slug == spec["slug"]))
+        is_new = site is None
+        site = site or Site(company_id=company.id, slug=spec["slug"])
+        upsert(
+            site,
+            is_new,
+            {
+                **spec,
+                "status": SiteStatus.operating,
+                "note": "Capacity and energized date are illustrative for the demo.",
+            },
+        )
+        sites[spec["slug"]] = site
+    session.flush()
+
+    months, event_rows = company_months(read_figures(data_dir / "cleanspark_monthly.csv"))
+    existing_cm = {
+        r.period: r for r in session.scalars(select(CompanyMonth).where(CompanyMonth.company_id == company.id))
+    }
+    existing_sm = {
+        (r.site_id, r.period): r
+        for r in session.scalars(select(SiteMonth).where(SiteMonth.site_id.in_([s.id for s in sites.values()])))
+    }
+    for period_text, data in sorted(months.items()):
+        period = month_of(period_text)
+        row = existing_cm.get(period)
+        is_new = row is None
+        row = row or CompanyMonth(company_id=company.id, period=period)
+        values = {name: data["values"].get(name) for name in (*set(COMPANY_COLUMNS.values()), "btc_sold_proceeds_usd")}
+        upsert(
+            row,
+            is_new,
+            {
+                **values,
+                "figure_sources": data["sources"],
+                "source_url": _primary_source(data["sources"]),
+                "is_estimate": all(s["is_estimate"] for s in data["sources"].values()) if data["sources"] else False,
+                "note": "; ".join(data["notes"]) or None,
+                "status": RecordStatus.published,
+                "published_at": row.published_at or now,
+                "updated_by": "seed-demo",
+            },
+        )
+        _seed_site_split(session, sites, existing_sm, period, data, upsert, now)
+
+    network = network_months(read_figures(data_dir / "network_monthly.csv"))
+    existing_nm = {r.period: r for r in session.scalars(select(NetworkMonth))}
+    for period_text, data in sorted(network.items()):
+        period = month_of(period_text)
+        row = existing_nm.get(period)
+        is_new = row is None
+        row = row or NetworkMonth(period=period)
+        upsert(
+            row,
+            is_new,
+            {
+                "network_hashrate_avg_ehs": data["values"].get("network_hashrate_avg_ehs"),
+                "network_difficulty_t": data["values"].get("network_difficulty_t"),
+                "figure_sources": data["sources"],
+                "source_url": _primary_source(data["sources"]),
+                "is_estimate": all(s["is_estimate"] for s in data["sources"].values()),
+            },
+        )
+
+    _seed_events(session, company, sites, event_rows, upsert)
+    session.flush()
+    if counts["created"] or counts["updated"]:
+        bump_data_revision(session=session)
+    return counts
+
+
+def _seed_site_split(
+    session: Session,
+    sites: dict[str, Site],
+    existing: dict[tuple[int, dt.date], SiteMonth],
+    period: dt.date,
+    data: dict[str, Any],
+    upsert: Any,
+    now: dt.datetime,
+) -> None:
+    totals = {k: data["values"].get(k) for k in SPLIT_METRICS}
+    if all(v is None for v in totals.values()):
+        return  # nothing to split: the month stays a gap at site level too
+    shares = share_of(period)
+    per_site: dict[str, dict[str, Any]] = {slug: {} for slug in shares}
+    for company_col, (site_col, step) in SPLIT_METRICS.items():
+        total = totals[company_col]
+        if total is None:
+            continue
+        for slug, part in split_total(Decimal(total), shares, step).items():
+            per_site[slug][site_col] = int(part) if site_col == "miners_deployed" else part
+    efficiency = data["values"].get("fleet_efficiency_jth")
+    for slug, values in per_site.items():
+        site = sites[slug]
+        row = existing.get((site.id, period))
+        is_new = row is None
+        row = row or SiteMonth(site_id=site.id, period=period)
+        full = {col: values.get(col) for col, _ in SPLIT_METRICS.values()}
+        # Every site gets the fleet's efficiency, so the weighted mean equals the published figure.
+        full["fleet_efficiency_jth"] = efficiency
+        upsert(
+            row,
+            is_new,
+            {
+                **full,
+                "is_illustrative": True,
+                "is_estimate": True,
+                "source_url": _primary_source(data["sources"]),
+                "note": ILLUSTRATIVE_NOTE,
+                "status": RecordStatus.published,
+                "published_at": row.published_at or now,
+                "updated_by": "seed-demo",
+            },
+        )
+
+
+def _seed_events(
+    session: Session,
+    company: Company,
+    sites: dict[str, Site],
+    event_rows: list[tuple[Figure, EventSpec]],
+    upsert: Any,
+) -> None:
+    existing = {(e.company_id, e.date, e.title): e for e in session.scalars(select(Event))}
+    wanted: list[dict[str, Any]] = [{**HALVING, "company_id": None, "site_id": None, "description": None}]
+    for figure, spec in event_rows:
+        wanted.append(
+            {
+                "date": spec.date,
+                "title": spec.title,
+                "kind": spec.kind,
+                "company_id": company.id,
+                "site_id": sites[spec.site].id if spec.site else None,
+                "source_url": figure.source_url or None,
+                "description": figure.quote,
+            }
+        )
+    for values in wanted:
+        key = (values["company_id"], values["date"], values["title"])
+        row = existing.get(key)
+        is_new = row is None
+        row = row or Event()
+        upsert(row, is_new, values)

@@ -1,0 +1,46 @@
+"""Charts built from monthly series (pure: no database, no request).
+
+Each chart is a `Chart`: the series it draws with their exact decimals and provenance, and the Plotly figure
+dict drawn from those same series. The page's table and the CSV download read the series, so they show
+exactly what the chart shows. Missing months are ``None``: Plotly draws a gap, tables show "—".
+
+`figure` holds the model and the Plotly plumbing; `company` and `site` the charts of each page.
+"""
+
+from app.domain.charts.company import (
+    OVERVIEW_CHARTS,
+    btc_mined_chart,
+    compare_chart,
+    efficiency_chart,
+    hashrate_chart,
+    overview_charts,
+    share_chart,
+    treasury_chart,
+    yield_chart,
+)
+from app.domain.charts.figure import PALETTE, Chart, Point, Series, alt_text, colour, events_in, fmt
+from app.domain.charts.site import site_btc_chart, site_charts, site_efficiency_chart, site_hashrate_chart
+
+__all__ = [
+    "OVERVIEW_CHARTS",
+    "PALETTE",
+    "Chart",
+    "Point",
+    "Series",
+    "alt_text",
+    "btc_mined_chart",
+    "colour",
+    "compare_chart",
+    "efficiency_chart",
+    "events_in",
+    "fmt",
+    "hashrate_chart",
+    "overview_charts",
+    "share_chart",
+    "site_btc_chart",
+    "site_charts",
+    "site_efficiency_chart",
+    "site_hashrate_chart",
+    "treasury_chart",
+    "yield_chart",
+]

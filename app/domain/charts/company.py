@@ -1,0 +1,258 @@
+"""The company charts: hashrate and BTC mined by site, treasury, efficiency, yield, share; the overview's order;
+the compare chart."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+from decimal import Decimal
+from typing import TYPE_CHECKING
+
+from app.domain.charts.figure import (
+    UNALLOCATED_COLOUR,
+    Chart,
+    Kind,
+    Point,
+    Series,
+    colour,
+    company_points,
+    events_in,
+    finish,
+    site_points,
+)
+from app.domain.metrics import METRICS
+from app.domain.reports import MonthView
+
+if TYPE_CHECKING:
+    # Only the rows' shapes: the domain is handed rows, it never loads them.
+    from app.store.models import Event, Site
+
+
+def _site_series(
+    views: Sequence[MonthView], sites: Sequence[Site], metric: str, kind: Kind, selected: Sequence[str] = ()
+) -> list[Series]:
+    """One series per site with figures (colour fixed by the site's place, so a filter keeps colours)."""
+    out: list[Series] = []
+    for i, site in enumerate(sites):
+        if selected and site.slug not in selected:
+            continue
+        points = site_points(views, metric, site.slug)
+        out.append(Series(f"{metric}:{site.slug}", site.name, metric, points, kind, colour(i), width=1.5))
+    return out
+
+
+def _other_sites(
+    views: Sequence[MonthView], sites: Sequence[Site], metric: str, selected: Sequence[str]
+) -> Series | None:
+    """With a site filter, the sites left out, summed, so the stack still reaches the company figure."""
+    others = [s.slug for s in sites if s.slug not in selected]
+    if not selected or not others:
+        return None
+    points = []
+    for v in views:
+        figs = [v.sites[s] for s in others if s in v.sites and v.sites[s].values.get(metric) is not None]
+        value = sum((f.values[metric] for f in figs), Decimal(0)) if figs else None  # type: ignore[misc]
+        srcs = tuple(f.sources[metric] for f in figs if metric in f.sources)
+        points.append(Point(value, srcs))
+    return Series(f"{metric}:other_sites", "Other sites", metric, tuple(points), "bar", "#94a3b8")
+
+
+def hashrate_chart(
+    views: Sequence[MonthView], sites: Sequence[Site], events: Sequence[Event], selected: Sequence[str] = ()
+) -> Chart:
+    """Operating hashrate at month end by site (stacked bars), with the company's month-end and average."""
+    periods = [v.period for v in views]
+    # Sites that report only their monthly average are stacked by that figure instead of leaving no split.
+    site_metric = "hashrate_end_ehs"
+    if not any(f.values.get("hashrate_end_ehs") is not None for v in views for f in v.sites.values()):
+        site_metric = "hashrate_avg_ehs"
+    series = _site_series(views, sites, site_metric, "bar", selected)
+    other = _other_sites(views, sites, site_metric, selected)
+    if other:
+        series.append(other)
+    series.append(
+        Series("hashrate_end_ehs", "Company, month end", "hashrate_end_ehs", company_points(views, "hashrate_end_ehs"))
+    )
+    series.append(
+        Series(
+            "hashrate_avg_ehs",
+            "Company, monthly average",
+            "hashrate_avg_ehs",
+            company_points(views, "hashrate_avg_ehs"),
+            dash="dash",
+            width=1.5,
+        )
+    )
+    chart = Chart("hashrate", "Operating hashrate", "EH/s", periods, series, events=events_in(events, periods))
+    if not any(v.sites for v in views):
+        chart.note = "Not broken out by site: the company publishes totals only."
+    elif site_metric == "hashrate_avg_ehs":
+        chart.note = "Bars: each site's monthly average (the sites report no month-end figure)."
+    else:
+        chart.note = "Bars: each site's operating hashrate at month end."
+    return finish(chart, barmode="stack")
+
+
+def btc_mined_chart(
+    views: Sequence[MonthView], sites: Sequence[Site], events: Sequence[Event], selected: Sequence[str] = ()
+) -> Chart:
+    """BTC mined: stacked bars per site, the remainder not allocated to a site, and the published total."""
+    periods = [v.period for v in views]
+    series = _site_series(views, sites, "btc_mined", "bar", selected)
+    other = _other_sites(views, sites, "btc_mined", selected)
+    if other:
+        series.append(other)
+    unallocated = company_points(views, "unallocated_btc")
+    if any(p.value not in (None, Decimal(0)) for p in unallocated):
+        series.append(
+            Series(
+                "unallocated_btc", "Not allocated to a site", "unallocated_btc", unallocated, "bar", UNALLOCATED_COLOUR
+            )
+        )
+    # The line is the company's own published total, never the sum of the bars under it.
+    series.append(
+        Series(
+            "btc_mined_total", "Published company total", "btc_mined_total", company_points(views, "btc_mined_total")
+        )
+    )
+    chart = Chart("btc_mined", "BTC mined per month", "BTC", periods, series, events=events_in(events, periods))
+    if not any(v.sites for v in views):
+        chart.note = "Not broken out by site: the company publishes totals only."
+    return finish(chart, barmode="relative")
+
+
+def treasury_chart(views: Sequence[MonthView], events: Sequence[Event]) -> Chart:
+    """Holdings at month end, with the month's mined (up) and sold (down) flows as bars."""
+    periods = [v.period for v in views]
+    series = [
+        Series(
+            "btc_mined_total",
+            "Mined in the month",
+            "btc_mined_total",
+            company_points(views, "btc_mined_total"),
+            "bar",
+            "#16a34a",
+        ),
+        Series(
+            "btc_sold",
+            "Sold in the month",
+            "btc_sold",
+            company_points(views, "btc_sold"),
+            "bar",
+            "#dc2626",
+            negate=True,
+        ),
+        Series(
+            "btc_held_end",
+            "Holdings at month end",
+            "btc_held_end",
+            company_points(views, "btc_held_end"),
+            colour="#d97706",
+            width=2.5,
+        ),
+    ]
+    chart = Chart("treasury", "Treasury holdings", "BTC", periods, series, events=events_in(events, periods))
+    chart.note = "Bars: BTC mined (up) and sold (down) in the month. Line: holdings at month end."
+    chart = finish(chart, barmode="relative")
+    chart.figure["layout"]["yaxis"]["rangemode"] = "normal"
+    return chart
+
+
+def efficiency_chart(
+    views: Sequence[MonthView], sites: Sequence[Site], events: Sequence[Event], selected: Sequence[str] = ()
+) -> Chart:
+    """Fleet efficiency in J/TH: the company's, and each site's where reported. Lower is better."""
+    periods = [v.period for v in views]
+    series = [
+        Series(
+            "fleet_efficiency_jth",
+            "Company fleet",
+            "fleet_efficiency_jth",
+            company_points(views, "fleet_efficiency_jth"),
+            width=2.5,
+        ),
+        *_site_series(views, sites, "fleet_efficiency_jth", "line", selected),
+    ]
+    chart = Chart("efficiency", "Fleet efficiency", "J/TH", periods, series, events=events_in(events, periods))
+    chart.note = "Joules per terahash: lower is better."
+    chart = finish(chart)
+    chart.figure["layout"]["yaxis"]["rangemode"] = "normal"
+    return chart
+
+
+def yield_chart(views: Sequence[MonthView], events: Sequence[Event], *, label: str = "Company") -> Chart:
+    """Production yield: BTC mined per EH/s of average operating hashrate per day."""
+    periods = [v.period for v in views]
+    series = [
+        Series(
+            "btc_per_ehs_day",
+            label,
+            "btc_per_ehs_day",
+            company_points(views, "btc_per_ehs_day"),
+            colour="#0891b2",
+            width=2.5,
+        )
+    ]
+    chart = Chart(
+        "yield", "Production yield", "BTC per EH/s per day", periods, series, events=events_in(events, periods)
+    )
+    chart.note = "BTC mined ÷ average operating hashrate ÷ days in the month. It falls as the network grows."
+    chart = finish(chart)
+    chart.figure["layout"]["yaxis"]["rangemode"] = "normal"
+    return chart
+
+
+def share_chart(views: Sequence[MonthView], events: Sequence[Event], *, label: str = "Company") -> Chart:
+    """Share of the network's hashrate, where network figures exist."""
+    periods = [v.period for v in views]
+    series = [
+        Series(
+            "share_of_network_pct",
+            label,
+            "share_of_network_pct",
+            company_points(views, "share_of_network_pct"),
+            colour="#9333ea",
+            width=2.5,
+        )
+    ]
+    chart = Chart("share", "Share of network hashrate", "%", periods, series, events=events_in(events, periods))
+    chart.note = "Average operating hashrate ÷ the network's average hashrate."
+    if all(v.values.get("network_hashrate_avg_ehs") is None for v in views):
+        chart.note = "No network hashrate figures for these months: the share cannot be computed."
+    return finish(chart)
+
+
+ChartBuilder = Callable[[Sequence[MonthView], Sequence["Site"], Sequence["Event"], Sequence[str]], Chart]
+
+# The company overview's charts by key, in page order.
+OVERVIEW_CHARTS: dict[str, ChartBuilder] = {
+    "hashrate": hashrate_chart,
+    "btc_mined": btc_mined_chart,
+    "treasury": lambda views, sites, events, selected: treasury_chart(views, events),
+    "efficiency": efficiency_chart,
+    "yield": lambda views, sites, events, selected: yield_chart(views, events),
+    "share": lambda views, sites, events, selected: share_chart(views, events),
+}
+
+
+def overview_charts(
+    views: Sequence[MonthView], sites: Sequence[Site], events: Sequence[Event], selected: Sequence[str] = ()
+) -> list[Chart]:
+    """Every chart of the company overview, in page order."""
+    return [build(views, sites, events, selected) for build in OVERVIEW_CHARTS.values()]
+
+
+def compare_chart(metric: str, named_views: Sequence[tuple[str, str, Sequence[MonthView]]]) -> Chart:
+    """One metric for several companies on one chart; named_views = (slug, name, views) with equal periods."""
+    periods = [v.period for v in named_views[0][2]] if named_views else []
+    series = [
+        Series(f"{metric}:{slug}", name, metric, company_points(views, metric), colour=colour(i))
+        for i, (slug, name, views) in enumerate(named_views)
+    ]
+    spec = METRICS[metric]
+    chart = Chart("compare", spec.label, spec.unit, periods, series)
+    if spec.lower_is_better:
+        chart.note = f"{spec.label} in {spec.unit}: lower is better."
+    chart = finish(chart)
+    if metric != "btc_held_end":
+        chart.figure["layout"]["yaxis"]["rangemode"] = "normal"
+    return chart

@@ -1,0 +1,317 @@
+"""Assemble stored rows into monthly series with derived metrics (pure: no database, no request)."""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections import defaultdict
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, field
+from decimal import Decimal
+from functools import lru_cache
+from operator import attrgetter
+from typing import TYPE_CHECKING, Any, NamedTuple
+
+from app.domain import metrics as m
+
+if TYPE_CHECKING:
+    # Only the rows' shapes: the domain is handed rows, it never loads them.
+    from app.store.models import CompanyMonth, NetworkMonth, Site, SiteMonth
+
+
+class FigureSource(NamedTuple):
+    """Where one figure comes from. A tuple: pages hash and compare thousands of these per build."""
+
+    source_url: str | None
+    is_estimate: bool
+    is_illustrative: bool = False
+    quote: str | None = None
+
+
+@dataclass(slots=True)
+class SiteFigures:
+    site_slug: str
+    values: dict[str, Decimal | None]
+    sources: dict[str, FigureSource]
+    is_illustrative: bool
+    revised_at: dt.datetime | None = None
+    revision_reason: str | None = None
+
+
+@dataclass(slots=True)
+class MonthView:
+    """Everything known about one company month, published figures only unless asked otherwise."""
+
+    period: dt.date
+    values: dict[str, Decimal | None]
+    sources: dict[str, FigureSource] = field(default_factory=dict)
+    sites: dict[str, SiteFigures] = field(default_factory=dict)
+    note: str | None = None
+    revised_at: dt.datetime | None = None
+    revision_reason: str | None = None
+
+    @property
+    def has_data(self) -> bool:
+        return any(v is not None for k, v in self.values.items() if m.METRICS[k].level != "network") or bool(self.sites)
+
+
+def month_range(start: dt.date, end: dt.date) -> list[dt.date]:
+    months: list[dt.date] = []
+    year, month = start.year, start.month
+    while (year, month) <= (end.year, end.month):
+        months.append(dt.date(year, month, 1))
+        year, month = (year + 1, 1) if month == 12 else (year, month + 1)
+    return months
+
+
+def add_months(period: dt.date, count: int) -> dt.date:
+    index = period.year * 12 + period.month - 1 + count
+    return dt.date(index // 12, index % 12 + 1, 1)
+
+
+def _sources(row: Any, metric_names: Iterable[str], illustrative: bool = False) -> dict[str, FigureSource]:
+    """Provenance of each non-null figure of a row: its own entry, else the row's."""
+    names = tuple(metric_names)
+    return _sources_of_values(row, names, tuple(getattr(row, name) for name in names), illustrative)
+
+
+def _sources_of_values(
+    row: Any, names: tuple[str, ...], values: tuple[Any, ...], illustrative: bool
+) -> dict[str, FigureSource]:
+    """_sources for a row whose figures (`values`, in the order of `names`) were already read."""
+    per_figure: dict[str, Any] = row.figure_sources or {}
+    # One shared (frozen) instance for every figure that falls back to the row's provenance: a page
+    # with years of site months builds tens of thousands of these otherwise.
+    row_source = _row_source(row.source_url, bool(row.is_estimate), illustrative)
+    if not per_figure:
+        return {name: row_source for name, value in zip(names, values, strict=True) if value is not None}
+    out: dict[str, FigureSource] = {}
+    for name, value in zip(names, values, strict=True):
+        if value is None:
+            continue
+        entry = per_figure.get(name)
+        if entry:
+            out[name] = FigureSource(
+                source_url=entry.get("source_url") or None,
+                is_estimate=bool(entry.get("is_estimate", row.is_estimate)),
+                is_illustrative=illustrative,
+                quote=entry.get("quote"),
+            )
+        else:
+            out[name] = row_source
+    return out
+
+
+@lru_cache(maxsize=4096)
+def _row_source(source_url: str | None, is_estimate: bool, illustrative: bool) -> FigureSource:
+    return FigureSource(source_url, is_estimate, illustrative)
+
+
+def _merge_sources(prev: FigureSource, src: FigureSource) -> FigureSource:
+    """The provenance of a site sum: one URL only if every site shares it; an estimate if any part is."""
+    if (prev is src or prev == src) and prev.quote is None:
+        return prev
+    return FigureSource(
+        prev.source_url if prev.source_url == src.source_url else None,
+        prev.is_estimate or src.is_estimate,
+        prev.is_illustrative or src.is_illustrative,
+    )
+
+
+def _latest(a: dt.datetime | None, b: dt.datetime | None) -> dt.datetime | None:
+    if a is None:
+        return b
+    if b is None:
+        return a
+    return max(a, b)
+
+
+# A site row's figures in the order of SITE_METRICS, read at C speed from an ORM object or a row tuple.
+_site_figures = attrgetter(*m.SITE_METRICS)
+# For a weighted mean, where its weight sits among SITE_METRICS.
+_WEIGHT_COLUMN: dict[str, int] = {
+    name: m.SITE_METRICS.index(spec.weight)
+    for name in m.SITE_METRICS
+    if (spec := m.METRICS[name]).weight is not None and spec.aggregation == "weighted_mean"
+}
+
+
+def build_company_series(
+    *,
+    sites: Sequence[Site],
+    company_months: Sequence[CompanyMonth],
+    site_months: Sequence[SiteMonth],
+    network_months: Sequence[NetworkMonth],
+    start: dt.date,
+    end: dt.date,
+) -> list[MonthView]:
+    """One MonthView per calendar month from start to end; a month without figures has only nulls."""
+    slug_by_id = {s.id: s.slug for s in sites}
+    company_by_period = {row.period: row for row in company_months}
+    network_by_period = {row.period: row for row in network_months}
+    sites_by_period: dict[dt.date, list[SiteMonth]] = defaultdict(list)
+    for row in site_months:
+        sites_by_period[row.period].append(row)
+
+    # The previous month's holdings are needed for the treasury residual of the first month shown.
+    views: list[MonthView] = []
+    held_before: dict[dt.date, Decimal | None] = {add_months(row.period, 1): row.btc_held_end for row in company_months}
+    for period in month_range(start, end):
+        cm = company_by_period.get(period)
+        nm = network_by_period.get(period)
+        site_rows = sites_by_period.get(period, [])
+        # Each site row's figures and provenance are read once and shared by the sum and the site split.
+        site_tuples = [_site_figures(r) for r in site_rows]
+        site_values = [dict(zip(m.SITE_METRICS, t, strict=True)) for t in site_tuples]
+        site_sources = [
+            _sources_of_values(r, m.SITE_METRICS, t, r.is_illustrative)
+            for r, t in zip(site_rows, site_tuples, strict=True)
+        ]
+
+        values: dict[str, Decimal | None] = {}
+        sources: dict[str, FigureSource] = {}
+        # One column per metric across the month's sites: the sum or weighted mean reads it directly.
+        columns = list(zip(*site_tuples, strict=True)) if site_tuples else [()] * len(m.SITE_METRICS)
+        for i, name in enumerate(m.SITE_METRICS):
+            weight = _WEIGHT_COLUMN.get(name)
+            values[name] = m.aggregate_values(name, columns[i], columns[weight] if weight is not None else None)
+        if site_rows:
+            # A company-level figure beats the site sum only where the company reported it.
+            merged: dict[str, FigureSource] = {}
+            for row_sources in site_sources:
+                for name, src in row_sources.items():
+                    prev = merged.get(name)
+                    merged[name] = src if prev is None else _merge_sources(prev, src)
+            sources.update(merged)
+        for name in m.COMPANY_METRICS:
+            values[name] = getattr(cm, name) if cm is not None else None
+        if cm is not None:
+            company_sources = _sources(cm, (*m.COMPANY_METRICS, *m.COMPANY_OPERATING_METRICS))
+            for name in m.COMPANY_OPERATING_METRICS:
+                reported = getattr(cm, name)
+                if reported is not None:
+                    values[name] = reported
+                    sources[name] = company_sources[name]
+            sources.update({k: v for k, v in company_sources.items() if k in m.COMPANY_METRICS})
+        # `btc_mined` is the company's production: the published total where there is one.
+        if values["btc_mined_total"] is not None:
+            values["btc_mined"] = values["btc_mined_total"]
+            sources["btc_mined"] = sources["btc_mined_total"]
+        for name in m.NETWORK_METRICS:
+            values[name] = getattr(nm, name) if nm is not None else None
+        if nm is not None:
+            sources.update(_sources(nm, m.NETWORK_METRICS))
+
+        values["btc_per_day"] = m.btc_per_day(values["btc_mined"], period)
+        values["btc_per_ehs_day"] = m.btc_per_ehs_day(values["btc_mined"], values["hashrate_avg_ehs"], period)
+        values["share_of_network_pct"] = m.percent(values["hashrate_avg_ehs"], values["network_hashrate_avg_ehs"])
+        values["utilization_pct"] = m.percent(values["hashrate_avg_ehs"], values["hashrate_deployed_ehs"])
+        values["unallocated_btc"] = (
+            m.unallocated_btc(values["btc_mined_total"], [r.btc_mined for r in site_rows]) if site_rows else None
+        )
+        values["treasury_residual_btc"] = m.treasury_residual(
+            values["btc_held_end"], held_before.get(period), values["btc_mined_total"], values["btc_sold"]
+        )
+        values["avg_sale_price_usd"] = m.avg_sale_price(values["btc_sold_proceeds_usd"], values["btc_sold"])
+
+        revised_at = cm.revised_at if cm is not None else None
+        reason = cm.revision_reason if cm is not None else None
+        sites_out: dict[str, SiteFigures] = {}
+        for r, r_values, r_sources in zip(site_rows, site_values, site_sources, strict=True):
+            slug = slug_by_id.get(r.site_id, str(r.site_id))
+            sites_out[slug] = SiteFigures(
+                site_slug=slug,
+                values=r_values,
+                sources=r_sources,
+                is_illustrative=r.is_illustrative,
+                revised_at=r.revised_at,
+                revision_reason=r.revision_reason,
+            )
+            if r.revised_at is not None and _latest(revised_at, r.revised_at) == r.revised_at:
+                revised_at, reason = r.revised_at, r.revision_reason
+        views.append(
+            MonthView(
+                period=period,
+                values=values,
+                sources=sources,
+                sites=sites_out,
+                note=cm.note if cm is not None else None,
+                revised_at=revised_at,
+                revision_reason=reason,
+            )
+        )
+    return views
+
+
+def with_changes(views: Sequence[MonthView], metric: str) -> dict[dt.date, tuple[Decimal | None, Decimal | None]]:
+    """Month-over-month and year-over-year change (percent) of one metric, by period."""
+    by_period = {v.period: v.values.get(metric) for v in views}
+    out: dict[dt.date, tuple[Decimal | None, Decimal | None]] = {}
+    for period, current in by_period.items():
+        if current is None:  # no change without a figure; skips the lookups (the API asks for every metric)
+            out[period] = (None, None)
+            continue
+        month_before, year_before = _month_and_year_before(period)
+        out[period] = (
+            m.change_pct(current, by_period.get(month_before)),
+            m.change_pct(current, by_period.get(year_before)),
+        )
+    return out
+
+
+@lru_cache(maxsize=4096)
+def _month_and_year_before(period: dt.date) -> tuple[dt.date, dt.date]:
+    return add_months(period, -1), add_months(period, -12)
+
+
+# Which stored figures a derived metric is computed from: its provenance is theirs.
+DERIVED_INPUTS: dict[str, tuple[str, ...]] = {
+    "btc_per_day": ("btc_mined",),
+    "btc_per_ehs_day": ("btc_mined", "hashrate_avg_ehs"),
+    "share_of_network_pct": ("hashrate_avg_ehs", "network_hashrate_avg_ehs"),
+    "utilization_pct": ("hashrate_avg_ehs", "hashrate_deployed_ehs"),
+    "unallocated_btc": ("btc_mined_total",),
+    "treasury_residual_btc": ("btc_held_end", "btc_mined_total", "btc_sold"),
+    "avg_sale_price_usd": ("btc_sold_proceeds_usd", "btc_sold"),
+}
+
+
+def sources_of(view: MonthView, metric: str) -> tuple[FigureSource, ...]:
+    """The provenance behind one figure of a month: its own, or its inputs' for a derived metric."""
+    if metric in DERIVED_INPUTS:
+        return tuple(view.sources[name] for name in DERIVED_INPUTS[metric] if name in view.sources)
+    src = view.sources.get(metric)
+    return (src,) if src is not None else ()
+
+
+def site_series(views: Sequence[MonthView], site_slug: str) -> list[MonthView]:
+    """One site's months as MonthViews (site figures, the derived metrics they allow, network reference).
+
+    Company-level figures (treasury, published totals) are not the site's and stay out.
+    """
+    out: list[MonthView] = []
+    for view in views:
+        figures = view.sites.get(site_slug)
+        values: dict[str, Decimal | None] = {name: None for name in m.METRICS}
+        sources: dict[str, FigureSource] = {}
+        for name in m.NETWORK_METRICS:
+            values[name] = view.values.get(name)
+            if name in view.sources:
+                sources[name] = view.sources[name]
+        if figures is not None:
+            values.update(figures.values)
+            sources.update(figures.sources)
+        values["btc_per_day"] = m.btc_per_day(values["btc_mined"], view.period)
+        values["btc_per_ehs_day"] = m.btc_per_ehs_day(values["btc_mined"], values["hashrate_avg_ehs"], view.period)
+        values["share_of_network_pct"] = m.percent(values["hashrate_avg_ehs"], values["network_hashrate_avg_ehs"])
+        values["utilization_pct"] = m.percent(values["hashrate_avg_ehs"], values["hashrate_deployed_ehs"])
+        out.append(
+            MonthView(
+                period=view.period,
+                values=values,
+                sources=sources,
+                sites={site_slug: figures} if figures is not None else {},
+                revised_at=figures.revised_at if figures is not None else None,
+                revision_reason=figures.revision_reason if figures is not None else None,
+            )
+        )
+    return out

@@ -1,0 +1,41 @@
+"""Jinja environment with the number and date filters the pages use."""
+
+from __future__ import annotations
+
+import datetime as dt
+from decimal import Decimal
+
+from fastapi.templating import Jinja2Templates
+
+from app.domain.metrics import METRICS
+from app.http.assets import asset_url
+from app.store.migrate import PROJECT_ROOT
+
+templates = Jinja2Templates(directory=str(PROJECT_ROOT / "templates"))
+
+
+def fmt_metric(value: Decimal | float | None, metric: str, with_unit: bool = True) -> str:
+    """A figure as people read it: thousands separators, the metric's decimals, its unit; — when missing."""
+    if value is None:
+        return "—"
+    spec = METRICS[metric]
+    text = f"{Decimal(value):,.{spec.decimals}f}"
+    return f"{text} {spec.unit}" if with_unit else text
+
+
+def fmt_change(value: Decimal | None) -> str:
+    if value is None:
+        return "—"
+    sign = "+" if value > 0 else ("−" if value < 0 else "±")
+    return f"{sign}{abs(value):,.1f}%"
+
+
+def fmt_month(value: dt.date | None) -> str:
+    return "—" if value is None else f"{value:%B %Y}"
+
+
+templates.env.filters["metric"] = fmt_metric
+templates.env.filters["change"] = fmt_change
+templates.env.filters["month"] = fmt_month
+templates.env.globals["asset_url"] = asset_url
+templates.env.globals["METRICS"] = METRICS

@@ -1,0 +1,423 @@
+"""Database tables: companies, sites, their monthly figures, network reference data, events."""
+
+from __future__ import annotations
+
+import datetime as dt
+import enum
+from decimal import Decimal
+from typing import Any
+
+from sqlalchemy import (
+    JSON,
+    BigInteger,
+    Boolean,
+    CheckConstraint,
+    Date,
+    DateTime,
+    Enum,
+    ForeignKey,
+    Index,
+    Integer,
+    LargeBinary,
+    MetaData,
+    Numeric,
+    String,
+    Text,
+    UniqueConstraint,
+    func,
+)
+from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
+
+from app.domain.enums import AuditAction as AuditAction
+from app.domain.enums import EventKind as EventKind
+from app.domain.enums import RecordStatus as RecordStatus
+from app.domain.enums import SiteStatus as SiteStatus
+from app.domain.enums import TokenScope as TokenScope
+from app.domain.enums import UserRole as UserRole
+
+NAMING_CONVENTION = {
+    "ix": "ix_%(column_0_label)s",
+    "uq": "uq_%(table_name)s_%(column_0_N_name)s",
+    "ck": "ck_%(table_name)s_%(constraint_name)s",
+    "fk": "fk_%(table_name)s_%(column_0_name)s_%(referred_table_name)s",
+    "pk": "pk_%(table_name)s",
+}
+
+# Exact decimals: BTC to the satoshi, hashrate to the TH/s, money to the cent.
+BTC = Numeric(18, 8)
+EHS = Numeric(14, 6)
+USD = Numeric(18, 2)
+
+
+def utcnow() -> dt.datetime:
+    return dt.datetime.now(dt.UTC)
+
+
+class Base(DeclarativeBase):
+    metadata = MetaData(naming_convention=NAMING_CONVENTION)
+    type_annotation_map = {dt.datetime: DateTime(timezone=True)}  # noqa: RUF012 (read by SQLAlchemy)
+
+
+def _enum(cls: type[enum.Enum], name: str) -> Enum:
+    # Stored as VARCHAR + CHECK rather than a Postgres ENUM type: adding a value later is then
+    # an ordinary migration on both databases.
+    return Enum(
+        cls,
+        name=name,
+        native_enum=False,
+        create_constraint=True,
+        length=24,
+        values_callable=lambda e: [m.value for m in e],
+    )
+
+
+class TimestampMixin:
+    created_at: Mapped[dt.datetime] = mapped_column(default=utcnow, server_default=func.now())
+    updated_at: Mapped[dt.datetime] = mapped_column(default=utcnow, onupdate=utcnow, server_default=func.now())
+
+
+class ReportedMixin(TimestampMixin):
+    """Provenance and life cycle shared by every table of reported figures."""
+
+    source_url: Mapped[str | None] = mapped_column(String(2000))
+    is_estimate: Mapped[bool] = mapped_column(Boolean, default=False, server_default="0")
+    note: Mapped[str | None] = mapped_column(Text)
+    # Per-figure provenance where one release does not cover the whole row:
+    # {"btc_sold": {"source_url": ..., "quote": ..., "is_estimate": true}}. Row-level fields apply
+    # to any metric without an entry.
+    figure_sources: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict, server_default="{}")
+    status: Mapped[RecordStatus] = mapped_column(
+        _enum(RecordStatus, "record_status"), default=RecordStatus.draft, server_default="draft"
+    )
+    version: Mapped[int] = mapped_column(Integer, default=1, server_default="1")
+    published_at: Mapped[dt.datetime | None]
+    revised_at: Mapped[dt.datetime | None]
+    revision_reason: Mapped[str | None] = mapped_column(Text)
+    updated_by: Mapped[str | None] = mapped_column(String(200))
+
+
+class Company(TimestampMixin, Base):
+    __tablename__ = "company"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    slug: Mapped[str] = mapped_column(String(64), unique=True)
+    name: Mapped[str] = mapped_column(String(200))
+    ticker: Mapped[str | None] = mapped_column(String(16))
+    fiscal_year_end_month: Mapped[int] = mapped_column(Integer, default=12, server_default="12")
+    website_url: Mapped[str | None] = mapped_column(String(2000))
+    # The data revision of the last change to anything the company's pages show: its figures, sites and
+    # events, or shared data (network figures), which counts for every company. A page rendered at or after
+    # it is still current, whatever other companies published since (app.cache.page_store).
+    changed_revision: Mapped[int] = mapped_column(BigInteger, default=0, server_default="0")
+
+    sites: Mapped[list[Site]] = relationship(back_populates="company", lazy="raise", order_by="Site.name")
+
+    __table_args__ = (
+        CheckConstraint("fiscal_year_end_month BETWEEN 1 AND 12", name="fiscal_year_end_month"),
+        CheckConstraint("slug <> ''", name="slug_not_empty"),
+    )
+
+
+class Site(TimestampMixin, Base):
+    __tablename__ = "site"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    company_id: Mapped[int] = mapped_column(ForeignKey("company.id", ondelete="CASCADE"))
+    slug: Mapped[str] = mapped_column(String(64))
+    name: Mapped[str] = mapped_column(String(200))
+    region: Mapped[str | None] = mapped_column(String(200))
+    status: Mapped[SiteStatus] = mapped_column(
+        _enum(SiteStatus, "site_status"), default=SiteStatus.operating, server_default="operating"
+    )
+    capacity_mw: Mapped[Decimal | None] = mapped_column(Numeric(10, 3))
+    energized_on: Mapped[dt.date | None] = mapped_column(Date)
+    note: Mapped[str | None] = mapped_column(Text)
+
+    company: Mapped[Company] = relationship(back_populates="sites", lazy="raise")
+
+    __table_args__ = (
+        UniqueConstraint("company_id", "slug"),
+        CheckConstraint("capacity_mw IS NULL OR capacity_mw >= 0", name="capacity_non_negative"),
+    )
+
+
+class SiteMonth(ReportedMixin, Base):
+    """One site's figures for one calendar month."""
+
+    __tablename__ = "site_month"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    site_id: Mapped[int] = mapped_column(ForeignKey("site.id", ondelete="CASCADE"))
+    period: Mapped[dt.date] = mapped_column(Date)
+    # Generated figures (a demo split of company totals): shown as illustrative everywhere.
+    is_illustrative: Mapped[bool] = mapped_column(Boolean, default=False, server_default="0")
+
+    btc_mined: Mapped[Decimal | None] = mapped_column(BTC)
+    hashrate_avg_ehs: Mapped[Decimal | None] = mapped_column(EHS)
+    hashrate_end_ehs: Mapped[Decimal | None] = mapped_column(EHS)
+    hashrate_deployed_ehs: Mapped[Decimal | None] = mapped_column(EHS)
+    fleet_efficiency_jth: Mapped[Decimal | None] = mapped_column(Numeric(8, 3))
+    miners_deployed: Mapped[int | None] = mapped_column(Integer)
+    power_capacity_mw: Mapped[Decimal | None] = mapped_column(Numeric(10, 3))
+    energy_mwh: Mapped[Decimal | None] = mapped_column(Numeric(14, 3))
+    power_cost_usd_kwh: Mapped[Decimal | None] = mapped_column(Numeric(8, 5))
+    uptime_pct: Mapped[Decimal | None] = mapped_column(Numeric(6, 3))
+    curtailment_hours: Mapped[Decimal | None] = mapped_column(Numeric(8, 2))
+    power_credits_usd: Mapped[Decimal | None] = mapped_column(USD)
+
+    site: Mapped[Site] = relationship(lazy="raise")
+
+    __table_args__ = (
+        UniqueConstraint("site_id", "period"),
+        CheckConstraint("btc_mined IS NULL OR btc_mined >= 0", name="btc_mined_non_negative"),
+        CheckConstraint("hashrate_avg_ehs IS NULL OR hashrate_avg_ehs >= 0", name="hashrate_avg_non_negative"),
+        CheckConstraint("hashrate_end_ehs IS NULL OR hashrate_end_ehs >= 0", name="hashrate_end_non_negative"),
+        CheckConstraint(
+            "hashrate_deployed_ehs IS NULL OR hashrate_deployed_ehs >= 0",
+            name="hashrate_deployed_non_negative",
+        ),
+        CheckConstraint(
+            "fleet_efficiency_jth IS NULL OR fleet_efficiency_jth BETWEEN 5 AND 200",
+            name="efficiency_plausible",
+        ),
+        CheckConstraint("miners_deployed IS NULL OR miners_deployed >= 0", name="miners_non_negative"),
+        CheckConstraint("power_capacity_mw IS NULL OR power_capacity_mw >= 0", name="power_non_negative"),
+        CheckConstraint("energy_mwh IS NULL OR energy_mwh >= 0", name="energy_non_negative"),
+        CheckConstraint(
+            "power_cost_usd_kwh IS NULL OR power_cost_usd_kwh BETWEEN 0 AND 10", name="power_cost_plausible"
+        ),
+        CheckConstraint("uptime_pct IS NULL OR uptime_pct BETWEEN 0 AND 100", name="uptime_range"),
+        CheckConstraint("curtailment_hours IS NULL OR curtailment_hours BETWEEN 0 AND 744", name="curtailment_range"),
+        CheckConstraint("version >= 1", name="version_positive"),
+        Index("ix_site_month_period_status", "period", "status"),
+    )
+
+
+class CompanyMonth(ReportedMixin, Base):
+    """The company-level figures of one month, as the company published them.
+
+    Besides treasury and sales, it holds the company-wide operating figures (hashrate, efficiency,
+    fleet) because most miners publish those only as company totals; the site rows, when present,
+    are the breakdown.
+    """
+
+    __tablename__ = "company_month"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    company_id: Mapped[int] = mapped_column(ForeignKey("company.id", ondelete="CASCADE"))
+    period: Mapped[dt.date] = mapped_column(Date)
+
+    btc_mined_total: Mapped[Decimal | None] = mapped_column(BTC)
+    btc_held_end: Mapped[Decimal | None] = mapped_column(BTC)
+    btc_sold: Mapped[Decimal | None] = mapped_column(BTC)
+    btc_sold_proceeds_usd: Mapped[Decimal | None] = mapped_column(USD)
+    hashrate_avg_ehs: Mapped[Decimal | None] = mapped_column(EHS)
+    hashrate_end_ehs: Mapped[Decimal | None] = mapped_column(EHS)
+    hashrate_deployed_ehs: Mapped[Decimal | None] = mapped_column(EHS)
+    fleet_efficiency_jth: Mapped[Decimal | None] = mapped_column(Numeric(8, 3))
+    miners_deployed: Mapped[int | None] = mapped_column(Integer)
+    power_capacity_mw: Mapped[Decimal | None] = mapped_column(Numeric(10, 3))
+
+    company: Mapped[Company] = relationship(lazy="raise")
+
+    __table_args__ = (
+        UniqueConstraint("company_id", "period"),
+        CheckConstraint("btc_mined_total IS NULL OR btc_mined_total >= 0", name="btc_mined_total_non_negative"),
+        CheckConstraint("btc_held_end IS NULL OR btc_held_end >= 0", name="btc_held_non_negative"),
+        CheckConstraint("btc_sold IS NULL OR btc_sold >= 0", name="btc_sold_non_negative"),
+        CheckConstraint("btc_sold_proceeds_usd IS NULL OR btc_sold_proceeds_usd >= 0", name="proceeds_non_negative"),
+        CheckConstraint("hashrate_avg_ehs IS NULL OR hashrate_avg_ehs >= 0", name="hashrate_avg_non_negative"),
+        CheckConstraint("hashrate_end_ehs IS NULL OR hashrate_end_ehs >= 0", name="hashrate_end_non_negative"),
+        CheckConstraint(
+            "hashrate_deployed_ehs IS NULL OR hashrate_deployed_ehs >= 0",
+            name="hashrate_deployed_non_negative",
+        ),
+        CheckConstraint(
+            "fleet_efficiency_jth IS NULL OR fleet_efficiency_jth BETWEEN 5 AND 200",
+            name="efficiency_plausible",
+        ),
+        CheckConstraint("miners_deployed IS NULL OR miners_deployed >= 0", name="miners_non_negative"),
+        CheckConstraint("power_capacity_mw IS NULL OR power_capacity_mw >= 0", name="power_non_negative"),
+        CheckConstraint("version >= 1", name="version_positive"),
+        Index("ix_company_month_period_status", "period", "status"),
+    )
+
+
+class NetworkMonth(TimestampMixin, Base):
+    """Bitcoin network reference figures for a month, shared by all companies."""
+
+    __tablename__ = "network_month"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    period: Mapped[dt.date] = mapped_column(Date, unique=True)
+    network_hashrate_avg_ehs: Mapped[Decimal | None] = mapped_column(Numeric(14, 3))
+    network_difficulty_t: Mapped[Decimal | None] = mapped_column(Numeric(14, 4))
+    btc_price_avg_usd: Mapped[Decimal | None] = mapped_column(USD)
+    source_url: Mapped[str | None] = mapped_column(String(2000))
+    is_estimate: Mapped[bool] = mapped_column(Boolean, default=False, server_default="0")
+    note: Mapped[str | None] = mapped_column(Text)
+    figure_sources: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict, server_default="{}")
+
+    __table_args__ = (
+        CheckConstraint("network_hashrate_avg_ehs IS NULL OR network_hashrate_avg_ehs > 0", name="hashrate_positive"),
+        CheckConstraint("network_difficulty_t IS NULL OR network_difficulty_t > 0", name="difficulty_positive"),
+        CheckConstraint("btc_price_avg_usd IS NULL OR btc_price_avg_usd > 0", name="price_positive"),
+    )
+
+
+class Event(TimestampMixin, Base):
+    """Something that explains the figures, drawn on every time chart."""
+
+    __tablename__ = "event"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    date: Mapped[dt.date] = mapped_column(Date)
+    title: Mapped[str] = mapped_column(String(300))
+    kind: Mapped[EventKind] = mapped_column(_enum(EventKind, "event_kind"))
+    company_id: Mapped[int | None] = mapped_column(ForeignKey("company.id", ondelete="CASCADE"))
+    site_id: Mapped[int | None] = mapped_column(ForeignKey("site.id", ondelete="SET NULL"))
+    source_url: Mapped[str | None] = mapped_column(String(2000))
+    description: Mapped[str | None] = mapped_column(Text)
+
+    __table_args__ = (
+        UniqueConstraint("company_id", "date", "title"),
+        CheckConstraint("title <> ''", name="title_not_empty"),
+        Index("ix_event_date", "date"),
+    )
+
+
+class DataRevision(Base):
+    """A single row counting changes to published data.
+
+    Caches and ETags are keyed by it, so several workers agree on freshness without sharing memory.
+    """
+
+    __tablename__ = "data_revision"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    revision: Mapped[int] = mapped_column(BigInteger, default=0, server_default="0")
+    changed_at: Mapped[dt.datetime] = mapped_column(default=utcnow, server_default=func.now())
+
+    __table_args__ = (CheckConstraint("id = 1", name="single_row"),)
+
+
+class PageSnapshot(Base):
+    """A public page rendered when its data was published, shared by every worker (see app.cache.page_store).
+
+    One row per page; it may be served while nothing it shows has changed since `revision`.
+    """
+
+    __tablename__ = "page_snapshot"
+
+    key: Mapped[str] = mapped_column(String(200), primary_key=True)
+    revision: Mapped[int] = mapped_column(BigInteger)
+    media_type: Mapped[str] = mapped_column(String(100))
+    body: Mapped[bytes] = mapped_column(LargeBinary)
+    body_br: Mapped[bytes | None] = mapped_column(LargeBinary)
+    body_gzip: Mapped[bytes | None] = mapped_column(LargeBinary)
+    built_at: Mapped[dt.datetime] = mapped_column(default=utcnow, server_default=func.now())
+
+
+class User(TimestampMixin, Base):
+    """A staff account. The table is `app_user` because `user` is a reserved word in Postgres."""
+
+    __tablename__ = "app_user"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    # Stored lower-cased: one account per address whatever the capitalisation typed at login.
+    email: Mapped[str] = mapped_column(String(320), unique=True)
+    password_hash: Mapped[str] = mapped_column(String(300))
+    role: Mapped[UserRole] = mapped_column(_enum(UserRole, "user_role"), default=UserRole.editor)
+    is_active: Mapped[bool] = mapped_column(Boolean, default=True, server_default="1")
+    last_login_at: Mapped[dt.datetime | None]
+    password_changed_at: Mapped[dt.datetime | None]
+
+    __table_args__ = (CheckConstraint("email = lower(email) AND email <> ''", name="email_lower"),)
+
+
+class UserSession(Base):
+    """A server-side login session; the browser's cookie carries only the random id whose hash is `id`."""
+
+    __tablename__ = "user_session"
+
+    # SHA-256 of the cookie's secret: a leaked table does not hand out live sessions.
+    id: Mapped[str] = mapped_column(String(64), primary_key=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("app_user.id", ondelete="CASCADE"), index=True)
+    csrf_token: Mapped[str] = mapped_column(String(64))
+    created_at: Mapped[dt.datetime] = mapped_column(default=utcnow, server_default=func.now())
+    last_seen_at: Mapped[dt.datetime] = mapped_column(default=utcnow, server_default=func.now())
+    expires_at: Mapped[dt.datetime]  # absolute timeout
+    ended_at: Mapped[dt.datetime | None]
+    ip: Mapped[str | None] = mapped_column(String(64))
+    user_agent: Mapped[str | None] = mapped_column(String(300))
+
+
+class LoginAttempt(Base):
+    """Every login attempt, so rate limits hold across workers (counted per IP and per account)."""
+
+    __tablename__ = "login_attempt"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    attempted_at: Mapped[dt.datetime] = mapped_column(default=utcnow, server_default=func.now())
+    ip: Mapped[str] = mapped_column(String(64))
+    email: Mapped[str] = mapped_column(String(320))
+    succeeded: Mapped[bool] = mapped_column(Boolean, default=False, server_default="0")
+
+    __table_args__ = (
+        Index("ix_login_attempt_ip_attempted_at", "ip", "attempted_at"),
+        Index("ix_login_attempt_email_attempted_at", "email", "attempted_at"),
+    )
+
+
+class ApiToken(Base):
+    """A bearer token for trusted systems; only its SHA-256 is stored, the secret is shown once."""
+
+    __tablename__ = "api_token"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    name: Mapped[str] = mapped_column(String(200))
+    scope: Mapped[TokenScope] = mapped_column(_enum(TokenScope, "token_scope"))
+    token_hash: Mapped[str] = mapped_column(String(64), unique=True)
+    # The first characters of the secret, so a listing can tell tokens apart without revealing them.
+    prefix: Mapped[str] = mapped_column(String(16))
+    # Writes limited to one company's figures when set.
+    company_id: Mapped[int | None] = mapped_column(ForeignKey("company.id", ondelete="CASCADE"))
+    created_at: Mapped[dt.datetime] = mapped_column(default=utcnow, server_default=func.now())
+    created_by: Mapped[str | None] = mapped_column(String(320))
+    last_used_at: Mapped[dt.datetime | None]
+    expires_at: Mapped[dt.datetime | None]
+    revoked_at: Mapped[dt.datetime | None]
+
+    __table_args__ = (CheckConstraint("name <> ''", name="name_not_empty"),)
+
+
+class AuditEntry(Base):
+    """One recorded change. Append-only: database triggers refuse UPDATE and DELETE.
+
+    No foreign keys on purpose: the trail must outlive the rows it describes.
+    """
+
+    __tablename__ = "audit_entry"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    at: Mapped[dt.datetime] = mapped_column(default=utcnow, server_default=func.now())
+    actor_kind: Mapped[str] = mapped_column(String(16))  # user, token or system
+    actor_id: Mapped[int | None] = mapped_column(Integer)
+    actor_label: Mapped[str] = mapped_column(String(320))
+    action: Mapped[AuditAction] = mapped_column(_enum(AuditAction, "audit_action"))
+    entity: Mapped[str] = mapped_column(String(32))  # table name: site_month, company_month, site, ...
+    entity_id: Mapped[int | None] = mapped_column(Integer)
+    company_id: Mapped[int | None] = mapped_column(Integer)
+    site_id: Mapped[int | None] = mapped_column(Integer)
+    period: Mapped[dt.date | None] = mapped_column(Date)
+    before: Mapped[dict[str, Any] | None] = mapped_column(JSON)
+    after: Mapped[dict[str, Any] | None] = mapped_column(JSON)
+    reason: Mapped[str | None] = mapped_column(Text)
+    request_id: Mapped[str | None] = mapped_column(String(64))
+
+    __table_args__ = (
+        CheckConstraint("actor_kind IN ('user', 'token', 'system')", name="actor_kind"),
+        Index("ix_audit_entry_company_id_period", "company_id", "period"),
+        Index("ix_audit_entry_site_id_period", "site_id", "period"),
+        Index("ix_audit_entry_entity_entity_id", "entity", "entity_id"),
+    )

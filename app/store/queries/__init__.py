@@ -1,0 +1,285 @@
+"""Every SELECT and write of the app. Functions take a keyword-only session and never commit.
+
+This package holds the read queries shared by pages and API; each area adds its own module
+(`app.store.queries.<area>`) rather than growing this file.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections import namedtuple
+from collections.abc import Iterable, Sequence
+from functools import cache
+from typing import Any
+
+from sqlalchemy import ColumnElement, Select, Text, case, cast, func, null, or_, select, update
+from sqlalchemy.orm import Session
+
+from app.domain.reports import MonthView, add_months, build_company_series, site_series
+from app.store.models import (
+    Company,
+    CompanyMonth,
+    DataRevision,
+    Event,
+    NetworkMonth,
+    RecordStatus,
+    Site,
+    SiteMonth,
+    utcnow,
+)
+
+
+def list_companies(*, session: Session) -> Sequence[Company]:
+    return session.scalars(select(Company).order_by(Company.name)).all()
+
+
+def get_company(slug: str, *, session: Session) -> Company | None:
+    return session.scalar(select(Company).where(Company.slug == slug))
+
+
+def list_sites(company_id: int, *, session: Session) -> Sequence[Site]:
+    return session.scalars(select(Site).where(Site.company_id == company_id).order_by(Site.name)).all()
+
+
+def get_site(company_id: int, slug: str, *, session: Session) -> Site | None:
+    return session.scalar(select(Site).where(Site.company_id == company_id, Site.slug == slug))
+
+
+def _in_range(stmt: Select, column: object, start: dt.date | None, end: dt.date | None) -> Select:
+    if start is not None:
+        stmt = stmt.where(column >= start)  # type: ignore[operator]
+    if end is not None:
+        stmt = stmt.where(column <= end)  # type: ignore[operator]
+    return stmt
+
+
+def list_company_months(
+    company_id: int,
+    *,
+    session: Session,
+    start: dt.date | None = None,
+    end: dt.date | None = None,
+    published_only: bool = True,
+) -> Sequence[CompanyMonth]:
+    stmt = select(CompanyMonth).where(CompanyMonth.company_id == company_id)
+    if published_only:
+        stmt = stmt.where(CompanyMonth.status == RecordStatus.published)
+    stmt = _in_range(stmt, CompanyMonth.period, start, end)
+    return session.scalars(stmt.order_by(CompanyMonth.period)).all()
+
+
+def list_site_months(
+    company_id: int,
+    *,
+    session: Session,
+    start: dt.date | None = None,
+    end: dt.date | None = None,
+    site_ids: Sequence[int] | None = None,
+    published_only: bool = True,
+) -> Sequence[SiteMonth]:
+    stmt = select(SiteMonth).join(Site, Site.id == SiteMonth.site_id).where(Site.company_id == company_id)
+    if site_ids is not None:
+        stmt = stmt.where(SiteMonth.site_id.in_(site_ids))
+    if published_only:
+        stmt = stmt.where(SiteMonth.status == RecordStatus.published)
+    stmt = _in_range(stmt, SiteMonth.period, start, end)
+    return session.scalars(stmt.order_by(SiteMonth.period, SiteMonth.site_id)).all()
+
+
+def list_network_months(
+    *, session: Session, start: dt.date | None = None, end: dt.date | None = None
+) -> Sequence[NetworkMonth]:
+    stmt = _in_range(select(NetworkMonth), NetworkMonth.period, start, end)
+    return session.scalars(stmt.order_by(NetworkMonth.period)).all()
+
+
+def list_events(
+    *,
+    session: Session,
+    company_id: int | None = None,
+    start: dt.date | None = None,
+    end: dt.date | None = None,
+) -> Sequence[Event]:
+    """Events of one company plus those that concern every company (the halving)."""
+    stmt = select(Event)
+    if company_id is not None:
+        stmt = stmt.where(or_(Event.company_id == company_id, Event.company_id.is_(None)))
+    stmt = _in_range(stmt, Event.date, start, end)
+    return session.scalars(stmt.order_by(Event.date, Event.id)).all()
+
+
+def published_period_bounds(company_id: int, *, session: Session) -> tuple[dt.date | None, dt.date | None]:
+    """First and last month with any published figure of the company (site or company level)."""
+    company_q = select(func.min(CompanyMonth.period), func.max(CompanyMonth.period)).where(
+        CompanyMonth.company_id == company_id, CompanyMonth.status == RecordStatus.published
+    )
+    site_q = (
+        select(func.min(SiteMonth.period), func.max(SiteMonth.period))
+        .join(Site, Site.id == SiteMonth.site_id)
+        .where(Site.company_id == company_id, SiteMonth.status == RecordStatus.published)
+    )
+    lows: list[dt.date] = []
+    highs: list[dt.date] = []
+    for low, high in (session.execute(company_q).one(), session.execute(site_q).one()):
+        if low is not None:
+            lows.append(low)
+            highs.append(high)
+    if not lows:
+        return None, None
+    return min(lows), max(highs)
+
+
+# Row bookkeeping that no series reads; converting three timestamps per row cost more than the figures.
+_BOOKKEEPING = frozenset({"id", "status", "version", "published_at", "updated_by", "created_at", "updated_at"})
+
+
+def _month_rows(
+    model: type[SiteMonth] | type[CompanyMonth] | type[NetworkMonth],
+    condition: ColumnElement[bool] | None,
+    *,
+    session: Session,
+    start: dt.date | None,
+    end: dt.date | None,
+    published_only: bool,
+) -> list[Any]:
+    """Read-only month rows as light named tuples with the ORM attribute names.
+
+    With years of site months, building and tracking an ORM instance per row, and reading attributes from
+    SQLAlchemy rows, cost more than the query itself; a named tuple reads an attribute at C speed.
+    """
+    table = model.__table__
+    columns = [
+        # Most rows carry no per-figure provenance: send NULL for an empty object so the driver does not
+        # parse thousands of "{}".
+        case((cast(c, Text) == "{}", null()), else_=c).label(c.name) if c.name == "figure_sources" else c
+        for c in table.c
+        if c.name not in _BOOKKEEPING
+    ]
+    stmt = select(*columns)
+    if condition is not None:
+        stmt = stmt.where(condition)
+    if published_only and model is not NetworkMonth:  # network figures are reference data, never drafts
+        stmt = stmt.where(model.status == RecordStatus.published)  # type: ignore[union-attr]
+    stmt = _in_range(stmt, model.period, start, end)
+    record = _record_type(table.name, tuple(c.name for c in columns))
+    make = record._make
+    # Through the connection, not the ORM session: these are plain rows, and the ORM's execution layer
+    # cost as much as reading them. Flushed first, as the session's own execute would.
+    session.flush()
+    # .all(): one fetchall from the driver, where iterating the result fetches row by row.
+    return [make(row) for row in session.connection().execute(stmt.order_by(model.period)).all()]
+
+
+@cache
+def _record_type(name: str, fields: tuple[str, ...]) -> Any:
+    return namedtuple(f"{name}_record", fields)  # type: ignore[misc]
+
+
+# session.info key: the companies whose published data the session's open transaction changed. The store only
+# notes them; after the commit, app.cache.publish_hooks reads them and renders those companies' pages ahead.
+CHANGED_COMPANIES = "minedash.published_companies"
+
+
+def get_data_revision(*, session: Session) -> DataRevision:
+    """The revision row; created on first use so a fresh database needs no seeding."""
+    row = session.get(DataRevision, 1)
+    if row is None:
+        row = DataRevision(id=1, revision=0, changed_at=utcnow())
+        session.add(row)
+        session.flush()
+    return row
+
+
+def bump_data_revision(*, session: Session, companies: Iterable[int | None] = ()) -> None:
+    """Record that published data changed; ETags and caches keyed by the revision go stale.
+
+    `companies` names the companies whose pages the change alters: their `changed_revision` moves to the new
+    revision and their overview is rendered again as soon as the transaction commits (app.cache.publish_hooks). A
+    change that names none (network figures, say) counts as a change to every company.
+    """
+    named = {c for c in companies if c is not None}
+    session.info.setdefault(CHANGED_COMPANIES, set()).update(named)
+    get_data_revision(session=session)
+    revision = session.execute(
+        update(DataRevision)
+        .where(DataRevision.id == 1)
+        .values(revision=DataRevision.revision + 1, changed_at=utcnow())
+        .returning(DataRevision.revision)
+    ).scalar_one()
+    # Bookkeeping for caches, not an edit of the company: its updated_at stays as it was.
+    stamp = update(Company).values(changed_revision=revision, updated_at=Company.updated_at)
+    session.execute(stamp.where(Company.id.in_(named)) if named else stamp)
+
+
+def load_company_series(
+    company: Company,
+    *,
+    session: Session,
+    start: dt.date | None = None,
+    end: dt.date | None = None,
+    published_only: bool = True,
+) -> tuple[Sequence[Site], list[MonthView]]:
+    """The company's sites and one MonthView per month in [start, end] (default: all published months).
+
+    A fixed number of queries whatever the number of months and sites.
+    """
+    sites = list_sites(company.id, session=session)
+    if start is None or end is None:
+        first, last = published_period_bounds(company.id, session=session)
+        start = start or first
+        end = end or last
+    if start is None or end is None or start > end:
+        return sites, []
+    # One month before the range, so the first month's treasury residual can be computed.
+    before = add_months(start, -1)
+    company_months = _month_rows(
+        CompanyMonth,
+        CompanyMonth.company_id == company.id,
+        session=session,
+        start=before,
+        end=end,
+        published_only=published_only,
+    )
+    site_months = _month_rows(
+        SiteMonth,
+        SiteMonth.site_id.in_([s.id for s in sites]),
+        session=session,
+        start=start,
+        end=end,
+        published_only=published_only,
+    )
+    network_months = _month_rows(NetworkMonth, None, session=session, start=start, end=end, published_only=False)
+    views = build_company_series(
+        sites=sites,
+        company_months=company_months,  # type: ignore[arg-type]
+        site_months=site_months,  # type: ignore[arg-type]
+        network_months=network_months,  # type: ignore[arg-type]
+        start=start,
+        end=end,
+    )
+    return sites, views
+
+
+def load_site_series(
+    site: Site, *, session: Session, start: dt.date, end: dt.date, published_only: bool = True
+) -> list[MonthView]:
+    """One site's months as app.domain.reports.site_series makes them, reading only that site's rows.
+
+    A site page needs the site's own figures and the network's, never its sister sites' or the company's:
+    reading those would make a site's page cost as much as the whole company's.
+    """
+    if start > end:
+        return []
+    site_months = _month_rows(
+        SiteMonth, SiteMonth.site_id == site.id, session=session, start=start, end=end, published_only=published_only
+    )
+    network_months = _month_rows(NetworkMonth, None, session=session, start=start, end=end, published_only=False)
+    views = build_company_series(
+        sites=[site],
+        company_months=[],
+        site_months=site_months,  # type: ignore[arg-type]
+        network_months=network_months,  # type: ignore[arg-type]
+        start=start,
+        end=end,
+    )
+    return site_series(views, site.slug)

@@ -1,0 +1,253 @@
+"""CSV import: compare the file with what is stored (dry run), then apply it all in one go or not at all.
+
+`plan_import` reads nothing but the company's stored rows and writes nothing; `apply_import` saves every new
+or changed row through the write contract of `app.store.queries.months` (validation, version check, audit,
+data revision) with the versions seen by the plan, so a row changed by someone between the dry run and
+the confirmation is a `VersionConflict` and the whole import is undone by the caller's savepoint.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+from dataclasses import dataclass, field
+from decimal import Decimal
+from typing import Any
+
+from pydantic import ValidationError
+from sqlalchemy.orm import Session
+
+from app.domain.actors import Actor
+from app.domain.metrics import treasury_residual
+from app.domain.reports import add_months
+from app.schemas.csv_months import COMPANY_FIELDS, COMPANY_ONLY, SITE_FIELDS, SITE_ONLY, CsvRow, ParsedCsv
+from app.schemas.months import CompanyMonthCreate, SiteMonthCreate, field_errors
+from app.store import queries
+from app.store.models import Company, CompanyMonth, RecordStatus, Site, SiteMonth
+from app.store.queries import months as month_queries
+
+
+@dataclass
+class PlannedRow:
+    line: int
+    label: str
+    period: dt.date | None
+    site: Site | None
+    status: str  # new, changed, unchanged, error
+    changes: list[tuple[str, str, str]] = field(default_factory=list)  # field, old, new
+    errors: list[str] = field(default_factory=list)
+    warnings: list[str] = field(default_factory=list)
+    data: SiteMonthCreate | CompanyMonthCreate | None = None
+    expected_version: int | None = None
+    stored_status: str | None = None  # draft / published of the stored row
+
+    @property
+    def is_correction(self) -> bool:
+        return self.status == "changed" and self.stored_status == RecordStatus.published.value
+
+
+@dataclass
+class ImportPlan:
+    rows: list[PlannedRow]
+    ignored: list[str]
+
+    @property
+    def counts(self) -> dict[str, int]:
+        out = {"new": 0, "changed": 0, "unchanged": 0, "error": 0}
+        for row in self.rows:
+            out[row.status] += 1
+        return out
+
+    @property
+    def has_errors(self) -> bool:
+        return any(r.status == "error" for r in self.rows)
+
+    @property
+    def needs_reason(self) -> bool:
+        return any(r.is_correction for r in self.rows)
+
+    @property
+    def warnings(self) -> list[str]:
+        return [f"line {r.line}: {w}" for r in self.rows for w in r.warnings]
+
+    def digest(self) -> str:
+        """What the editor saw: each row's outcome and the version it was compared with."""
+        parts = [f"{r.line}:{r.status}:{r.expected_version}:{r.changes}" for r in self.rows]
+        return hashlib.sha256("|".join(parts).encode()).hexdigest()
+
+
+def _text(value: Any) -> str:
+    if value is None:
+        return "—"
+    if isinstance(value, bool):
+        return "yes" if value else "no"
+    if isinstance(value, Decimal):
+        text = format(value, "f")
+        return text.rstrip("0").rstrip(".") if "." in text else text
+    return str(value)
+
+
+def plan_import(*, session: Session, company: Company, parsed: ParsedCsv) -> ImportPlan:
+    """Each row of the file as new, changed (old -> new per field), unchanged or error with its reasons."""
+    sites = {s.slug: s for s in queries.list_sites(company.id, session=session)}
+    periods = [r.period for r in parsed.rows if r.period is not None]
+    stored_sites: dict[tuple[int, dt.date], SiteMonth] = {}
+    stored_company: dict[dt.date, CompanyMonth] = {}
+    if periods:
+        start, end = min(periods), max(periods)
+        for srow in queries.list_site_months(company.id, session=session, start=start, end=end, published_only=False):
+            stored_sites[(srow.site_id, srow.period)] = srow
+        for crow in queries.list_company_months(
+            company.id, session=session, start=add_months(start, -1), end=end, published_only=False
+        ):
+            stored_company[crow.period] = crow
+    planned = [_plan_row(r, parsed.columns, sites, stored_sites, stored_company) for r in parsed.rows]
+    _treasury_warnings(planned, stored_company)
+    return ImportPlan(rows=planned, ignored=parsed.ignored)
+
+
+def _plan_row(
+    row: CsvRow,
+    columns: list[str],
+    sites: dict[str, Site],
+    stored_sites: dict[tuple[int, dt.date], SiteMonth],
+    stored_company: dict[dt.date, CompanyMonth],
+) -> PlannedRow:
+    site = sites.get(row.site) if row.site else None
+    out = PlannedRow(line=row.line, label=row.label, period=row.period, site=site, status="error")
+    out.errors.extend(row.errors)
+    if row.site and site is None:
+        out.errors.append(f"site: no site {row.site[:64]!r} in this company")
+    if row.period is not None:
+        out.errors.extend(f"period: {e['message']}" for e in month_queries.check_period(row.period))
+    is_site = row.site is not None
+    wrong_level = SITE_ONLY if not is_site else COMPANY_ONLY
+    for name in wrong_level:
+        if row.values.get(name) is not None:
+            where = "a company row (empty site)" if not is_site else "a site row"
+            out.errors.append(f"{name}: not a figure of {where}")
+    if out.errors or row.period is None:
+        return out
+
+    names = SITE_FIELDS if is_site else COMPANY_FIELDS
+    stored: SiteMonth | CompanyMonth | None = (
+        stored_sites.get((site.id, row.period)) if site is not None else stored_company.get(row.period)
+    )
+    # Columns in the file replace; columns absent keep what is stored.
+    merged: dict[str, Any] = {}
+    for name in (*names, "note", "source_url", "is_estimate"):
+        if name in row.values:
+            merged[name] = row.values[name]
+        elif name in row.text:
+            merged[name] = row.text[name]
+        elif name == "is_estimate" and row.is_estimate is not None:
+            merged[name] = row.is_estimate
+        else:
+            merged[name] = getattr(stored, name) if stored is not None else None
+    if merged["is_estimate"] is None:
+        merged["is_estimate"] = False
+    schema = SiteMonthCreate if is_site else CompanyMonthCreate
+    try:
+        data = schema.model_validate(merged)
+    except ValidationError as exc:
+        out.errors.extend(f"{k or 'row'}: {v}" for k, v in field_errors(exc).items())
+        return out
+    out.data = data
+    if stored is None:
+        out.status = "new"
+        out.changes = [
+            (n, "—", _text(getattr(data, n)))
+            for n in (*names, "note", "source_url", "is_estimate")
+            if getattr(data, n) not in (None, False)
+        ]
+        return out
+    out.expected_version = stored.version
+    out.stored_status = stored.status.value
+    out.changes = [
+        (n, _text(getattr(stored, n)), _text(getattr(data, n)))
+        for n in (*names, "note", "source_url", "is_estimate")
+        if getattr(stored, n) != getattr(data, n)
+    ]
+    out.status = "changed" if out.changes else "unchanged"
+    return out
+
+
+def _treasury_warnings(rows: list[PlannedRow], stored_company: dict[dt.date, CompanyMonth]) -> None:
+    """Roll-forward check of each imported company month, against the file's previous month when it has one."""
+    held: dict[dt.date, Decimal | None] = {p: r.btc_held_end for p, r in stored_company.items()}
+    company_rows = sorted(
+        (r for r in rows if r.site is None and isinstance(r.data, CompanyMonthCreate) and r.period is not None),
+        key=lambda r: r.period,  # type: ignore[arg-type,return-value]
+    )
+    for r in company_rows:
+        assert isinstance(r.data, CompanyMonthCreate) and r.period is not None
+        held[r.period] = r.data.btc_held_end
+    for r in company_rows:
+        assert isinstance(r.data, CompanyMonthCreate) and r.period is not None
+        previous = held.get(add_months(r.period, -1))
+        residual = treasury_residual(r.data.btc_held_end, previous, r.data.btc_mined_total, r.data.btc_sold)
+        if residual:
+            sign = "+" if residual > 0 else ""
+            r.warnings.append(
+                f"treasury does not roll forward: holdings differ by {sign}{_text(residual)} BTC from previous"
+                " holdings + mined − sold"
+            )
+
+
+def apply_import(
+    *,
+    session: Session,
+    company: Company,
+    plan: ImportPlan,
+    actor: Actor,
+    publish: bool = False,
+    reason: str | None = None,
+) -> dict[str, int]:
+    """Save every new and changed row (and publish unchanged drafts when `publish`); returns counts.
+
+    Raises MonthValidationError when the plan has errors, ReasonRequired / VersionConflict from the saves;
+    the caller runs this inside one savepoint (or transaction) so a failure leaves nothing behind.
+    """
+    if plan.has_errors:
+        raise month_queries.MonthValidationError(
+            [{"path": f"line {r.line}", "message": "; ".join(r.errors)} for r in plan.rows if r.errors]
+        )
+    counts = {"created": 0, "updated": 0, "published": 0}
+    for row in plan.rows:
+        publish_unchanged = publish and row.stored_status == RecordStatus.draft.value
+        if row.status == "unchanged" and not publish_unchanged:
+            continue
+        assert row.data is not None and row.period is not None
+        saved: SiteMonth | CompanyMonth
+        if row.site is not None:
+            assert isinstance(row.data, SiteMonthCreate)
+            saved = month_queries.save_site_month(
+                session=session,
+                site=row.site,
+                period=row.period,
+                data=row.data,
+                actor=actor,
+                expected_version=row.expected_version,
+                publish=publish,
+                reason=reason,
+                company=company,
+            )
+        else:
+            assert isinstance(row.data, CompanyMonthCreate)
+            saved = month_queries.save_company_month(
+                session=session,
+                company=company,
+                period=row.period,
+                data=row.data,
+                actor=actor,
+                expected_version=row.expected_version,
+                publish=publish,
+                reason=reason,
+            )
+        if row.status == "new":
+            counts["created"] += 1
+        elif row.status == "changed":
+            counts["updated"] += 1
+        if publish and saved.status == RecordStatus.published and row.stored_status != "published":
+            counts["published"] += 1
+    return counts

@@ -1,0 +1,64 @@
+"""What the investor pages share: the KPI cards and the context a chart's macro renders."""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+from app.domain.charts import Chart
+from app.domain.reports import MonthView, sources_of, with_changes
+from app.web.chart_table import table_rows
+
+KPI_METRICS = ("btc_mined", "hashrate_avg_ehs", "fleet_efficiency_jth", "btc_held_end", "btc_per_ehs_day")
+# Rows of the table under each chart: the months people check first. The whole table is a link away, so a
+# ten-year page does not carry six tables of 120 rows to every phone.
+TABLE_MONTHS = 24
+# Months loaded before the range so the first months shown still get a year-over-year change.
+HISTORY_MONTHS = 12
+
+
+def kpi_cards(views: list[MonthView]) -> list[dict[str, Any]]:
+    """The latest reported value of each headline metric, with its month, changes and caveats."""
+    cards = []
+    for metric in KPI_METRICS:
+        latest = next((v for v in reversed(views) if v.values.get(metric) is not None), None)
+        if latest is None:
+            cards.append({"metric": metric, "value": None})
+            continue
+        mom, yoy = with_changes(views, metric)[latest.period]
+        srcs = sources_of(latest, metric)
+        cards.append(
+            {
+                "metric": metric,
+                "value": latest.values[metric],
+                "period": latest.period,
+                "mom": mom,
+                "yoy": yoy,
+                "is_illustrative": any(s.is_illustrative for s in srcs),
+                "is_estimate": any(s.is_estimate for s in srcs),
+                "revised_at": latest.revised_at,
+                "revision_reason": latest.revision_reason,
+                "source_urls": list(dict.fromkeys(s.source_url for s in srcs if s.source_url)),
+            }
+        )
+    return cards
+
+
+def chart_context(chart: Chart, *, table_months: int | None = None) -> dict[str, Any]:
+    """What the chart macro renders: the figure as JSON plus the table rows (newest first).
+
+    With `table_months`, the table under the chart holds only the latest months; the page links to the
+    whole table (dashboard:chart_table) instead of carrying years of rows nobody asked to open.
+    """
+    rows = table_rows(chart, table_months)
+    return {
+        "key": chart.key,
+        "title": chart.title,
+        "unit": chart.unit,
+        "note": chart.note,
+        "alt": chart.alt,
+        "series": chart.series,
+        "rows": rows,
+        "months": len(chart.periods),
+        "figure_json": json.dumps(chart.figure, separators=(",", ":"), allow_nan=False),
+    }
