@@ -37,9 +37,17 @@ from app.settings import SettingsError, get_settings
 from app.store.db import DatabaseUnavailable, check_database, get_engine
 from app.web import admin as staff_admin
 from app.web import auth as staff_auth
-from app.web import compare, dashboard, sites, staff_home
+from app.web import (
+    compare,
+    dashboard,
+    sites,
+    staff_home,
+    staff_month_edit,
+    staff_month_history,
+    staff_month_review,
+    staff_months,
+)
 from app.web import staff_import as staff_import
-from app.web import staff_months as staff_months
 from app.web import tokens as staff_tokens
 
 log = logging.getLogger("minedash")
@@ -173,7 +181,11 @@ def create_app(*, check_database_on_startup: bool = True) -> FastAPI:
     app.include_router(staff_home.router)
     app.include_router(staff_admin.router)
     app.include_router(staff_tokens.router)
+    # The month list (with /months/new) before the form's /months/{period}.
     app.include_router(staff_months.router)
+    app.include_router(staff_month_edit.router)
+    app.include_router(staff_month_review.router)
+    app.include_router(staff_month_history.router)
     app.include_router(staff_import.router)
     app.mount("/static", static_routes.VersionedStaticFiles(directory=STATIC_DIR), name="static")
     app.openapi = api_docs.api_openapi(app)  # type: ignore[method-assign]

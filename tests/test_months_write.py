@@ -14,16 +14,15 @@ from app.domain.actors import Actor
 from app.schemas.months import CompanyMonthCreate, SiteMonthCreate, field_errors
 from app.store.models import AuditAction, AuditEntry, RecordStatus
 from app.store.queries import get_data_revision, load_company_series
+from app.store.queries.month_release import publish_month, unpublish_month
 from app.store.queries.months import (
     MonthValidationError,
     ReasonRequired,
     VersionConflict,
     delete_site_month,
-    publish_month,
     save_company_month,
     save_site_month,
     treasury_warning,
-    unpublish_month,
 )
 from tests.factories import make_company, make_company_month, make_site
 

@@ -22,8 +22,6 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Sequence
-from dataclasses import dataclass
-from decimal import Decimal
 from typing import Any
 
 from sqlalchemy import select
@@ -37,105 +35,18 @@ from app.schemas.months import CompanyMonthCreate, SiteMonthCreate
 from app.store.models import AuditAction, Company, CompanyMonth, RecordStatus, Site, SiteMonth, utcnow
 from app.store.queries import bump_data_revision
 from app.store.queries.audit import record_audit, snapshot
+from app.store.queries.month_checks import REASON_MAX as REASON_MAX
+from app.store.queries.month_checks import MonthValidationError as MonthValidationError
+from app.store.queries.month_checks import ReasonRequired as ReasonRequired
+from app.store.queries.month_checks import TreasuryCheck as TreasuryCheck
+from app.store.queries.month_checks import VersionConflict as VersionConflict
+from app.store.queries.month_checks import check_period as check_period
+from app.store.queries.month_checks import current_month as current_month
 
 PROVENANCE_FIELDS = ("note", "source_url", "is_estimate")
 LIFE_FIELDS = ("status", "version", "published_at", "revised_at", "revision_reason", "updated_by")
 SITE_FIELDS: tuple[str, ...] = (*SiteMonthCreate.metric_names(), *PROVENANCE_FIELDS)
 COMPANY_FIELDS: tuple[str, ...] = (*CompanyMonthCreate.metric_names(), *PROVENANCE_FIELDS)
-REASON_MAX = 2000
-
-
-class VersionConflict(Exception):
-    """Someone else saved this row first; `.current` is the stored row (None if it was deleted)."""
-
-    def __init__(self, current: SiteMonth | CompanyMonth | None, expected_version: int | None) -> None:
-        self.current = current
-        self.expected_version = expected_version
-        stored = "no row" if current is None else f"version {current.version}"
-        super().__init__(f"expected version {expected_version}, found {stored}")
-
-
-class ReasonRequired(Exception):
-    """A published figure changes only through a correction with a reason."""
-
-
-class MonthValidationError(Exception):
-    """Rules that need the database; `.errors` is a list of {"path": ..., "message": ...}."""
-
-    def __init__(self, errors: list[dict[str, str]]) -> None:
-        self.errors = errors
-        super().__init__("; ".join(f"{e['path']}: {e['message']}" for e in errors))
-
-
-@dataclass(frozen=True, slots=True)
-class TreasuryCheck:
-    """The roll-forward of holdings: previous + mined − sold should equal the month-end holdings."""
-
-    previous_held_end: Decimal
-    mined: Decimal
-    sold: Decimal
-    expected_held_end: Decimal
-    held_end: Decimal
-
-    @property
-    def difference(self) -> Decimal:
-        return self.held_end - self.expected_held_end
-
-    @property
-    def message(self) -> str:
-        return (
-            f"Treasury does not roll forward: {_num(self.previous_held_end)} held at the end of the previous month"
-            f" + {_num(self.mined)} mined − {_num(self.sold)} sold = {_num(self.expected_held_end)} BTC, but"
-            f" {_num(self.held_end)} BTC is entered (difference {_signed(self.difference)} BTC: purchases,"
-            " transfers or collateral?)"
-        )
-
-
-def _num(value: Decimal) -> str:
-    text = format(value, "f")
-    return text.rstrip("0").rstrip(".") if "." in text else text
-
-
-def _signed(value: Decimal) -> str:
-    return ("+" if value > 0 else "") + _num(value)
-
-
-def current_month(today: dt.date | None = None) -> dt.date:
-    today = today or dt.datetime.now(dt.UTC).date()
-    return today.replace(day=1)
-
-
-def check_period(period: dt.date, *, today: dt.date | None = None) -> list[dict[str, str]]:
-    """Errors for a period that is not the first of a month or lies after the current month (UTC)."""
-    if period.day != 1:
-        return [{"path": "period", "message": "a period is the first day of a month"}]
-    if period > current_month(today):
-        return [{"path": "period", "message": f"{period:%B %Y} is in the future"}]
-    return []
-
-
-def treasury_warning(
-    *, session: Session, company: Company, period: dt.date, data: CompanyMonthCreate
-) -> TreasuryCheck | None:
-    """The roll-forward mismatch to show the editor, or None when it reconciles or a term is unknown.
-
-    The previous month is the stored row whatever its status: editors enter months in order, as drafts.
-    """
-    if data.btc_held_end is None or data.btc_mined_total is None or data.btc_sold is None:
-        return None
-    previous = get_company_month(company, add_months(period, -1), session=session)
-    if previous is None or previous.btc_held_end is None:
-        return None
-    residual = metrics.treasury_residual(data.btc_held_end, previous.btc_held_end, data.btc_mined_total, data.btc_sold)
-    if residual is None or residual == 0:
-        return None
-    return TreasuryCheck(
-        previous_held_end=previous.btc_held_end,
-        mined=data.btc_mined_total,
-        sold=data.btc_sold,
-        expected_held_end=previous.btc_held_end + data.btc_mined_total - data.btc_sold,
-        held_end=data.btc_held_end,
-    )
 
 
 def get_site_month(site: Site, period: dt.date, *, session: Session, for_update: bool = False) -> SiteMonth | None:
@@ -167,7 +78,7 @@ def list_month_rows(
     return get_company_month(company, period, session=session), list(site_rows)
 
 
-def _clean_reason(reason: str | None) -> str | None:
+def clean_reason(reason: str | None) -> str | None:
     if reason is None:
         return None
     reason = reason.strip()
@@ -191,7 +102,7 @@ def _apply(
 ) -> SiteMonth | CompanyMonth:
     """The shared save: version check, reason rule, write, audit, revision bump."""
     entity = new_row.__tablename__
-    reason = _clean_reason(reason)
+    reason = clean_reason(reason)
     now = utcnow()
     if row is None:
         if expected_version is not None:
@@ -297,7 +208,7 @@ def _apply(
     return row
 
 
-def _request_id() -> str | None:
+def current_request_id() -> str | None:
     # The HTTP request behind the change, so an audit entry can be matched with the access log.
     value = request_id_var.get()
     return None if value in ("", "-") else value[:64]
@@ -345,7 +256,12 @@ def save_site_month(
         publish=publish,
         reason=reason,
         actor=actor,
-        audit_keys={"company_id": site.company_id, "site_id": site.id, "period": period, "request_id": _request_id()},
+        audit_keys={
+            "company_id": site.company_id,
+            "site_id": site.id,
+            "period": period,
+            "request_id": current_request_id(),
+        },
     )
     assert isinstance(saved, SiteMonth)
     return saved
@@ -377,7 +293,7 @@ def save_company_month(
         publish=publish,
         reason=reason,
         actor=actor,
-        audit_keys={"company_id": company.id, "site_id": None, "period": period, "request_id": _request_id()},
+        audit_keys={"company_id": company.id, "site_id": None, "period": period, "request_id": current_request_id()},
     )
     assert isinstance(saved, CompanyMonth)
     return saved
@@ -396,7 +312,7 @@ def delete_site_month(
     row = get_site_month(site, period, session=session, for_update=True)
     if row is None or row.version != expected_version:
         raise VersionConflict(row, expected_version)
-    reason = _clean_reason(reason)
+    reason = clean_reason(reason)
     was_published = row.status == RecordStatus.published
     if was_published and not reason:
         raise ReasonRequired("This month is published: say why the site's figures are removed")
@@ -415,105 +331,31 @@ def delete_site_month(
         company_id=site.company_id,
         site_id=site.id,
         period=period,
-        request_id=_request_id(),
+        request_id=current_request_id(),
     )
     if was_published:
         bump_data_revision(session=session, companies=[site.company_id])
 
 
-def publish_month(
-    *, session: Session, company: Company, period: dt.date, actor: Actor, reason: str | None = None
-) -> list[SiteMonth | CompanyMonth]:
-    """Publish every draft row of the month (company and sites); returns the rows it published.
+def treasury_warning(
+    *, session: Session, company: Company, period: dt.date, data: CompanyMonthCreate
+) -> TreasuryCheck | None:
+    """The roll-forward mismatch to show the editor, or None when it reconciles or a term is unknown.
 
-    A row published before and withdrawn since needs a reason (it becomes a correction).
+    The previous month is the stored row whatever its status: editors enter months in order, as drafts.
     """
-    errors = check_period(period)
-    if errors:
-        raise MonthValidationError(errors)
-    reason = _clean_reason(reason)
-    company_row, site_rows = _rows_for_update(session, company, period)
-    drafts = [r for r in (company_row, *site_rows) if r is not None and r.status == RecordStatus.draft]
-    if not drafts:
-        raise MonthValidationError([{"path": "period", "message": "nothing to publish: no draft figures"}])
-    if any(r.published_at is not None for r in drafts) and not reason:
-        raise ReasonRequired("Part of this month was published before: say why it is published again")
-    now = utcnow()
-    for row in drafts:
-        republished = row.published_at is not None
-        row.status = RecordStatus.published
-        row.published_at = row.published_at or now
-        if republished:
-            row.revised_at = now
-            row.revision_reason = reason
-        row.version += 1
-        row.updated_by = actor.label
-    session.flush()
-    for row in drafts:
-        _audit_status(session, actor, row, AuditAction.publish, company, reason)
-    bump_data_revision(session=session, companies=[company.id])
-    return drafts
-
-
-def unpublish_month(
-    *, session: Session, company: Company, period: dt.date, actor: Actor, reason: str | None = None
-) -> list[SiteMonth | CompanyMonth]:
-    """Withdraw the month's published rows back to draft; a reason is required (investors lose figures)."""
-    reason = _clean_reason(reason)
-    if not reason:
-        raise ReasonRequired("Say why this month is withdrawn from investors")
-    company_row, site_rows = _rows_for_update(session, company, period)
-    published = [r for r in (company_row, *site_rows) if r is not None and r.status == RecordStatus.published]
-    if not published:
-        raise MonthValidationError([{"path": "period", "message": "nothing to unpublish: the month is not published"}])
-    for row in published:
-        row.status = RecordStatus.draft
-        row.version += 1
-        row.updated_by = actor.label
-    session.flush()
-    for row in published:
-        _audit_status(session, actor, row, AuditAction.unpublish, company, reason)
-    bump_data_revision(session=session, companies=[company.id])
-    return published
-
-
-def _rows_for_update(
-    session: Session, company: Company, period: dt.date
-) -> tuple[CompanyMonth | None, list[SiteMonth]]:
-    company_row = get_company_month(company, period, session=session, for_update=True)
-    site_rows = session.scalars(
-        select(SiteMonth)
-        .where(
-            SiteMonth.period == period,
-            SiteMonth.site_id.in_(select(Site.id).where(Site.company_id == company.id)),
-        )
-        .order_by(SiteMonth.site_id)
-        .with_for_update()
-        .execution_options(populate_existing=True)
-    ).all()
-    return company_row, list(site_rows)
-
-
-def _audit_status(
-    session: Session,
-    actor: Actor,
-    row: SiteMonth | CompanyMonth,
-    action: AuditAction,
-    company: Company,
-    reason: str | None,
-) -> None:
-    new, old = ("published", "draft") if action == AuditAction.publish else ("draft", "published")
-    record_audit(
-        session=session,
-        actor=actor,
-        action=action,
-        entity=row.__tablename__,
-        entity_id=row.id,
-        before={"status": old},
-        after={**snapshot(row, LIFE_FIELDS), "status": new},
-        reason=reason,
-        company_id=company.id,
-        site_id=row.site_id if isinstance(row, SiteMonth) else None,
-        period=row.period,
-        request_id=_request_id(),
+    if data.btc_held_end is None or data.btc_mined_total is None or data.btc_sold is None:
+        return None
+    previous = get_company_month(company, add_months(period, -1), session=session)
+    if previous is None or previous.btc_held_end is None:
+        return None
+    residual = metrics.treasury_residual(data.btc_held_end, previous.btc_held_end, data.btc_mined_total, data.btc_sold)
+    if residual is None or residual == 0:
+        return None
+    return TreasuryCheck(
+        previous_held_end=previous.btc_held_end,
+        mined=data.btc_mined_total,
+        sold=data.btc_sold,
+        expected_held_end=previous.btc_held_end + data.btc_mined_total - data.btc_sold,
+        held_end=data.btc_held_end,
     )
