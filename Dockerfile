@@ -8,13 +8,16 @@ ENV PYTHONDONTWRITEBYTECODE=1 \
 
 WORKDIR /srv/minedash
 
-# Dependencies first, so code changes do not reinstall them.
-COPY pyproject.toml README.md ./
-RUN mkdir app && touch app/__init__.py && pip install . && pip uninstall -y minedash && rm -rf app
+# Dependencies first, so code changes do not reinstall them: exactly the pinned, hash-checked versions of
+# requirements.lock (pip and setuptools included), the same lock `make run` installs from.
+COPY requirements.lock ./
+RUN pip install --require-hashes -r requirements.lock
 
 COPY . .
 # Editable install: templates/, static/, migrations/ and data/ are read from this directory.
-RUN pip install --no-deps -e . \
+# --no-deps: everything came from the lock; --no-build-isolation: built with the lock's setuptools.
+RUN pip install --no-deps --no-build-isolation -e . \
+    && pip check \
     && minedash build-assets \
     && useradd --system --uid 10001 --home-dir /srv/minedash minedash \
     && chown -R minedash /srv/minedash

@@ -1,6 +1,9 @@
 # Two commands do everything on a fresh machine with Python 3.11+ and make:
-#   make run    virtualenv, install, migrate the SQLite default, load the demo data, serve on :8000
-#   make test   install the test extras into the same virtualenv, lint, run the whole suite
+#   make run    virtualenv, install from requirements.lock, migrate the SQLite default, load the demo data, serve on :8000
+#   make test   install from requirements-test.lock into the same virtualenv, lint, run the whole suite
+# and one after a dependency change in pyproject.toml:
+#   make lock   re-resolve requirements.lock and requirements-test.lock
+#               (pins that still fit are kept; `make lock LOCK_ARGS=--upgrade` moves everything to the newest)
 PYTHON ?= python3
 VENV   := .venv
 BIN    := $(VENV)/bin
@@ -8,18 +11,40 @@ HOST   ?= 127.0.0.1
 PORT   ?= 8000
 export HOST PORT
 
-.PHONY: run test lint format install install-test migrate seed serve bench clean screenshot
+# Installs come from the lock files only: exact versions with hashes (pip, and setuptools to build the
+# project without build isolation, included), then the project itself with --no-deps.
+LOCK      := requirements.lock
+TEST_LOCK := requirements-test.lock
+UV_VERSION := 0.13.9
+LOCK_ARGS ?=
 
-$(VENV)/.installed: pyproject.toml
+.PHONY: run test lint format install install-test lock migrate seed serve bench clean screenshot
+
+$(BIN)/python:
 	@$(PYTHON) -c 'import sys; sys.exit(0 if sys.version_info >= (3, 11) else "Python 3.11 or newer is needed (found %s); set PYTHON=python3.11" % sys.version.split()[0])'
 	$(PYTHON) -m venv $(VENV)
-	$(BIN)/python -m pip install --quiet --upgrade pip
-	$(BIN)/python -m pip install --quiet -e .
+
+$(VENV)/.installed: $(LOCK) pyproject.toml | $(BIN)/python
+	$(BIN)/python -m pip install --quiet --require-hashes -r $(LOCK)
+	$(BIN)/python -m pip install --quiet --no-deps --no-build-isolation -e .
+	@$(BIN)/python -m pip check || { echo "$(LOCK) does not satisfy pyproject.toml: run make lock" >&2; exit 1; }
 	@touch $@
 
-$(VENV)/.installed-test: $(VENV)/.installed pyproject.toml
-	$(BIN)/python -m pip install --quiet -e ".[test]"
+$(VENV)/.installed-test: $(VENV)/.installed $(TEST_LOCK)
+	$(BIN)/python -m pip install --quiet --require-hashes -r $(TEST_LOCK)
 	@touch $@
+
+# The lock files: every platform, Python 3.11 and newer (--universal), hashes of every file of each pin.
+# pip and the [build-system] requirements are locked too. The test lock is constrained by the runtime
+# lock, so the packages they share have the same pins.
+LOCK_TOOLS = { echo pip; $(BIN)/python -c 'import tomllib; print(*tomllib.load(open("pyproject.toml", "rb"))["build-system"]["requires"], sep="\n")'; }
+UV_COMPILE = $(BIN)/uv pip compile pyproject.toml - --universal --python-version 3.11 --generate-hashes \
+	--custom-compile-command "make lock" --quiet $(LOCK_ARGS)
+
+lock: | $(BIN)/python
+	$(BIN)/python -m pip install --quiet uv==$(UV_VERSION)
+	$(LOCK_TOOLS) | $(UV_COMPILE) -o $(LOCK)
+	$(LOCK_TOOLS) | $(UV_COMPILE) --extra test -c $(LOCK) -o $(TEST_LOCK)
 
 install: $(VENV)/.installed
 install-test: $(VENV)/.installed-test

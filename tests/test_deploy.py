@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import re
+import tomllib
 from pathlib import Path
 
 import yaml
@@ -56,3 +58,58 @@ def test_ci_runs_make_test_on_sqlite_and_postgres() -> None:
     ci = (ROOT / ".ci" / "run").read_text()
     assert ci.count("make test") >= 2
     assert "postgresql+psycopg://postgres@127.0.0.1:5432/" in ci
+
+
+def _lock_pins(name: str) -> dict[str, str]:
+    """Package -> version of a lock file; every entry must be pinned exactly and carry hashes."""
+    pins: dict[str, str] = {}
+    for entry in re.split(r"\n(?=[A-Za-z0-9])", (ROOT / name).read_text()):
+        if not entry[:1].isalnum():
+            continue
+        match = re.match(r"([A-Za-z0-9._-]+)==(\S+)", entry)
+        assert match, f"{name}: not pinned with ==: {entry.splitlines()[0]}"
+        assert "--hash=sha256:" in entry, f"{name}: no hash for {match[1]}"
+        pins[_normalise(match[1])] = match[2]
+    return pins
+
+
+def _normalise(requirement: str) -> str:
+    name = re.match(r"[A-Za-z0-9._-]+", requirement)
+    assert name, requirement
+    return re.sub(r"[-_.]+", "-", name[0]).lower()
+
+
+def test_lock_files_pin_every_requirement_with_hashes() -> None:
+    pyproject = tomllib.loads((ROOT / "pyproject.toml").read_text())
+    runtime, test = _lock_pins("requirements.lock"), _lock_pins("requirements-test.lock")
+    tools = ["pip", *pyproject["build-system"]["requires"]]
+    for requirement in [*pyproject["project"]["dependencies"], *tools]:
+        assert _normalise(requirement) in runtime, f"{requirement} is not in requirements.lock: run make lock"
+    for requirement in [*pyproject["project"]["optional-dependencies"]["test"], *tools]:
+        assert _normalise(requirement) in test, f"{requirement} is not in requirements-test.lock: run make lock"
+    assert {name: test.get(name) for name in runtime} == runtime, "the two lock files pin different versions"
+
+
+def test_dockerfile_installs_from_the_lock_with_hashes() -> None:
+    dockerfile = (ROOT / "Dockerfile").read_text().replace("\\\n", " ")
+    assert "\nCOPY requirements.lock " in dockerfile
+    installs = [line for line in dockerfile.splitlines() if "pip install" in line]
+    assert any("pip install --require-hashes -r requirements.lock" in line for line in installs)
+    for line in installs:
+        for command in line.split("&&"):
+            if "pip install" in command and "--require-hashes" not in command:
+                assert "--no-deps" in command, f"installs unlocked dependencies: {command.strip()}"
+
+
+def test_makefile_installs_from_the_locks_with_hashes() -> None:
+    makefile = (ROOT / "Makefile").read_text()
+    assert re.search(r"^LOCK\s*:?=\s*requirements\.lock$", makefile, re.M)
+    assert re.search(r"^TEST_LOCK\s*:?=\s*requirements-test\.lock$", makefile, re.M)
+    assert re.search(r"^\$\(VENV\)/\.installed:.*\$\(LOCK\)", makefile, re.M)
+    assert re.search(r"^\$\(VENV\)/\.installed-test:.*\$\(TEST_LOCK\)", makefile, re.M)
+    recipes = [line.strip() for line in makefile.splitlines() if line.startswith("\t") and "pip install" in line]
+    assert any("--require-hashes -r $(LOCK)" in line for line in recipes)
+    assert any("--require-hashes -r $(TEST_LOCK)" in line for line in recipes)
+    for line in recipes:
+        locked = "--require-hashes -r $(" in line or "--no-deps" in line or re.search(r"\buv==\S", line)
+        assert locked, f"installs unlocked dependencies: {line}"
