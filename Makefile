@@ -65,6 +65,8 @@ run: seed
 lint: install-test
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
+	$(BIN)/lint-imports
+	$(BIN)/mypy
 
 format: install-test
 	$(BIN)/ruff format .

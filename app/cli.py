@@ -94,6 +94,8 @@ def serve(host: str | None, port: int | None, workers: int, reload: bool) -> Non
         reload=reload,
         proxy_headers=True,
         log_level=settings.log_level,
+        # The app logs every request itself (app.http.logging_setup), with its request id: once is enough.
+        access_log=False,
     )
 
 

@@ -67,3 +67,18 @@ def test_uvicorn_with_unreachable_database_stops_with_a_clear_line() -> None:
     assert result.returncode != 0
     assert "minedash: error: cannot reach database" in result.stderr
     assert "Traceback" not in result.stderr
+
+
+def test_serve_logs_each_request_once(monkeypatch: pytest.MonkeyPatch) -> None:
+    """The app's access log (with the request id) is the only one: uvicorn's own is switched off."""
+    import uvicorn
+    from click.testing import CliRunner
+
+    from app import cli
+
+    calls: list[dict[str, object]] = []
+    monkeypatch.setattr(uvicorn, "run", lambda *args, **kwargs: calls.append(kwargs))
+    monkeypatch.setattr(cli, "check_database", lambda engine: None)
+    result = CliRunner().invoke(cli.main, ["serve", "--port", "8123"])
+    assert result.exit_code == 0, result.output
+    assert calls and calls[0]["access_log"] is False

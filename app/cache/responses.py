@@ -14,7 +14,7 @@ from __future__ import annotations
 import gzip
 import threading
 from collections import OrderedDict
-from collections.abc import Callable
+from collections.abc import Callable, MutableMapping
 from dataclasses import dataclass, field
 from typing import Any, Protocol
 
@@ -36,7 +36,8 @@ def compress(body: bytes, encoding: str) -> bytes:
     if encoding == "br":
         import brotli
 
-        return brotli.compress(body, quality=BROTLI_QUALITY)
+        compressed: bytes = brotli.compress(body, quality=BROTLI_QUALITY)
+        return compressed
     return gzip.compress(body, compresslevel=6, mtime=0)
 
 
@@ -143,7 +144,7 @@ class ReadRequest:
     accept_encoding: str | None
 
 
-def read_request(scope: dict[str, Any]) -> ReadRequest | None:
+def read_request(scope: MutableMapping[str, Any]) -> ReadRequest | None:
     """The request's index key, or None when it must go through the app (credentials, not a plain GET).
 
     The first of repeated headers counts, as in Starlette's `request.headers.get`, so both sides agree.

@@ -140,11 +140,10 @@ def seed_demo(*, session: Session, data_dir: Path = DATA_DIR) -> dict[str, int]:
     existing_nm = {r.period: r for r in session.scalars(select(NetworkMonth))}
     for period_text, data in sorted(network.items()):
         period = month_of(period_text)
-        row = existing_nm.get(period)
-        is_new = row is None
-        row = row or NetworkMonth(period=period)
+        stored = existing_nm.get(period)
+        is_new = stored is None
         upsert(
-            row,
+            stored or NetworkMonth(period=period),
             is_new,
             {
                 "network_hashrate_avg_ehs": data["values"].get("network_hashrate_avg_ehs"),

@@ -61,11 +61,12 @@ class LoginRequired(Exception):  # a signal, not a failure
 def get_optional_user(request: Request, session: SessionDep) -> User | None:
     """The logged-in, active user behind the session cookie, or None. Cached on the request."""
     if hasattr(request.state, "user"):
-        return request.state.user
+        cached: User | None = request.state.user
+        return cached
     active = load_session(session=session, secret=request.cookies.get(COOKIE_NAME))
     request.state.user = active.user if active else None
     request.state.user_session = active.row if active else None
-    return request.state.user
+    return active.user if active else None
 
 
 OptionalUser = Annotated[User | None, Depends(get_optional_user)]

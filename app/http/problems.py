@@ -89,7 +89,7 @@ def problem_response(
 
 
 async def http_problem(request: Request, exc: StarletteHTTPException) -> Response:
-    detail = exc.detail if isinstance(exc.detail, str) else None
+    detail: str | None = exc.detail if isinstance(exc.detail, str) else None
     if detail == title_for(exc.status_code):
         detail = None
     return problem_response(

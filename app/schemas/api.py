@@ -75,7 +75,7 @@ class SiteMonthly(Paged):
     company: str
     site: str | None = Field(default=None, description="The site, when the URL names one")
     units: dict[str, str]
-    data: list[SiteMonthRead]  # type: ignore[valid-type]
+    data: list[SiteMonthRead]
 
 
 class NetworkMonthRead(BaseModel):
@@ -177,7 +177,8 @@ SiteMonthStored = create_model(
     is_illustrative=(bool, False),
     **_site_metric_fields,
 )
-CompanyMonthStored = create_model(
+# create_model's overloads cannot type field definitions spread from a dict; the fields are checked at run time.
+CompanyMonthStored = create_model(  # type: ignore[call-overload]
     "CompanyMonthStored",
     __base__=_StoredMonth,
     **{

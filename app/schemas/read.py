@@ -105,7 +105,7 @@ class CompanyMonthly(BaseModel):
     period_from: str | None = Field(serialization_alias="from")
     period_to: str | None = Field(serialization_alias="to")
     units: dict[str, str]
-    data: list[CompanyMonthRead]  # type: ignore[valid-type]
+    data: list[CompanyMonthRead]
     next: str | None = Field(
         default=None, description="URL of the next page; null on the last page (also a Link header)"
     )

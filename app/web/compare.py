@@ -53,8 +53,8 @@ def _build(request: Request, session: Session) -> tuple[dict[str, Any], Chart | 
     summaries = company_data_summaries([c.id for c in companies], session=session)
     with_data = [c for c in companies if c.id in summaries and summaries[c.id].first is not None]
     chosen = [by_slug[s] for s in wanted] if wanted else with_data
-    firsts = [summaries[c.id].first for c in chosen if c.id in summaries and summaries[c.id].first]
-    lasts = [summaries[c.id].last for c in chosen if c.id in summaries and summaries[c.id].last]
+    firsts = [f for c in chosen if c.id in summaries and (f := summaries[c.id].first) is not None]
+    lasts = [last for c in chosen if c.id in summaries and (last := summaries[c.id].last) is not None]
     bounds = params.resolve(min(firsts) if firsts else None, max(lasts) if lasts else None)
     chart = None
     missing: list[str] = []

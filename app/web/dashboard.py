@@ -130,7 +130,7 @@ def prebuild_overviews(session: Session, company_ids: frozenset[int]) -> None:
     revision = queries.get_data_revision(session=session).revision
     for company in session.scalars(select(Company).where(Company.id.in_(company_ids)).order_by(Company.id)):
         page = overview_page(build_overview_context(company, session=session))
-        page_store.put(session, overview_key(company.id), revision, page.body, page.headers["content-type"])
+        page_store.put(session, overview_key(company.id), revision, bytes(page.body), page.headers["content-type"])
 
 
 def _overview_response(request: Request, company: Company, session: Session) -> Response:

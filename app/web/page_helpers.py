@@ -19,7 +19,7 @@ HISTORY_MONTHS = 12
 
 def kpi_cards(views: list[MonthView]) -> list[dict[str, Any]]:
     """The latest reported value of each headline metric, with its month, changes and caveats."""
-    cards = []
+    cards: list[dict[str, Any]] = []
     for metric in KPI_METRICS:
         latest = next((v for v in reversed(views) if v.values.get(metric) is not None), None)
         if latest is None:

@@ -31,7 +31,15 @@ from starlette.datastructures import UploadFile
 from app.http.auth import EditorUser, actor_for_user
 from app.http.deps import CompanyOr404, SessionDep
 from app.http.templating import templates
-from app.schemas.csv_months import MAX_IMPORT_BYTES, ParsedCsv, export_columns, parse_csv, write_csv
+from app.schemas.csv_months import (
+    COMPANY_FIELDS,
+    MAX_IMPORT_BYTES,
+    SITE_FIELDS,
+    ParsedCsv,
+    export_columns,
+    parse_csv,
+    write_csv,
+)
 from app.settings import get_settings
 from app.store import queries
 from app.store.models import Company, User
@@ -179,7 +187,7 @@ def _confirm(request: Request, company: Company, user: User, session: Session, f
     reason = fields.get("reason", "").strip()
     parsed = parse_csv(content)
     plan = import_queries.plan_import(session=session, company=company, parsed=parsed) if not parsed.errors else None
-    again = {"publish": publish, "reason": reason}
+    again: dict[str, Any] = {"publish": publish, "reason": reason}
     if plan is None or plan.digest() != digest:
         message = "The stored figures changed since your dry run. Review the new dry run and confirm again."
         return _dry_run(request, company, user, session, content, filename, status_code=409, message=message, **again)
@@ -216,9 +224,9 @@ def export_csv(company: CompanyOr404, user: EditorUser, session: SessionDep) -> 
     sites = {s.id: s.slug for s in queries.list_sites(company.id, session=session)}
     rows: list[dict[str, Any]] = []
     for crow in queries.list_company_months(company.id, session=session, published_only=False):
-        rows.append({"period": crow.period, "site": None, **_fields(crow, import_queries.COMPANY_FIELDS)})
+        rows.append({"period": crow.period, "site": None, **_fields(crow, COMPANY_FIELDS)})
     for srow in queries.list_site_months(company.id, session=session, published_only=False):
-        rows.append({"period": srow.period, "site": sites[srow.site_id], **_fields(srow, import_queries.SITE_FIELDS)})
+        rows.append({"period": srow.period, "site": sites[srow.site_id], **_fields(srow, SITE_FIELDS)})
     rows.sort(key=lambda r: (r["period"], r["site"] or ""))
     return Response(
         write_csv(rows),

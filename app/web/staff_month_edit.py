@@ -5,6 +5,7 @@ from __future__ import annotations
 import datetime as dt
 import hashlib
 import json
+from collections.abc import Callable
 from typing import Any
 
 from fastapi import APIRouter, HTTPException, Request
@@ -17,6 +18,7 @@ from app.http.auth import EditorUser, actor_for_user
 from app.http.deps import CompanyOr404, SessionDep
 from app.http.templating import templates
 from app.schemas import format_period
+from app.schemas.months import CompanyMonthCreate, SiteMonthCreate
 from app.store import queries
 from app.store.models import Company, CompanyMonth, RecordStatus, Site, SiteMonth
 from app.store.queries import months as month_queries
@@ -203,7 +205,7 @@ def month_save(
         return render(422, reason=reason, reason_error=f"at most {month_queries.REASON_MAX} characters")
     warnings = []
     company_form = rows[-1]
-    if company_form.data is not None and not company_form.is_empty:
+    if isinstance(company_form.data, CompanyMonthCreate) and not company_form.is_empty:
         check = month_queries.treasury_warning(session=session, company=company, period=month, data=company_form.data)
         if check is not None:
             confirmed = fields.get("confirm_treasury") == plain(check.difference)
@@ -257,7 +259,7 @@ def _write_rows(
         assert row.data is not None
         before_version = row.version
         if row.site is not None:
-            assert isinstance(row.data, month_queries.SiteMonthCreate)
+            assert isinstance(row.data, SiteMonthCreate)
             saved: SiteMonth | CompanyMonth = month_queries.save_site_month(
                 session=session,
                 site=row.site,
@@ -270,7 +272,7 @@ def _write_rows(
                 company=company,
             )
         else:
-            assert isinstance(row.data, month_queries.CompanyMonthCreate)
+            assert isinstance(row.data, CompanyMonthCreate)
             saved = month_queries.save_company_month(
                 session=session,
                 company=company,
@@ -286,7 +288,7 @@ def _write_rows(
 
 
 def _conflict(
-    render: Any,
+    render: Callable[..., Response],
     rows: list[RowForm],
     company: Company,
     month: dt.date,

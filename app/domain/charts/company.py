@@ -50,7 +50,7 @@ def _other_sites(
     points = []
     for v in views:
         figs = [v.sites[s] for s in others if s in v.sites and v.sites[s].values.get(metric) is not None]
-        value = sum((f.values[metric] for f in figs), Decimal(0)) if figs else None  # type: ignore[misc]
+        value = sum((f.values[metric] or Decimal(0) for f in figs), Decimal(0)) if figs else None
         srcs = tuple(f.sources[metric] for f in figs if metric in f.sources)
         points.append(Point(value, srcs))
     return Series(f"{metric}:other_sites", "Other sites", metric, tuple(points), "bar", "#94a3b8")

@@ -275,7 +275,7 @@ def events_in(events: Sequence[Event], periods: Sequence[dt.date]) -> list[Event
     return [e for e in events if periods[0] <= e.date <= _month_end(periods[-1])]
 
 
-def _event_overlay(events: Sequence[Event]) -> tuple[list[dict], dict[str, Any]]:
+def _event_overlay(events: Sequence[Event]) -> tuple[list[dict[str, Any]], dict[str, Any]]:
     """Dotted vertical lines for events plus a marker trace at the top that carries their titles on hover."""
     shapes = [
         {
@@ -307,7 +307,7 @@ def _event_overlay(events: Sequence[Event]) -> tuple[list[dict], dict[str, Any]]
     return shapes, trace
 
 
-def _layout(y_title: str, shapes: list[dict], periods: Sequence[dt.date], **extra: Any) -> dict[str, Any]:
+def _layout(y_title: str, shapes: list[dict[str, Any]], periods: Sequence[dt.date], **extra: Any) -> dict[str, Any]:
     # No Plotly title: the page's heading names the chart, once.
     x_range = None
     if periods:

@@ -10,10 +10,10 @@ import datetime as dt
 from collections import namedtuple
 from collections.abc import Iterable, Sequence
 from functools import cache
-from typing import Any
+from typing import Any, TypeVar
 
 from sqlalchemy import ColumnElement, Select, Text, case, cast, func, null, or_, select, update
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import QueryableAttribute, Session
 
 from app.domain.reports import MonthView, add_months, build_company_series, site_series
 from app.store.models import (
@@ -45,11 +45,14 @@ def get_site(company_id: int, slug: str, *, session: Session) -> Site | None:
     return session.scalar(select(Site).where(Site.company_id == company_id, Site.slug == slug))
 
 
-def _in_range(stmt: Select, column: object, start: dt.date | None, end: dt.date | None) -> Select:
+_S = TypeVar("_S", bound=Select[Any])
+
+
+def _in_range(stmt: _S, column: QueryableAttribute[dt.date], start: dt.date | None, end: dt.date | None) -> _S:
     if start is not None:
-        stmt = stmt.where(column >= start)  # type: ignore[operator]
+        stmt = stmt.where(column >= start)
     if end is not None:
-        stmt = stmt.where(column <= end)  # type: ignore[operator]
+        stmt = stmt.where(column <= end)
     return stmt
 
 
@@ -161,7 +164,7 @@ def _month_rows(
     if published_only and model is not NetworkMonth:  # network figures are reference data, never drafts
         stmt = stmt.where(model.status == RecordStatus.published)  # type: ignore[union-attr]
     stmt = _in_range(stmt, model.period, start, end)
-    record = _record_type(table.name, tuple(c.name for c in columns))
+    record = _record_type(model.__tablename__, tuple(c.name for c in columns))
     make = record._make
     # Through the connection, not the ORM session: these are plain rows, and the ORM's execution layer
     # cost as much as reading them. Flushed first, as the session's own execute would.
@@ -172,7 +175,7 @@ def _month_rows(
 
 @cache
 def _record_type(name: str, fields: tuple[str, ...]) -> Any:
-    return namedtuple(f"{name}_record", fields)  # type: ignore[misc]
+    return namedtuple(f"{name}_record", fields)
 
 
 # session.info key: the companies whose published data the session's open transaction changed. The store only
@@ -251,9 +254,9 @@ def load_company_series(
     network_months = _month_rows(NetworkMonth, None, session=session, start=start, end=end, published_only=False)
     views = build_company_series(
         sites=sites,
-        company_months=company_months,  # type: ignore[arg-type]
-        site_months=site_months,  # type: ignore[arg-type]
-        network_months=network_months,  # type: ignore[arg-type]
+        company_months=company_months,
+        site_months=site_months,
+        network_months=network_months,
         start=start,
         end=end,
     )
@@ -277,8 +280,8 @@ def load_site_series(
     views = build_company_series(
         sites=[site],
         company_months=[],
-        site_months=site_months,  # type: ignore[arg-type]
-        network_months=network_months,  # type: ignore[arg-type]
+        site_months=site_months,
+        network_months=network_months,
         start=start,
         end=end,
     )

@@ -9,6 +9,7 @@ import datetime as dt
 from collections import defaultdict
 from collections.abc import Sequence
 from dataclasses import dataclass
+from typing import Any
 
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
@@ -76,7 +77,7 @@ def company_data_summaries(
     if published_only:
         cm_stmt = cm_stmt.where(CompanyMonth.status == RecordStatus.published)
         sm_stmt = sm_stmt.where(SiteMonth.status == RecordStatus.published)
-    found: dict[int, list[tuple]] = defaultdict(list)
+    found: dict[int, list[tuple[Any, ...]]] = defaultdict(list)
     for row in session.execute(cm_stmt).all():
         found[row[0]].append(tuple(row[1:]))
     if company_of_site:

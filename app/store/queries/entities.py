@@ -83,7 +83,7 @@ def _audited_update(
         actor=actor,
         action=AuditAction.update,
         entity=entity,
-        entity_id=row.id,  # type: ignore[attr-defined]
+        entity_id=row.id,
         company_id=company_id,
         site_id=site_id,
         before=before,

@@ -120,8 +120,9 @@ def _apply(
         except IntegrityError:
             # Another request created the same month between our read and our insert.
             current = session.scalar(
-                select(type(new_row)).where(*_identity(new_row)).execution_options(populate_existing=True)
+                select(new_row.__class__).where(*_identity(new_row)).execution_options(populate_existing=True)
             )
+            assert current is None or isinstance(current, SiteMonth | CompanyMonth)
             raise VersionConflict(current, expected_version) from None
         record_audit(
             session=session,

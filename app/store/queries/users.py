@@ -6,7 +6,7 @@ import datetime as dt
 import math
 from collections.abc import Sequence
 
-from sqlalchemy import func, select
+from sqlalchemy import ColumnElement, func, select
 from sqlalchemy.orm import Session
 
 from app.domain.actors import Actor
@@ -162,7 +162,13 @@ def _aware(value: dt.datetime) -> dt.datetime:
 
 
 def _limited_for(
-    *, session: Session, where: list, limit: int, since: dt.datetime, window: dt.timedelta, now: dt.datetime
+    *,
+    session: Session,
+    where: list[ColumnElement[bool]],
+    limit: int,
+    since: dt.datetime,
+    window: dt.timedelta,
+    now: dt.datetime,
 ) -> int | None:
     """Seconds until the oldest counted failure leaves the window, when `limit` failures are in it."""
     failures = session.scalars(
