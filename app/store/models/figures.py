@@ -1,9 +1,9 @@
-"""Database tables: companies, sites, their monthly figures, network reference data, events."""
+"""Tables of the data: companies, sites, their monthly figures, network reference data, events, the data revision
+and the stored pages."""
 
 from __future__ import annotations
 
 import datetime as dt
-import enum
 from decimal import Decimal
 from typing import Any
 
@@ -13,67 +13,20 @@ from sqlalchemy import (
     Boolean,
     CheckConstraint,
     Date,
-    DateTime,
-    Enum,
     ForeignKey,
     Index,
     Integer,
     LargeBinary,
-    MetaData,
     Numeric,
     String,
     Text,
     UniqueConstraint,
     func,
 )
-from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
+from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from app.domain.enums import AuditAction as AuditAction
-from app.domain.enums import EventKind as EventKind
-from app.domain.enums import RecordStatus as RecordStatus
-from app.domain.enums import SiteStatus as SiteStatus
-from app.domain.enums import TokenScope as TokenScope
-from app.domain.enums import UserRole as UserRole
-
-NAMING_CONVENTION = {
-    "ix": "ix_%(column_0_label)s",
-    "uq": "uq_%(table_name)s_%(column_0_N_name)s",
-    "ck": "ck_%(table_name)s_%(constraint_name)s",
-    "fk": "fk_%(table_name)s_%(column_0_name)s_%(referred_table_name)s",
-    "pk": "pk_%(table_name)s",
-}
-
-# Exact decimals: BTC to the satoshi, hashrate to the TH/s, money to the cent.
-BTC = Numeric(18, 8)
-EHS = Numeric(14, 6)
-USD = Numeric(18, 2)
-
-
-def utcnow() -> dt.datetime:
-    return dt.datetime.now(dt.UTC)
-
-
-class Base(DeclarativeBase):
-    metadata = MetaData(naming_convention=NAMING_CONVENTION)
-    type_annotation_map = {dt.datetime: DateTime(timezone=True)}  # noqa: RUF012 (read by SQLAlchemy)
-
-
-def _enum(cls: type[enum.Enum], name: str) -> Enum:
-    # Stored as VARCHAR + CHECK rather than a Postgres ENUM type: adding a value later is then
-    # an ordinary migration on both databases.
-    return Enum(
-        cls,
-        name=name,
-        native_enum=False,
-        create_constraint=True,
-        length=24,
-        values_callable=lambda e: [m.value for m in e],
-    )
-
-
-class TimestampMixin:
-    created_at: Mapped[dt.datetime] = mapped_column(default=utcnow, server_default=func.now())
-    updated_at: Mapped[dt.datetime] = mapped_column(default=utcnow, onupdate=utcnow, server_default=func.now())
+from app.domain.enums import EventKind, RecordStatus, SiteStatus
+from app.store.models.base import BTC, EHS, USD, Base, TimestampMixin, enum_column, utcnow
 
 
 class ReportedMixin(TimestampMixin):
@@ -87,7 +40,7 @@ class ReportedMixin(TimestampMixin):
     # to any metric without an entry.
     figure_sources: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict, server_default="{}")
     status: Mapped[RecordStatus] = mapped_column(
-        _enum(RecordStatus, "record_status"), default=RecordStatus.draft, server_default="draft"
+        enum_column(RecordStatus, "record_status"), default=RecordStatus.draft, server_default="draft"
     )
     version: Mapped[int] = mapped_column(Integer, default=1, server_default="1")
     published_at: Mapped[dt.datetime | None]
@@ -127,7 +80,7 @@ class Site(TimestampMixin, Base):
     name: Mapped[str] = mapped_column(String(200))
     region: Mapped[str | None] = mapped_column(String(200))
     status: Mapped[SiteStatus] = mapped_column(
-        _enum(SiteStatus, "site_status"), default=SiteStatus.operating, server_default="operating"
+        enum_column(SiteStatus, "site_status"), default=SiteStatus.operating, server_default="operating"
     )
     capacity_mw: Mapped[Decimal | None] = mapped_column(Numeric(10, 3))
     energized_on: Mapped[dt.date | None] = mapped_column(Date)
@@ -273,7 +226,7 @@ class Event(TimestampMixin, Base):
     id: Mapped[int] = mapped_column(primary_key=True)
     date: Mapped[dt.date] = mapped_column(Date)
     title: Mapped[str] = mapped_column(String(300))
-    kind: Mapped[EventKind] = mapped_column(_enum(EventKind, "event_kind"))
+    kind: Mapped[EventKind] = mapped_column(enum_column(EventKind, "event_kind"))
     company_id: Mapped[int | None] = mapped_column(ForeignKey("company.id", ondelete="CASCADE"))
     site_id: Mapped[int | None] = mapped_column(ForeignKey("site.id", ondelete="SET NULL"))
     source_url: Mapped[str | None] = mapped_column(String(2000))
@@ -316,108 +269,3 @@ class PageSnapshot(Base):
     body_br: Mapped[bytes | None] = mapped_column(LargeBinary)
     body_gzip: Mapped[bytes | None] = mapped_column(LargeBinary)
     built_at: Mapped[dt.datetime] = mapped_column(default=utcnow, server_default=func.now())
-
-
-class User(TimestampMixin, Base):
-    """A staff account. The table is `app_user` because `user` is a reserved word in Postgres."""
-
-    __tablename__ = "app_user"
-
-    id: Mapped[int] = mapped_column(primary_key=True)
-    # Stored lower-cased: one account per address whatever the capitalisation typed at login.
-    email: Mapped[str] = mapped_column(String(320), unique=True)
-    password_hash: Mapped[str] = mapped_column(String(300))
-    role: Mapped[UserRole] = mapped_column(_enum(UserRole, "user_role"), default=UserRole.editor)
-    is_active: Mapped[bool] = mapped_column(Boolean, default=True, server_default="1")
-    last_login_at: Mapped[dt.datetime | None]
-    password_changed_at: Mapped[dt.datetime | None]
-
-    __table_args__ = (CheckConstraint("email = lower(email) AND email <> ''", name="email_lower"),)
-
-
-class UserSession(Base):
-    """A server-side login session; the browser's cookie carries only the random id whose hash is `id`."""
-
-    __tablename__ = "user_session"
-
-    # SHA-256 of the cookie's secret: a leaked table does not hand out live sessions.
-    id: Mapped[str] = mapped_column(String(64), primary_key=True)
-    user_id: Mapped[int] = mapped_column(ForeignKey("app_user.id", ondelete="CASCADE"), index=True)
-    csrf_token: Mapped[str] = mapped_column(String(64))
-    created_at: Mapped[dt.datetime] = mapped_column(default=utcnow, server_default=func.now())
-    last_seen_at: Mapped[dt.datetime] = mapped_column(default=utcnow, server_default=func.now())
-    expires_at: Mapped[dt.datetime]  # absolute timeout
-    ended_at: Mapped[dt.datetime | None]
-    ip: Mapped[str | None] = mapped_column(String(64))
-    user_agent: Mapped[str | None] = mapped_column(String(300))
-
-
-class LoginAttempt(Base):
-    """Every login attempt, so rate limits hold across workers (counted per IP and per account)."""
-
-    __tablename__ = "login_attempt"
-
-    id: Mapped[int] = mapped_column(primary_key=True)
-    attempted_at: Mapped[dt.datetime] = mapped_column(default=utcnow, server_default=func.now())
-    ip: Mapped[str] = mapped_column(String(64))
-    email: Mapped[str] = mapped_column(String(320))
-    succeeded: Mapped[bool] = mapped_column(Boolean, default=False, server_default="0")
-
-    __table_args__ = (
-        Index("ix_login_attempt_ip_attempted_at", "ip", "attempted_at"),
-        Index("ix_login_attempt_email_attempted_at", "email", "attempted_at"),
-    )
-
-
-class ApiToken(Base):
-    """A bearer token for trusted systems; only its SHA-256 is stored, the secret is shown once."""
-
-    __tablename__ = "api_token"
-
-    id: Mapped[int] = mapped_column(primary_key=True)
-    name: Mapped[str] = mapped_column(String(200))
-    scope: Mapped[TokenScope] = mapped_column(_enum(TokenScope, "token_scope"))
-    token_hash: Mapped[str] = mapped_column(String(64), unique=True)
-    # The first characters of the secret, so a listing can tell tokens apart without revealing them.
-    prefix: Mapped[str] = mapped_column(String(16))
-    # Writes limited to one company's figures when set.
-    company_id: Mapped[int | None] = mapped_column(ForeignKey("company.id", ondelete="CASCADE"))
-    created_at: Mapped[dt.datetime] = mapped_column(default=utcnow, server_default=func.now())
-    created_by: Mapped[str | None] = mapped_column(String(320))
-    last_used_at: Mapped[dt.datetime | None]
-    expires_at: Mapped[dt.datetime | None]
-    revoked_at: Mapped[dt.datetime | None]
-
-    __table_args__ = (CheckConstraint("name <> ''", name="name_not_empty"),)
-
-
-class AuditEntry(Base):
-    """One recorded change. Append-only: database triggers refuse UPDATE and DELETE.
-
-    No foreign keys on purpose: the trail must outlive the rows it describes.
-    """
-
-    __tablename__ = "audit_entry"
-
-    id: Mapped[int] = mapped_column(primary_key=True)
-    at: Mapped[dt.datetime] = mapped_column(default=utcnow, server_default=func.now())
-    actor_kind: Mapped[str] = mapped_column(String(16))  # user, token or system
-    actor_id: Mapped[int | None] = mapped_column(Integer)
-    actor_label: Mapped[str] = mapped_column(String(320))
-    action: Mapped[AuditAction] = mapped_column(_enum(AuditAction, "audit_action"))
-    entity: Mapped[str] = mapped_column(String(32))  # table name: site_month, company_month, site, ...
-    entity_id: Mapped[int | None] = mapped_column(Integer)
-    company_id: Mapped[int | None] = mapped_column(Integer)
-    site_id: Mapped[int | None] = mapped_column(Integer)
-    period: Mapped[dt.date | None] = mapped_column(Date)
-    before: Mapped[dict[str, Any] | None] = mapped_column(JSON)
-    after: Mapped[dict[str, Any] | None] = mapped_column(JSON)
-    reason: Mapped[str | None] = mapped_column(Text)
-    request_id: Mapped[str | None] = mapped_column(String(64))
-
-    __table_args__ = (
-        CheckConstraint("actor_kind IN ('user', 'token', 'system')", name="actor_kind"),
-        Index("ix_audit_entry_company_id_period", "company_id", "period"),
-        Index("ix_audit_entry_site_id_period", "site_id", "period"),
-        Index("ix_audit_entry_entity_entity_id", "entity", "entity_id"),
-    )

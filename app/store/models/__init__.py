@@ -1,0 +1,49 @@
+"""The database tables (SQLAlchemy 2, typed), one module per side: `figures` (companies, sites, monthly figures,
+network months, events, the data revision, stored pages) and `accounts` (staff, sessions, tokens, audit);
+`base` holds the declarative base. Import them from here."""
+
+from app.domain.enums import AuditAction, EventKind, RecordStatus, SiteStatus, TokenScope, UserRole
+from app.store.models.accounts import ApiToken, AuditEntry, LoginAttempt, User, UserSession
+from app.store.models.base import BTC, EHS, NAMING_CONVENTION, USD, Base, TimestampMixin, enum_column, utcnow
+from app.store.models.figures import (
+    Company,
+    CompanyMonth,
+    DataRevision,
+    Event,
+    NetworkMonth,
+    PageSnapshot,
+    ReportedMixin,
+    Site,
+    SiteMonth,
+)
+
+__all__ = [
+    "BTC",
+    "EHS",
+    "NAMING_CONVENTION",
+    "USD",
+    "ApiToken",
+    "AuditAction",
+    "AuditEntry",
+    "Base",
+    "Company",
+    "CompanyMonth",
+    "DataRevision",
+    "Event",
+    "EventKind",
+    "LoginAttempt",
+    "NetworkMonth",
+    "PageSnapshot",
+    "RecordStatus",
+    "ReportedMixin",
+    "Site",
+    "SiteMonth",
+    "SiteStatus",
+    "TimestampMixin",
+    "TokenScope",
+    "User",
+    "UserRole",
+    "UserSession",
+    "enum_column",
+    "utcnow",
+]
