@@ -27,7 +27,7 @@ from app.cache.fast_path import ReadCacheMiddleware
 from app.cache.revisions import RevisionReader, make_revision_reader
 from app.http import health, problems, static_routes
 from app.http.assets import STATIC_DIR
-from app.http.auth import LoginRequired, login_required_handler
+from app.http.auth import HashingBusy, LoginRequired, login_required_handler
 from app.http.logging_setup import RequestIdMiddleware, configure_logging
 from app.http.origin import CrossOriginGuard
 from app.http.private_pages import NoStoreForStaff
@@ -88,6 +88,7 @@ async def http_error(request: Request, exc: StarletteHTTPException) -> Response:
         "errors/error.html",
         {"status": exc.status_code, "title": _title(exc.status_code), "detail": exc.detail},
         status_code=exc.status_code,
+        headers=getattr(exc, "headers", None),
     )
 
 
@@ -116,6 +117,12 @@ async def unexpected_error(request: Request, exc: Exception) -> Response:
         {"status": 500, "title": "Internal Server Error", "detail": "An unexpected error occurred"},
         status_code=500,
     )
+
+
+async def hashing_busy(request: Request, exc: HashingBusy) -> Response:
+    # A login storm queues for a few seconds, then is told to come back: better than a worker out of memory.
+    busy = StarletteHTTPException(503, "Too many logins at once: try again in a moment.", headers={"Retry-After": "2"})
+    return await http_error(request, busy)
 
 
 def _title(status: int) -> str:
@@ -148,6 +155,7 @@ def create_app(*, check_database_on_startup: bool = True) -> FastAPI:
     app.add_exception_handler(RequestValidationError, validation_error)  # type: ignore[arg-type]
     app.add_exception_handler(Exception, unexpected_error)
     app.add_exception_handler(LoginRequired, login_required_handler)
+    app.add_exception_handler(HashingBusy, hashing_busy)  # type: ignore[arg-type]
     # The fast path for repeated public reads reads the revision with this (the tests point it at their
     # rolled-back transaction, so the fast path runs under the whole suite).
     app.state.revision_reader = make_revision_reader(settings.database_url, get_engine())

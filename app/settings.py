@@ -32,6 +32,11 @@ class Settings(BaseSettings):
     login_window_minutes: int = Field(default=15, ge=1, le=24 * 60)
     login_max_failures_per_account: int = Field(default=5, ge=1, le=1000)
     login_max_failures_per_ip: int = Field(default=20, ge=1, le=100000)
+    # Argon2 takes 64 MiB and ~50 ms of one core per hash: at most this many run at once in a worker; a login
+    # that cannot start one within PASSWORD_HASH_WAIT_SECONDS answers 503 with Retry-After instead of
+    # piling up until the worker runs out of memory.
+    password_hash_concurrency: int = Field(default=4, ge=1, le=64)
+    password_hash_wait_seconds: float = Field(default=5.0, gt=0, le=60)
 
     @field_validator("database_url")
     @classmethod

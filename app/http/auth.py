@@ -6,6 +6,9 @@ def admin_page(user: AdminUser): ...  # admin only; an editor gets 403
 
 from __future__ import annotations
 
+import threading
+from collections.abc import Iterator
+from contextlib import contextmanager
 from functools import lru_cache
 from typing import Annotated
 from urllib.parse import quote
@@ -21,6 +24,7 @@ from app.domain.passwords import PASSWORD_MAX_LENGTH as PASSWORD_MAX_LENGTH
 from app.domain.passwords import PASSWORD_MIN_LENGTH as PASSWORD_MIN_LENGTH
 from app.domain.passwords import password_problem as password_problem
 from app.http.deps import SessionDep
+from app.settings import get_settings
 from app.store.models import User, UserRole
 from app.store.sessions import COOKIE_NAME, load_session
 
@@ -29,15 +33,37 @@ LOGIN_PATH = "/staff/login"
 _hasher = PasswordHash((Argon2Hasher(),))
 
 
+class HashingBusy(Exception):
+    """Too many password hashes are running in this worker; the caller answers 503 with Retry-After."""
+
+
+@lru_cache(maxsize=1)
+def _hash_slots() -> threading.BoundedSemaphore:
+    return threading.BoundedSemaphore(get_settings().password_hash_concurrency)
+
+
+@contextmanager
+def _hash_slot() -> Iterator[None]:
+    slots = _hash_slots()
+    if not slots.acquire(timeout=get_settings().password_hash_wait_seconds):
+        raise HashingBusy
+    try:
+        yield
+    finally:
+        slots.release()
+
+
 def hash_password(password: str) -> str:
-    return _hasher.hash(password)
+    with _hash_slot():
+        return _hasher.hash(password)
 
 
 def verify_password(password: str, password_hash: str) -> bool:
     if len(password) > PASSWORD_MAX_LENGTH:
         return False
     try:
-        return _hasher.verify(password, password_hash)
+        with _hash_slot():
+            return _hasher.verify(password, password_hash)
     except (PwdlibError, ValueError):
         return False
 

@@ -79,6 +79,7 @@ def login(request: Request, session: SessionDep, form: FormFields) -> Response:
         return _login_page(request, status=422, email=email, errors=errors, next=next_path)
 
     ip = client_ip(request)
+    user_queries.lock_login_attempts(session=session, ip=ip, email=email)
     wait = user_queries.login_retry_after(session=session, ip=ip, email=email)
     if wait is not None:
         # Not counted and not checked: a locked-out attacker learns nothing more by trying.

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import hashlib
 import math
 from collections.abc import Sequence
 
@@ -184,11 +185,34 @@ def _limited_for(
     return max(1, math.ceil((release - now).total_seconds()))
 
 
+def _lock_key(kind: str, value: str) -> int:
+    """A stable signed 64-bit key for a Postgres advisory lock (every worker and process computes the same)."""
+    digest = hashlib.sha256(f"minedash-login:{kind}:{value}".encode()).digest()
+    return int.from_bytes(digest[:8], "big", signed=True)
+
+
+def lock_login_attempts(*, session: Session, ip: str, email: str) -> None:
+    """Serialise the login attempts of one account and of one IP until this transaction ends.
+
+    Checking the limit, verifying the password and recording the failure must be one step: otherwise twenty
+    parallel wrong passwords all pass the check before any failure is recorded. On Postgres, transaction-level
+    advisory locks (released by the commit that records the attempt) make it one step across workers and
+    processes; taken in key order, so two attempts can never wait on each other. SQLite runs one writing
+    transaction at a time (they begin IMMEDIATE), which serialises the attempts by itself.
+    """
+    if session.get_bind().dialect.name != "postgresql":
+        return
+    keys = sorted({_lock_key("account", normalise_email(email)[:320]), _lock_key("ip", ip[:64])})
+    for key in keys:
+        session.execute(select(func.pg_advisory_xact_lock(key)))
+
+
 def login_retry_after(*, session: Session, ip: str, email: str, now: dt.datetime | None = None) -> int | None:
     """None when a login attempt may proceed, else the seconds to wait (for Retry-After).
 
     Counted in the database so every worker sees the same attempts. An account's count starts again after
-    a successful login; an IP's does not (one address guessing many accounts).
+    a successful login; an IP's does not (one address guessing many accounts). Call lock_login_attempts first
+    in the same transaction, so the answer holds until the attempt is recorded.
     """
     now = now or utcnow()
     settings = get_settings()
