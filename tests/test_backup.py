@@ -33,7 +33,7 @@ from app.domain.charts import OVERVIEW_CHARTS
 from app.main import create_app
 from app.schemas.months import CompanyMonthCreate, SiteMonthCreate
 from app.store import migrate
-from app.store.backup import INCLUDED, NOT_INCLUDED, restore_backup
+from app.store.backup import INCLUDED, NOT_INCLUDED, export_backup, restore_backup
 from app.store.db import get_session, make_engine
 from app.store.models import (
     ApiToken,
@@ -465,3 +465,19 @@ def test_a_trail_already_started_keeps_its_entries_and_the_restored_ones_follow(
         labels = session.scalars(select(AuditEntry.actor_label).order_by(AuditEntry.id)).all()
     assert labels[0] == "cli:create-user"
     assert len(labels) == counts["audit_entry"] + 1
+
+
+def test_a_backup_moves_between_sqlite_and_postgres(round_trip: dict[str, Any], tmp_path: Path) -> None:
+    """Restored into a SQLite file (from Postgres in the Postgres run), it exports the same files again."""
+    engine = make_engine(f"sqlite:///{tmp_path / 'other.db'}")
+    try:
+        migrate.upgrade(engine)
+        with Session(engine) as session, session.begin():
+            restore_backup(round_trip["backup"], session=session)
+        with Session(engine) as session, session.begin():
+            export_backup(tmp_path / "again", session=session)
+    finally:
+        engine.dispose()
+    for table in INCLUDED:
+        name = f"{table.name}.json"
+        assert (tmp_path / "again" / name).read_bytes() == (round_trip["backup"] / name).read_bytes(), name
