@@ -1,4 +1,4 @@
-"""The `minedash` command: migrate, seed-demo, serve, check."""
+"""The `minedash` command: migrate, seed-demo, serve, check, accounts and tokens, export and import-all."""
 
 from __future__ import annotations
 
@@ -6,6 +6,7 @@ import logging
 import sys
 from collections.abc import Callable
 from functools import wraps
+from pathlib import Path
 from typing import Any, TypeVar
 
 import click
@@ -115,6 +116,42 @@ def check() -> None:
     settings = get_settings()
     check_database(get_engine())
     click.echo(f"ok: {describe_url(settings.database_url)}")
+
+
+@main.command()
+@click.argument("directory", type=click.Path(path_type=Path))
+@clear_errors
+def export(directory: Path) -> None:
+    """Write a backup of the data (no accounts, sessions or tokens) into DIRECTORY, new or empty."""
+    from app.store.backup import BackupError, export_backup, snapshot_session
+
+    engine = get_engine()
+    check_database(engine)
+    with snapshot_session(engine) as session, session.begin():
+        try:
+            manifest = export_backup(directory, session=session)
+        except BackupError as exc:
+            _fail(str(exc))
+    rows = sum(entry["rows"] for entry in manifest["tables"])
+    click.echo(f"exported {rows} rows of {len(manifest['tables'])} tables to {directory}")
+
+
+@main.command("import-all")
+@click.argument("directory", type=click.Path(path_type=Path))
+@clear_errors
+def import_all(directory: Path) -> None:
+    """Restore a backup made by `minedash export` into an empty, migrated database (all of it or nothing)."""
+    from app.store.backup import BackupError, restore_backup
+
+    engine = get_engine()
+    # The backup's migration, not necessarily the newest: restore, then `minedash migrate` brings it up.
+    check_database(engine, require_head=False)
+    with get_sessionmaker()() as session, session.begin():
+        try:
+            counts = restore_backup(directory, session=session)
+        except BackupError as exc:
+            _fail(str(exc))
+    click.echo(f"imported {sum(counts.values())} rows of {len(counts)} tables from {directory}")
 
 
 def _read_new_password(password_stdin: bool) -> str:
