@@ -1,4 +1,4 @@
-"""Serving plotly.js from the installed package, precompressed, with a versioned immutable URL."""
+"""Serving plotly.js (the locked npm build, or the wheel's as a fallback), precompressed, with a versioned immutable URL."""
 
 from __future__ import annotations
 

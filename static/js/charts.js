@@ -4,6 +4,7 @@
   "use strict";
 
   var dark = window.matchMedia("(prefers-color-scheme: dark)");
+  var phone = window.matchMedia("(max-width: 640px)");
 
   function themed(layout) {
     var isDark = dark.matches;
@@ -53,7 +54,11 @@
       return;
     }
     expandNotes(figure);
-    var config = { responsive: true, displaylogo: false, modeBarButtonsToRemove: ["lasso2d", "select2d"] };
+    // On a phone the mode bar would sit on the plot itself: none there (the CSV and table links under each
+    // chart remain); elsewhere only the PNG download.
+    var config = phone.matches
+      ? { responsive: true, displayModeBar: false }
+      : { responsive: true, displaylogo: false, modeBarButtons: [["toImage"]] };
     window.Plotly.react(el, recolourTotals(figure.data), themed(figure.layout), config).then(function () {
       el.setAttribute("data-drawn", "true");
     });
