@@ -4,8 +4,8 @@ A correction or a monthly release is followed by a burst of investors opening th
 that page costs far more than sending it, so the write that publishes pays for it: once its transaction has
 committed, the hooks registered with app.cache.publish_hooks render the pages of the companies it changed and store
 them here with the data revision they were built at. The first reader, on any worker, then gets a finished page.
-A page that had to be built on demand (nothing published it since the last change) is kept here too, by the
-request that built it, so the other workers do not build it again.
+A page that had to be built on demand (nothing published it since the last change) is kept here too, after
+the request that built it has answered, so the other workers do not build it again.
 
 A stored page is served only while nothing it shows has changed since it was built: for a company's pages,
 while the company's `changed_revision` is not newer than the page. A correction to one company therefore
@@ -23,10 +23,10 @@ from dataclasses import dataclass
 import brotli
 from sqlalchemy import ColumnElement, case, null, select
 from sqlalchemy.dialects import postgresql, sqlite
-from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.orm import Session
 
 from app.cache.responses import MIN_COMPRESS_BYTES, CachedBody, compress
+from app.store.db import begin_writing
 from app.store.models import PageSnapshot, utcnow
 
 log = logging.getLogger("minedash.page_store")
@@ -121,13 +121,18 @@ class SharedPage:
     def keep(self, entry: CachedBody) -> None:
         """Store a page built on demand, so the other workers need not build it too.
 
-        In a savepoint of the request's own transaction: a failure (a lock, a read-only database) is logged
-        and costs the other workers a build, never this answer.
+        Called once the answer has gone (app.cache.responses.revision_cached runs it as a background task), in
+        a session and transaction of its own that takes the write lock: the read that built the page never
+        writes, so it never waits for a writer or fails on a lock. A failure here (a lock held past the busy
+        timeout, a read-only database) is logged and costs the other workers a build, nothing more.
         """
         try:
-            with self.session.begin_nested():
+            with Session(
+                bind=self.session.get_bind(), join_transaction_mode="create_savepoint", expire_on_commit=False
+            ) as session:
+                begin_writing(session)
                 put(
-                    self.session,
+                    session,
                     self.key,
                     self.revision,
                     entry.body,
@@ -135,5 +140,6 @@ class SharedPage:
                     brotli=entry.brotli,
                     gzipped=entry.gzipped,
                 )
-        except SQLAlchemyError:
+                session.commit()
+        except Exception:
             log.warning("could not store a page built on demand", exc_info=True, extra={"fields": {"key": self.key}})

@@ -16,6 +16,7 @@ from sqlalchemy import Engine, event
 from sqlalchemy.engine import Connection
 from sqlalchemy.orm import Session
 
+from app.store.db import begin_writing
 from app.store.queries import CHANGED_COMPANIES
 
 log = logging.getLogger("minedash.publish_hooks")
@@ -43,6 +44,8 @@ def _after_commit(session: Session) -> None:
             # Its own session: the committed one may not run SQL from inside its commit. On a connection that
             # is itself inside a transaction (the test suite's), a savepoint keeps the outer one intact.
             with _session(bind) as fresh:
+                # It writes: take SQLite's write lock up front, waiting for it rather than failing halfway.
+                begin_writing(fresh)
                 hook(fresh, frozenset(changed))
                 fresh.commit()
         except Exception:
