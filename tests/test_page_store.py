@@ -214,7 +214,7 @@ def test_a_store_that_refuses_the_page_never_fails_the_read(
     def refuse(*args: object, **kwargs: object) -> None:
         raise OperationalError("INSERT INTO page_snapshot", {}, Exception("cannot execute in a read-only transaction"))
 
-    monkeypatch.setattr(page_store, "put", refuse)
+    monkeypatch.setattr(page_store, "write", refuse)
     page = client.get(PAGE)
     assert page.status_code == 200 and company.name in page.text
     assert _snapshot(db_session, company) is None

@@ -4,6 +4,9 @@ The data layer only says, inside the writing transaction, which companies the ch
 (app.store.queries.bump_data_revision notes them in `session.info`); the web layer registers what to do about it
 (`on_publish`, at app start). Once the transaction has committed, every hook runs with those companies in a
 session of its own. Nothing here knows about pages, so the queries need not import the web layer.
+
+The session begins as a reader: a hook builds in it without holding SQLite's write lock, and stores what it
+built in a short writing transaction (app.cache.page_store.store), so other writers never wait for a render.
 """
 
 from __future__ import annotations
@@ -16,7 +19,6 @@ from sqlalchemy import Engine, event
 from sqlalchemy.engine import Connection
 from sqlalchemy.orm import Session
 
-from app.store.db import begin_writing
 from app.store.queries import CHANGED_COMPANIES
 
 log = logging.getLogger("minedash.publish_hooks")
@@ -44,8 +46,6 @@ def _after_commit(session: Session) -> None:
             # Its own session: the committed one may not run SQL from inside its commit. On a connection that
             # is itself inside a transaction (the test suite's), a savepoint keeps the outer one intact.
             with _session(bind) as fresh:
-                # It writes: take SQLite's write lock up front, waiting for it rather than failing halfway.
-                begin_writing(fresh)
                 hook(fresh, frozenset(changed))
                 fresh.commit()
         except Exception:

@@ -23,23 +23,24 @@ class DatabaseUnavailable(RuntimeError):
 # Execution option naming a connection whose transactions write: on SQLite they begin IMMEDIATE (see
 # begin_writing). Set per connection, so reads keep the cheaper deferred BEGIN.
 WRITING = "minedash_writing"
-# How long a SQLite statement waits for another connection's write lock before "database is locked".
-SQLITE_BUSY_TIMEOUT_MS = 5000
+# How long a SQLite statement waits for another connection's write lock before "database is locked", unless
+# the URL says otherwise (`sqlite:///minedash.db?timeout=10`, in seconds, as Python's sqlite3 takes it).
+SQLITE_BUSY_TIMEOUT = 5.0
 # SQLite connections are cheap, and a request waiting for one holds a worker thread: let every thread of
-# anyio's pool (40) have one, with room for a publish hook's second connection, and give up after the busy
-# timeout (answered 503) rather than SQLAlchemy's 30 s.
+# anyio's pool (40) have one, with room for a publish hook's second connection; a request that still finds
+# none gives up after the busy timeout (answered 503) rather than SQLAlchemy's 30 s.
 SQLITE_POOL_SIZE = 40
 SQLITE_POOL_OVERFLOW = 10
-SQLITE_POOL_TIMEOUT = SQLITE_BUSY_TIMEOUT_MS / 1000
 
 
 def make_engine(url: str, **kwargs: Any) -> Engine:
     if url.startswith("sqlite"):
+        busy_timeout = float(make_url(url).query.get("timeout", SQLITE_BUSY_TIMEOUT))  # type: ignore[arg-type]
         if not _is_memory(url):
-            pool = {"pool_size": SQLITE_POOL_SIZE, "max_overflow": SQLITE_POOL_OVERFLOW}
-            kwargs = {**pool, "pool_timeout": SQLITE_POOL_TIMEOUT, **kwargs}
+            pool = {"pool_size": SQLITE_POOL_SIZE, "max_overflow": SQLITE_POOL_OVERFLOW, "pool_timeout": busy_timeout}
+            kwargs = {**pool, **kwargs}
         engine = create_engine(url, connect_args={"check_same_thread": False}, **kwargs)
-        _fix_sqlite_transactions(engine)
+        _fix_sqlite_transactions(engine, busy_timeout)
         return engine
     return create_engine(
         url,
@@ -56,7 +57,7 @@ def _is_memory(url: str) -> bool:
     return parsed.database in (None, "", ":memory:") or parsed.query.get("mode") == "memory"
 
 
-def _fix_sqlite_transactions(engine: Engine) -> None:
+def _fix_sqlite_transactions(engine: Engine, busy_timeout: float) -> None:
     # pysqlite opens transactions lazily and behind SQLAlchemy's back, which breaks SAVEPOINT
     # (used by the tests) and lets foreign keys go unchecked; take control of both.
     @event.listens_for(engine, "connect")
@@ -64,7 +65,7 @@ def _fix_sqlite_transactions(engine: Engine) -> None:
         dbapi_connection.isolation_level = None
         cursor = dbapi_connection.cursor()
         cursor.execute("PRAGMA foreign_keys=ON")
-        cursor.execute(f"PRAGMA busy_timeout={SQLITE_BUSY_TIMEOUT_MS}")
+        cursor.execute(f"PRAGMA busy_timeout={round(busy_timeout * 1000)}")
         # Write-ahead log: readers never wait for the writer and the writer never waits for readers. It is
         # a property of the file, kept once set (an in-memory database answers "memory" and stays so).
         cursor.execute("PRAGMA journal_mode=WAL")
