@@ -11,12 +11,14 @@ from pathlib import Path
 import psycopg
 import pytest
 from fastapi.testclient import TestClient
+from sqlalchemy import select
 from sqlalchemy.exc import OperationalError
 from sqlalchemy.exc import TimeoutError as PoolTimeoutError
 from sqlalchemy.orm import Session
 
 from app.store import migrate, queries
-from app.store.db import make_engine, unavailable_reason
+from app.store.db import begin_writing, make_engine, unavailable_reason
+from app.store.models import Company
 from tests.factories import make_company
 
 LOCKED = OperationalError("UPDATE data_revision", {}, sqlite3.OperationalError("database is locked"))
@@ -101,3 +103,33 @@ def test_the_cli_turns_a_locked_database_into_one_line(tmp_path: Path) -> None:
     assert len(lines) == 1, result.stderr
     assert lines[0].startswith("minedash: error: database sqlite:///")
     assert "locked" in lines[0] and "Traceback" not in result.stderr
+
+
+def test_a_writing_session_holds_the_sqlite_write_lock_from_its_first_statement(tmp_path: Path) -> None:
+    path = tmp_path / "writer.db"
+    engine = make_engine(f"sqlite:///{path}")
+    migrate.upgrade(engine)
+    other = sqlite3.connect(path, isolation_level=None, timeout=0)
+
+    def other_can_write() -> bool:
+        try:
+            other.execute("BEGIN IMMEDIATE")
+        except sqlite3.OperationalError:
+            return False
+        other.execute("ROLLBACK")
+        return True
+
+    try:
+        assert other.execute("PRAGMA journal_mode").fetchone()[0] == "wal"
+        with Session(engine) as reader:
+            reader.execute(select(Company)).all()
+            assert other_can_write(), "a reading session must not hold the write lock"
+        with Session(engine) as writer:
+            begin_writing(writer)
+            writer.execute(select(Company)).all()  # reads first, as a request does, yet already holds the lock
+            assert not other_can_write()
+            writer.rollback()
+        assert other_can_write()
+    finally:
+        other.close()
+        engine.dispose()
