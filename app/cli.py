@@ -10,9 +10,19 @@ from pathlib import Path
 from typing import Any, TypeVar
 
 import click
+from sqlalchemy.exc import SQLAlchemyError
 
 from app.settings import SettingsError, get_settings
-from app.store.db import DatabaseUnavailable, check_database, describe_url, get_engine, get_sessionmaker
+from app.store.db import (
+    DatabaseUnavailable,
+    begin_writing,
+    check_database,
+    describe_url,
+    get_engine,
+    get_sessionmaker,
+    unavailable_reason,
+    writing_engine,
+)
 
 F = TypeVar("F", bound=Callable[..., Any])
 
@@ -23,7 +33,7 @@ def _fail(message: str) -> None:
 
 
 def clear_errors(func: F) -> F:
-    """Turn the operator's mistakes (settings, database) into one line and exit status 1."""
+    """Turn the operator's mistakes (settings, database) and a locked or lost database into one line, exit 1."""
 
     @wraps(func)
     def wrapper(*args: Any, **kwargs: Any) -> Any:
@@ -31,6 +41,11 @@ def clear_errors(func: F) -> F:
             return func(*args, **kwargs)
         except (SettingsError, DatabaseUnavailable) as exc:
             _fail(str(exc))
+        except SQLAlchemyError as exc:
+            reason = unavailable_reason(exc)
+            if reason is None:
+                raise
+            _fail(f"database {describe_url(get_settings().database_url)}: {reason}; try again in a moment")
 
     return wrapper  # type: ignore[return-value]
 
@@ -51,7 +66,8 @@ def migrate(revision: str) -> None:
     settings = get_settings()
     engine = get_engine()
     check_database(engine, require_head=False)
-    migrations.upgrade(engine, revision)
+    # A migration reads the schema, then changes it: on SQLite it holds the write lock from the start.
+    migrations.upgrade(writing_engine(engine), revision)
     click.echo(f"database {describe_url(settings.database_url)} is at migration {migrations.head_revision()}")
 
 
@@ -67,6 +83,7 @@ def seed_demo(if_empty: bool) -> None:
 
     check_database(get_engine())
     with get_sessionmaker()() as session, session.begin():
+        begin_writing(session)
         if if_empty and session.scalar(select(func.count()).select_from(Company)):
             click.echo("demo data skipped: the database already has companies")
             return
@@ -181,6 +198,7 @@ def create_user(email: str, role: str, password_stdin: bool) -> None:
     if (problem := password_problem(password)) is not None:
         _fail(problem)
     with get_sessionmaker()() as session, session.begin():
+        begin_writing(session)
         try:
             create_user(
                 session=session,
@@ -209,6 +227,7 @@ def create_token(name: str, scope: str, expires_days: int | None, company_slug: 
 
     check_database(get_engine())
     with get_sessionmaker()() as session, session.begin():
+        begin_writing(session)
         company = None
         if company_slug is not None:
             company = get_company(company_slug, session=session)

@@ -12,8 +12,7 @@ from sqlalchemy.orm import Session
 
 from app import demo
 from app.domain.charts import PALETTE
-from app.http.deps import CompanyOr404, SessionDep
-from app.store.db import get_session
+from app.http.deps import CompanyOr404, SessionDep, get_session
 from app.store.models import RecordStatus
 from app.web.dashboard import render_overview
 from tests.factories import (

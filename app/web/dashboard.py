@@ -128,9 +128,16 @@ def prebuild_overviews(session: Session, company_ids: frozenset[int]) -> None:
     is filed under, so a concurrent publish can make it outdated (and so unused) but never wrongly current.
     """
     revision = queries.get_data_revision(session=session).revision
+    pages = []
     for company in session.scalars(select(Company).where(Company.id.in_(company_ids)).order_by(Company.id)):
         page = overview_page(build_overview_context(company, session=session))
-        page_store.put(session, overview_key(company.id), revision, bytes(page.body), page.headers["content-type"])
+        pages.append(
+            page_store.BuiltPage.make(
+                overview_key(company.id), revision, bytes(page.body), page.headers["content-type"]
+            )
+        )
+    # Built while reading; stored in a short writing transaction of its own.
+    page_store.store(session, pages)
 
 
 def _overview_response(request: Request, company: Company, session: Session) -> Response:

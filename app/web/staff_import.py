@@ -26,6 +26,7 @@ from typing import Any
 from fastapi import APIRouter, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from sqlalchemy.orm import Session
+from starlette.concurrency import run_in_threadpool
 from starlette.datastructures import UploadFile
 
 from app.http.auth import EditorUser, actor_for_user
@@ -143,19 +144,17 @@ def _dry_run(
 
 @router.post("/staff/companies/{slug}/import", response_class=HTMLResponse)
 async def import_upload(request: Request, company: CompanyOr404, user: EditorUser, session: SessionDep) -> Response:
+    # Rendering, parsing and planning are synchronous (templates from disk, the database): off the event loop.
     if _too_large(request, MAX_IMPORT_BYTES + _OVERHEAD):
-        return _page(request, company, 413, file_errors=[_size_message()])
+        return await run_in_threadpool(_page, request, company, 413, file_errors=[_size_message()])
     form = await request.form(max_files=1, max_fields=10, max_part_size=_OVERHEAD)
     upload = form.get("file")
     if not isinstance(upload, UploadFile) or not upload.filename:
-        return _page(request, company, 422, file_errors=["Choose a CSV file to upload."])
+        return await run_in_threadpool(_page, request, company, 422, file_errors=["Choose a CSV file to upload."])
     content = await upload.read(MAX_IMPORT_BYTES + 1)
     if len(content) > MAX_IMPORT_BYTES:
-        return _page(request, company, 413, file_errors=[_size_message()])
+        return await run_in_threadpool(_page, request, company, 413, file_errors=[_size_message()])
     filename = upload.filename[:200]
-    # Parsing and planning are synchronous database work: run them off the event loop.
-    from starlette.concurrency import run_in_threadpool
-
     return await run_in_threadpool(_dry_run, request, company, user, session, content, filename)
 
 
@@ -166,11 +165,9 @@ def _size_message() -> str:
 @router.post("/staff/companies/{slug}/import/confirm", response_class=HTMLResponse)
 async def import_confirm(request: Request, company: CompanyOr404, user: EditorUser, session: SessionDep) -> Response:
     if _too_large(request, _CONFIRM_LIMIT):
-        return _page(request, company, 413, file_errors=[_size_message()])
+        return await run_in_threadpool(_page, request, company, 413, file_errors=[_size_message()])
     form = await request.form(max_files=0, max_fields=20, max_part_size=_CONFIRM_LIMIT)
     fields = {k: v for k, v in form.items() if isinstance(v, str)}
-    from starlette.concurrency import run_in_threadpool
-
     return await run_in_threadpool(_confirm, request, company, user, session, fields)
 
 
