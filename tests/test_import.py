@@ -143,7 +143,7 @@ def test_dry_run_shows_each_row_and_saves_nothing(editor_client: TestClient, db_
         in html
     )
     assert "btc_mined: 10 → 12 BTC" in html
-    assert "no site &#39;nowhere&#39; in this company" in html and "must not be negative" in html
+    assert "no site &#39;nowhere&#39; in this company" in html and "BTC mined cannot be negative" in html
     assert 'id="confirm-form"' not in html
     assert len(_rows(db_session, acme)) == 2
 
