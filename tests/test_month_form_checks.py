@@ -12,8 +12,8 @@ from fastapi.testclient import TestClient
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from app.store.models import Company, CompanyMonth, Site
-from tests.factories import make_company, make_company_month, make_site
+from app.store.models import Company, CompanyMonth, RecordStatus, Site
+from tests.factories import make_company, make_company_month, make_site, make_site_month
 from tests.test_staff_months import URL, _filled, _site_rows, form_fields
 
 
@@ -173,3 +173,28 @@ def test_ambiguous_numbers_say_what_was_read(editor_client: TestClient, acme) ->
     fields[f"site-{gamma.id}-hashrate_avg_ehs"] = "9,000,000"
     html = editor_client.post(URL, data=fields).text
     assert "Average operating hashrate must be between 0 and 5,000 EH/s (0 to 5,000,000 PH/s)" in html
+
+
+def test_month_list_shows_every_month_with_each_site(editor_client: TestClient, db_session: Session, acme) -> None:
+    company, alpha, beta, _ = acme
+    make_site_month(db_session, alpha, period=dt.date(2024, 11, 1), status=RecordStatus.draft)
+    make_site_month(db_session, beta, period=dt.date(2025, 1, 1))
+    make_company_month(
+        db_session, company, period=dt.date(2025, 1, 1), revised_at=dt.datetime(2025, 3, 1, tzinfo=dt.UTC)
+    )
+    db_session.commit()
+    html = editor_client.get("/staff/companies/acme/months").text
+    rows = re.findall(
+        r"<tr(?: class=\"month-missing\")?>\s*<th scope=\"row\"><a [^>]+>([^<]+)</a></th>(.*?)</tr>", html, re.S
+    )
+    months = [name for name, _ in rows]
+    # From the current month back to the first entered one, gaps included.
+    today = dt.datetime.now(dt.UTC).date()
+    expected = (today.year - 2024) * 12 + today.month - 11 + 1
+    assert len(months) == expected and months[-1] == "November 2024" and months[-2] == "December 2024"
+    states = {name: re.findall(r'<span class="status-pill[^"]*">([^<]+)</span>', cells) for name, cells in rows}
+    # Status, company row, then Alpha, Beta, Gamma.
+    assert states["December 2024"] == ["not entered"] * 5
+    assert states["November 2024"] == ["draft", "not entered", "draft", "not entered", "not entered"]
+    assert states["January 2025"] == ["revised", "revised", "not entered", "published", "not entered"]
+    assert 'id="missing-months"' in html
