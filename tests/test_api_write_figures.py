@@ -64,3 +64,11 @@ def test_a_put_dropping_published_figures_needs_a_reason(client: TestClient, db_
     )
     assert kept.status_code == 200, kept.text
     assert kept.json()["uptime_pct"] is None and kept.json()["revision_reason"] == "uptime withdrawn"
+
+
+def test_the_openapi_document_states_the_dictionary_ranges(client: TestClient) -> None:
+    schema = client.get("/openapi.json").json()["components"]["schemas"]["SiteMonthWrite"]["properties"]
+    miners = next(s for s in schema["miners_deployed"]["anyOf"] if s.get("type") == "integer")
+    cost = next(s for s in schema["power_cost_usd_kwh"]["anyOf"] if s.get("type") == "number")
+    assert (miners["minimum"], miners["maximum"]) == (0, 10_000_000)
+    assert (cost["minimum"], cost["maximum"]) == (-1, 1)

@@ -39,7 +39,10 @@ _WHOLE_NUMBERS = frozenset({"miners_deployed"})
 def _bounds(name: str) -> Any:
     """The field's default (missing) with the dictionary's range, for the JSON schema and as a last guard."""
     spec = METRICS[name]
-    return Field(default=None, ge=spec.minimum, le=spec.maximum)
+    assert spec.bounds is not None, f"{name} has no range in the metric dictionary"
+    # Whole bounds as ints: the OpenAPI document is plain JSON (a Decimal would not serialise there).
+    low, high = (int(b) if b == b.to_integral_value() else b for b in spec.bounds)
+    return Field(default=None, ge=low, le=high)
 
 
 def read_figure(name: str, value: Any) -> Any:
