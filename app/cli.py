@@ -1,4 +1,4 @@
-"""The `minedash` command: migrate, seed-demo, serve, check, accounts and tokens, export and import-all."""
+"""The `minedash` command: migrate, seed-demo, serve, check, accounts and tokens, import, export and import-all."""
 
 from __future__ import annotations
 
@@ -7,7 +7,7 @@ import sys
 from collections.abc import Callable
 from functools import wraps
 from pathlib import Path
-from typing import Any, TypeVar
+from typing import TYPE_CHECKING, Any, TypeVar
 
 import click
 from sqlalchemy.exc import SQLAlchemyError
@@ -23,6 +23,9 @@ from app.store.db import (
     unavailable_reason,
     writing_engine,
 )
+
+if TYPE_CHECKING:
+    from app.store.queries.imports import ImportPlan
 
 F = TypeVar("F", bound=Callable[..., Any])
 
@@ -248,6 +251,114 @@ def create_token(name: str, scope: str, expires_days: int | None, company_slug: 
     click.echo(f"created {scope} token {name!r} (id {new.token.id}, {expiry})", err=True)
     click.echo("copy it now, it is not shown again:", err=True)
     click.echo(new.secret)
+
+
+@main.command("import")
+@click.argument("file", type=click.File("rb"))
+@click.option("--company", "company_slug", required=True, help="The company's slug.")
+@click.option("--dry-run", is_flag=True, help="Show what would change and save nothing.")
+@click.option("--publish", is_flag=True, help="Publish the imported months (otherwise they are saved as drafts).")
+@click.option("--reason", default=None, help="Why published figures change (required for a correction).")
+@click.option("--as", "as_email", default=None, help="The staff account the change is made for (audit: cli:EMAIL).")
+@click.option("--confirm-warnings", is_flag=True, help="Import despite treasury roll-forward warnings.")
+@clear_errors
+def import_csv(
+    file: Any,
+    company_slug: str,
+    dry_run: bool,
+    publish: bool,
+    reason: str | None,
+    as_email: str | None,
+    confirm_warnings: bool,
+) -> None:
+    """Import monthly figures from a CSV file (FILE, or - for standard input), exactly as the staff page does:
+    same reader, same dry run (printed as a table), all rows or none. Exits 1 listing the errors."""
+    import getpass
+
+    from app.domain.actors import Actor
+    from app.schemas.csv_months import MAX_IMPORT_BYTES, parse_csv
+    from app.store.models import UserRole
+    from app.store.queries import get_company
+    from app.store.queries import imports as import_queries
+    from app.store.queries import months as month_queries
+    from app.store.queries.users import get_user_by_email, normalise_email
+
+    content = file.read(MAX_IMPORT_BYTES + 1)
+    check_database(get_engine())
+    # One transaction: any failure below (an error, a conflict, a missing reason) leaves nothing behind.
+    with get_sessionmaker()() as session, session.begin():
+        company = get_company(company_slug, session=session)
+        if company is None:
+            _fail(f"no company with slug {company_slug!r}")
+        assert company is not None
+        if as_email is not None:
+            user = get_user_by_email(normalise_email(as_email), session=session)
+            if user is None or not user.is_active or user.role not in (UserRole.admin, UserRole.editor):
+                _fail(f"{as_email!r} is not an active staff account")
+            assert user is not None
+            actor = Actor("user", user.id, f"cli:{user.email}")
+        else:
+            actor = Actor.system(f"cli:{getpass.getuser()}")
+        parsed = parse_csv(content)
+        if parsed.errors:
+            _fail_listing("the file cannot be imported; nothing was saved", parsed.errors)
+        plan = import_queries.plan_import(session=session, company=company, parsed=parsed)
+        for line in plan_table(plan):
+            click.echo(line)
+        if plan.has_errors:
+            problems = [f"line {r.line} ({r.label}): {e}" for r in plan.rows for e in r.errors]
+            _fail_listing(f"{plan.counts['error']} row(s) with errors; nothing was saved", problems)
+        if dry_run:
+            click.echo("dry run: nothing was saved")
+            return
+        if plan.needs_reason and not (reason or "").strip():
+            _fail("published figures change: say why with --reason (investors see it with the correction)")
+        if plan.warnings and not confirm_warnings:
+            _fail_listing("check the warnings, then run again with --confirm-warnings", plan.warnings)
+        try:
+            counts = import_queries.apply_import(
+                session=session, company=company, plan=plan, actor=actor, publish=publish, reason=reason
+            )
+        except (month_queries.ReasonRequired, month_queries.VersionConflict, month_queries.MonthValidationError) as exc:
+            _fail(f"nothing was imported: {exc}")
+    click.echo(f"imported: {counts['created']} new, {counts['updated']} changed, {counts['published']} published")
+
+
+def _fail_listing(message: str, problems: list[str]) -> None:
+    for problem in problems:
+        click.echo(f"  {problem}", err=True)
+    _fail(message)
+
+
+def plan_table(plan: ImportPlan) -> list[str]:
+    """The dry run as the page shows it: changes to published figures first, then one line per row."""
+    lines: list[str] = []
+    published = plan.published_changes
+    if published:
+        removed = sum(1 for _, c in published if c.removal)
+        lines.append(f"Published figures that change: {len(published)}" + (f", {removed} removed" if removed else ""))
+        for row, change in published:
+            new = "REMOVED" if change.removal else change.new
+            lines.append(f"  {row.label} (line {row.line}): {change.field}: {change.old} -> {new}")
+        lines.append("")
+    from app.domain.metrics import METRICS
+
+    def unit(field: str) -> str:
+        return f" {METRICS[field].unit}" if field in METRICS else ""
+
+    table = [("line", "month · site", "result", "details")]
+    for row in plan.rows:
+        details = [f"{c.field}: {c.old} -> {'REMOVED' if c.removal else c.new + unit(c.field)}" for c in row.changes]
+        status = row.status + (" (correction of published)" if row.is_correction else "")
+        table.append((str(row.line), row.label, status, "; ".join([*row.errors, *details, *row.warnings])))
+    widths = [max(len(r[i]) for r in table) for i in range(3)]
+    lines.extend(f"{r[0]:>{widths[0]}}  {r[1]:<{widths[1]}}  {r[2]:<{widths[2]}}  {r[3]}".rstrip() for r in table)
+    counts = plan.counts
+    lines.append(
+        f"{counts['new']} new, {counts['changed']} changed, {counts['unchanged']} unchanged,"
+        f" {counts['error']} with errors"
+    )
+    return lines
 
 
 if __name__ == "__main__":

@@ -12,6 +12,8 @@ from dataclasses import dataclass
 from decimal import Decimal
 from typing import Literal
 
+from app.domain.numbers import format_bound
+
 Level = Literal["site", "company", "network", "derived"]
 Timing = Literal["total", "average", "month_end"]
 Aggregation = Literal["sum", "weighted_mean", "none"]
@@ -29,13 +31,41 @@ class Metric:
     decimals: int = 2
     formula: str | None = None  # derived metrics only
     lower_is_better: bool = False
+    # Entry rules (stored metrics): the sign, then a plausible range. A value outside the range is almost
+    # certainly a typo (a unit mix-up, a misplaced decimal point), not a physical impossibility.
+    may_be_negative: bool = False
+    bounds: tuple[Decimal, Decimal] | None = None  # (minimum, maximum)
+
+    def __post_init__(self) -> None:
+        if self.minimum is not None and self.minimum < 0 and not self.may_be_negative:
+            raise ValueError(f"{self.name}: a negative minimum needs may_be_negative=True")
+
+    @property
+    def minimum(self) -> Decimal | None:
+        return self.bounds[0] if self.bounds else None
+
+    @property
+    def maximum(self) -> Decimal | None:
+        return self.bounds[1] if self.bounds else None
+
+
+def _range(low: str | int, high: str | int) -> tuple[Decimal, Decimal]:
+    return Decimal(low), Decimal(high)
 
 
 _METRICS: tuple[Metric, ...] = (
-    Metric("btc_mined", "BTC mined", "BTC", "site", "total", "sum", decimals=2),
-    Metric("hashrate_avg_ehs", "Average operating hashrate", "EH/s", "site", "average", "sum"),
-    Metric("hashrate_end_ehs", "Operating hashrate at month end", "EH/s", "site", "month_end", "sum"),
-    Metric("hashrate_deployed_ehs", "Deployed hashrate", "EH/s", "site", "month_end", "sum"),
+    Metric("btc_mined", "BTC mined", "BTC", "site", "total", "sum", decimals=2, bounds=_range(0, 250_000)),
+    Metric("hashrate_avg_ehs", "Average operating hashrate", "EH/s", "site", "average", "sum", bounds=_range(0, 5000)),
+    Metric(
+        "hashrate_end_ehs",
+        "Operating hashrate at month end",
+        "EH/s",
+        "site",
+        "month_end",
+        "sum",
+        bounds=_range(0, 5000),
+    ),
+    Metric("hashrate_deployed_ehs", "Deployed hashrate", "EH/s", "site", "month_end", "sum", bounds=_range(0, 5000)),
     Metric(
         "fleet_efficiency_jth",
         "Fleet efficiency",
@@ -45,10 +75,22 @@ _METRICS: tuple[Metric, ...] = (
         "weighted_mean",
         weight="hashrate_end_ehs",
         lower_is_better=True,
+        bounds=_range(5, 60),
     ),
-    Metric("miners_deployed", "Miners deployed", "machines", "site", "month_end", "sum", decimals=0),
-    Metric("power_capacity_mw", "Power capacity", "MW", "site", "month_end", "sum", decimals=0),
-    Metric("energy_mwh", "Energy consumed", "MWh", "site", "total", "sum", decimals=0),
+    Metric(
+        "miners_deployed",
+        "Miners deployed",
+        "machines",
+        "site",
+        "month_end",
+        "sum",
+        decimals=0,
+        bounds=_range(0, 10**7),
+    ),
+    Metric(
+        "power_capacity_mw", "Power capacity", "MW", "site", "month_end", "sum", decimals=0, bounds=_range(0, 10**5)
+    ),
+    Metric("energy_mwh", "Energy consumed", "MWh", "site", "total", "sum", decimals=0, bounds=_range(0, 10**8)),
     Metric(
         "power_cost_usd_kwh",
         "All-in power cost",
@@ -58,14 +100,37 @@ _METRICS: tuple[Metric, ...] = (
         "weighted_mean",
         weight="energy_mwh",
         decimals=4,
+        # Net of power sales and demand-response credits: below zero when the credits exceed the bill.
+        may_be_negative=True,
+        bounds=_range(-1, 1),
     ),
-    Metric("uptime_pct", "Uptime", "%", "site", "average", "weighted_mean", weight="hashrate_avg_ehs", decimals=1),
-    Metric("curtailment_hours", "Curtailment", "h", "site", "total", "none", decimals=1),
-    Metric("power_credits_usd", "Power credits", "USD", "site", "total", "sum", decimals=0),
-    Metric("btc_mined_total", "BTC mined (published company total)", "BTC", "company", "total", decimals=2),
-    Metric("btc_held_end", "Treasury holdings", "BTC", "company", "month_end", decimals=0),
-    Metric("btc_sold", "BTC sold", "BTC", "company", "total", decimals=2),
-    Metric("btc_sold_proceeds_usd", "Proceeds of BTC sold", "USD", "company", "total", decimals=0),
+    Metric(
+        "uptime_pct",
+        "Uptime",
+        "%",
+        "site",
+        "average",
+        "weighted_mean",
+        weight="hashrate_avg_ehs",
+        decimals=1,
+        bounds=_range(0, 100),
+    ),
+    Metric("curtailment_hours", "Curtailment", "h", "site", "total", "none", decimals=1, bounds=_range(0, 744)),
+    Metric("power_credits_usd", "Power credits", "USD", "site", "total", "sum", decimals=0, bounds=_range(0, 10**15)),
+    Metric(
+        "btc_mined_total",
+        "BTC mined (published company total)",
+        "BTC",
+        "company",
+        "total",
+        decimals=2,
+        bounds=_range(0, 250_000),
+    ),
+    Metric("btc_held_end", "Treasury holdings", "BTC", "company", "month_end", decimals=0, bounds=_range(0, 10**7)),
+    Metric("btc_sold", "BTC sold", "BTC", "company", "total", decimals=2, bounds=_range(0, 250_000)),
+    Metric(
+        "btc_sold_proceeds_usd", "Proceeds of BTC sold", "USD", "company", "total", decimals=0, bounds=_range(0, 10**15)
+    ),
     Metric("network_hashrate_avg_ehs", "Network hashrate", "EH/s", "network", "average", decimals=0),
     Metric("network_difficulty_t", "Network difficulty", "T", "network", "month_end", decimals=2),
     Metric("btc_price_avg_usd", "Average BTC price", "USD", "network", "average", decimals=0),
@@ -112,6 +177,7 @@ _METRICS: tuple[Metric, ...] = (
         "derived",
         "total",
         decimals=2,
+        may_be_negative=True,
         formula="btc_mined_total − Σ sites' btc_mined",
     ),
     Metric(
@@ -121,6 +187,7 @@ _METRICS: tuple[Metric, ...] = (
         "derived",
         "month_end",
         decimals=2,
+        may_be_negative=True,
         formula="btc_held_end − (previous btc_held_end + btc_mined_total − btc_sold)",
     ),
     Metric(
@@ -148,6 +215,20 @@ COMPANY_OPERATING_METRICS: tuple[str, ...] = (
     "miners_deployed",
     "power_capacity_mw",
 )
+
+
+def check_value(name: str, value: Decimal | int) -> str | None:
+    """The dictionary's sign and range rule for one entered value: None, or a message naming the metric."""
+    spec = METRICS[name]
+    if value < 0 and not spec.may_be_negative:
+        return f"{spec.label} cannot be negative ({format_bound(value)} {spec.unit} was entered)"
+    low, high = spec.minimum, spec.maximum
+    if (low is not None and value < low) or (high is not None and value > high):
+        if low is None or high is None:
+            bound = f"at least {format_bound(low)}" if low is not None else f"at most {format_bound(high or 0)}"
+            return f"{spec.label} must be {bound} {spec.unit}"
+        return f"{spec.label} must be between {format_bound(low)} and {format_bound(high)} {spec.unit}"
+    return None
 
 
 def days_in_month(period: dt.date) -> int:

@@ -117,6 +117,11 @@ class MetricRead(BaseModel):
     decimals: int = Field(description="Decimals shown on pages (the API returns exact values)")
     formula: str | None = Field(default=None, description="How a derived metric is computed")
     lower_is_better: bool = False
+    may_be_negative: bool = Field(
+        default=False, description="Whether a value below zero is accepted (e.g. a power cost net of credits)"
+    )
+    minimum: Number = Field(default=None, description="Smallest value accepted on entry (a stored metric)")
+    maximum: Number = Field(default=None, description="Largest value accepted on entry (a stored metric)")
 
 
 class MetricList(BaseModel):

@@ -137,7 +137,7 @@ class SiteMonth(ReportedMixin, Base):
         CheckConstraint("power_capacity_mw IS NULL OR power_capacity_mw >= 0", name="power_non_negative"),
         CheckConstraint("energy_mwh IS NULL OR energy_mwh >= 0", name="energy_non_negative"),
         CheckConstraint(
-            "power_cost_usd_kwh IS NULL OR power_cost_usd_kwh BETWEEN 0 AND 10", name="power_cost_plausible"
+            "power_cost_usd_kwh IS NULL OR power_cost_usd_kwh BETWEEN -10 AND 10", name="power_cost_plausible"
         ),
         CheckConstraint("uptime_pct IS NULL OR uptime_pct BETWEEN 0 AND 100", name="uptime_range"),
         CheckConstraint("curtailment_hours IS NULL OR curtailment_hours BETWEEN 0 AND 744", name="curtailment_range"),

@@ -42,6 +42,7 @@ from app.store.queries.month_checks import TreasuryCheck as TreasuryCheck
 from app.store.queries.month_checks import VersionConflict as VersionConflict
 from app.store.queries.month_checks import check_period as check_period
 from app.store.queries.month_checks import current_month as current_month
+from app.store.queries.month_checks import is_correction as is_correction
 
 PROVENANCE_FIELDS = ("note", "source_url", "is_estimate")
 LIFE_FIELDS = ("status", "version", "published_at", "revised_at", "revision_reason", "updated_by")
@@ -155,8 +156,7 @@ def _apply(
     publishing = publish and not was_published
     if not changed and not publishing:
         return row
-    # A correction: published figures change, or figures withdrawn earlier come back.
-    correction = (was_published and bool(changed)) or (publishing and row.published_at is not None)
+    correction = is_correction(row, changed=bool(changed), publish=publish)
     if correction and not reason:
         raise ReasonRequired(
             "This month is published: say why it changes (the reason is shown to investors with the correction)"
