@@ -30,11 +30,12 @@ from app import demo
 from app.cache.revisions import make_revision_reader
 from app.domain.actors import Actor
 from app.domain.charts import OVERVIEW_CHARTS
+from app.http.deps import get_session
 from app.main import create_app
 from app.schemas.months import CompanyMonthCreate, SiteMonthCreate
 from app.store import migrate
 from app.store.backup import INCLUDED, NOT_INCLUDED, export_backup, restore_backup
-from app.store.db import get_session, make_engine
+from app.store.db import make_engine
 from app.store.models import (
     ApiToken,
     AuditAction,
