@@ -18,6 +18,7 @@ from app.api import companies as api_companies
 from app.api import docs as api_docs
 from app.api import entities as api_entities
 from app.api import events as api_events
+from app.api import market as api_market
 from app.api import metrics as api_metrics
 from app.api import network as api_network
 from app.api import sites as api_sites
@@ -178,6 +179,7 @@ def create_app(*, check_database_on_startup: bool = True) -> FastAPI:
     app.include_router(api_sites.router)
     app.include_router(api_network.router)
     app.include_router(api_events.router)
+    app.include_router(api_market.router)
     app.include_router(api_metrics.router)
     app.include_router(api_writes.router)
     app.include_router(api_entities.router)

@@ -39,6 +39,9 @@ class SiteFigures:
     revision_reason: str | None = None
 
 
+_REPORTED = ("site", "company")
+
+
 @dataclass(slots=True)
 class MonthView:
     """Everything known about one company month, published figures only unless asked otherwise."""
@@ -55,7 +58,8 @@ class MonthView:
 
     @property
     def has_data(self) -> bool:
-        return any(v is not None for k, v in self.values.items() if m.METRICS[k].level != "network") or bool(self.sites)
+        # Reported figures only: derived ones follow from them, or (hashprice) from the network's alone.
+        return any(v is not None for k, v in self.values.items() if m.METRICS[k].level in _REPORTED) or bool(self.sites)
 
 
 def month_range(start: dt.date, end: dt.date) -> list[dt.date]:
