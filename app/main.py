@@ -41,7 +41,9 @@ from app.web import auth as staff_auth
 from app.web import (
     compare,
     dashboard,
+    league,
     sites,
+    sources,
     staff_home,
     staff_month_edit,
     staff_month_history,
@@ -187,6 +189,8 @@ def create_app(*, check_database_on_startup: bool = True) -> FastAPI:
     app.include_router(dashboard.router)
     app.include_router(sites.router)
     app.include_router(compare.router)
+    app.include_router(league.router)
+    app.include_router(sources.router)
     app.include_router(staff_auth.router)
     app.include_router(staff_home.router)
     app.include_router(staff_admin.router)

@@ -27,8 +27,6 @@ from app.schemas.network import parse_network_csv
 
 # Quote metric -> the stored figure it is compared with.
 QUOTED_AS = {"difficulty_t": "network_difficulty_t", "network_hashrate_avg_ehs": "network_hashrate_avg_ehs"}
-# Within this, a quote agrees with the reference figure (quotes are rounded: "785 EH/s", "110.57 T").
-AGREES_WITHIN_PCT = Decimal(1)
 
 
 def reference_months(path: Path) -> dict[dt.date, dict[str, Any]]:
@@ -79,28 +77,3 @@ def attach_quotes(months: dict[dt.date, dict[str, Any]], path: Path) -> list[dic
             continue
         entry["cross_checks"] = quotes
     return unmatched
-
-
-def cross_check_rows(rows: list[tuple[dt.date, dict[str, Any], dict[str, Any]]]) -> list[dict[str, Any]]:
-    """Quoted figure vs stored figure, for the data-sources page: (period, values, figure_sources) per month."""
-    out: list[dict[str, Any]] = []
-    for period, values, sources in rows:
-        for metric, entry in sorted(sources.items()):
-            for quote in entry.get("cross_checks") or ():
-                stored = values.get(metric)
-                quoted = Decimal(str(quote["value"]))
-                diff = None if stored in (None, 0) else (quoted - Decimal(stored)) / Decimal(stored) * 100
-                out.append(
-                    {
-                        "period": period,
-                        "metric": metric,
-                        "quoted": quoted,
-                        "stored": stored,
-                        "difference_pct": diff,
-                        "agrees": diff is not None and abs(diff) <= AGREES_WITHIN_PCT,
-                        "source_url": quote.get("source_url"),
-                        "quote": quote.get("quote"),
-                        "is_estimate": quote.get("is_estimate", False),
-                    }
-                )
-    return out

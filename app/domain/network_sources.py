@@ -8,8 +8,10 @@ operator's own node or price feed) with no link.
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+import datetime as dt
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
+from decimal import Decimal
 from typing import Any
 
 from app.domain.metrics import NETWORK_METRICS
@@ -31,6 +33,12 @@ GROUPS: dict[str, tuple[str, ...]] = {
     "blk/sub/fee": ("network_blocks", "network_subsidy_btc", "network_fees_btc"),
     "diff/hash": ("network_difficulty_avg_t", "network_difficulty_t", "network_hashrate_avg_ehs"),
     "px": ("btc_price_avg_usd", "btc_price_close_usd"),
+}
+
+GROUP_LABELS: dict[str, str] = {
+    "blk/sub/fee": "blocks, subsidy, fees",
+    "diff/hash": "difficulty, hashrate",
+    "px": "BTC price (average, month-end close)",
 }
 
 SOURCES: dict[str, ReferenceSource] = {
@@ -148,3 +156,59 @@ def used_keys(entries: Iterable[dict[str, Any]]) -> dict[str, int]:
         for key in keys_of(str(entry.get("source") or "")):
             counts[key] = counts.get(key, 0) + 1
     return counts
+
+
+# Within this, a quoted figure agrees with the stored one (quotes are rounded: "785 EH/s", "110.57 T").
+AGREES_WITHIN_PCT = Decimal(1)
+
+
+def cross_check_rows(rows: Sequence[tuple[dt.date, dict[str, Any], dict[str, Any]]]) -> list[dict[str, Any]]:
+    """Quoted figure vs stored figure, for the data-sources page: (period, values, figure_sources) per month."""
+    out: list[dict[str, Any]] = []
+    for period, values, sources in rows:
+        for metric, entry in sorted(sources.items()):
+            for quote in entry.get("cross_checks") or ():
+                stored = values.get(metric)
+                quoted = Decimal(str(quote["value"]))
+                diff = None if stored in (None, 0) else (quoted - Decimal(stored)) / Decimal(stored) * 100
+                out.append(
+                    {
+                        "period": period,
+                        "metric": metric,
+                        "quoted": quoted,
+                        "stored": stored,
+                        "difference_pct": diff,
+                        "agrees": diff is not None and abs(diff) <= AGREES_WITHIN_PCT,
+                        "source_url": quote.get("source_url"),
+                        "quote": quote.get("quote"),
+                        "is_estimate": quote.get("is_estimate", False),
+                    }
+                )
+    return out
+
+
+def source_runs(rows: Sequence[tuple[dt.date, dict[str, Any]]]) -> list[dict[str, Any]]:
+    """Per column group, the runs of consecutive months fed by the same source: where each figure came from."""
+    out: list[dict[str, Any]] = []
+    for group, names in (
+        ("blocks, subsidy, fees", GROUPS["blk/sub/fee"]),
+        ("difficulty, hashrate", GROUPS["diff/hash"]),
+        ("BTC price", GROUPS["px"]),
+    ):
+        runs: list[dict[str, Any]] = []
+        for period, sources in sorted(rows, key=lambda r: r[0]):
+            keys = {str((sources.get(n) or {}).get("source") or "") for n in names if n in sources}
+            key = "+".join(sorted(k for k in keys if k)) if len(keys) > 1 else next(iter(keys), "")
+            if not key:
+                continue
+            if runs and runs[-1]["source"] == key and _next_month(runs[-1]["last"]) == period:
+                runs[-1]["last"] = period
+                runs[-1]["months"] += 1
+            else:
+                runs.append({"group": group, "source": key, "first": period, "last": period, "months": 1})
+        out.extend(runs)
+    return out
+
+
+def _next_month(period: dt.date) -> dt.date:
+    return dt.date(period.year + period.month // 12, period.month % 12 + 1, 1)

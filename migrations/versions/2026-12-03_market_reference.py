@@ -38,6 +38,8 @@ def upgrade() -> None:
         batch.add_column(sa.Column("updated_by", sa.String(length=200), nullable=True))
         for name, condition in _CHECKS:
             batch.create_check_constraint(op.f(f"ck_network_month_{name}"), condition)
+    # Overviews stored before this release lack the market charts and quarters: build them again on demand.
+    op.execute("DELETE FROM page_snapshot")
 
 
 def downgrade() -> None:

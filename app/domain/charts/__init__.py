@@ -21,6 +21,7 @@ from app.domain.charts.figure import PALETTE, Chart, Point, Series, alt_text, co
 from app.domain.charts.layout import events_in
 from app.domain.charts.market import hashprice_chart, realized_chart, revenue_chart, share_chart, treasury_chart
 from app.domain.charts.site import site_btc_chart, site_charts, site_efficiency_chart, site_hashrate_chart
+from app.domain.charts.sparkline import Sparkline, sparkline
 
 __all__ = [
     "NORMALISATIONS",
@@ -30,6 +31,7 @@ __all__ = [
     "Chart",
     "Point",
     "Series",
+    "Sparkline",
     "alt_text",
     "btc_mined_chart",
     "colour",
@@ -47,6 +49,7 @@ __all__ = [
     "site_charts",
     "site_efficiency_chart",
     "site_hashrate_chart",
+    "sparkline",
     "treasury_chart",
     "yield_chart",
 ]

@@ -18,7 +18,20 @@ from app.domain.charts.layout import event_overlay, layout
 from app.domain.metrics import METRICS
 from app.domain.reports import FigureSource, MonthView, sources_of
 
-PALETTE = ("#2563eb", "#16a34a", "#d97706", "#9333ea", "#dc2626", "#0891b2", "#4d7c0f", "#be185d")
+PALETTE = (
+    "#2563eb",
+    "#16a34a",
+    "#d97706",
+    "#9333ea",
+    "#dc2626",
+    "#0891b2",
+    "#4d7c0f",
+    "#be185d",
+    "#0f766e",
+    "#92400e",
+    "#475569",
+    "#a21caf",
+)
 TOTAL_COLOUR = "#111827"
 UNALLOCATED_COLOUR = "#9ca3af"
 

@@ -21,6 +21,9 @@ def _right_axis(title: str, **extra: Any) -> dict[str, Any]:
     return {
         "overlaying": "y",
         "side": "right",
+        # Its own ticks, not the left axis' grid lines carried over (which gives 21.1, 42.2 …).
+        "tickmode": "auto",
+        "nticks": 6,
         "title": {"text": title},
         "showgrid": False,
         "separatethousands": True,
@@ -50,13 +53,14 @@ def realized_chart(views: Sequence[MonthView], events: Sequence[Event]) -> Chart
     """Reported average operating hashrate and the hashrate the month's BTC implies, with the realization."""
     periods = [v.period for v in views]
     series = [
+        # Bars under the line: where the two agree, both stay visible.
         Series(
             "hashrate_avg_ehs",
             "Reported average hashrate",
             "hashrate_avg_ehs",
             company_points(views, "hashrate_avg_ehs"),
-            colour="#2563eb",
-            width=2.5,
+            "bar",
+            "#93c5fd",
         ),
         Series(
             "realized_hashrate_ehs",
@@ -81,8 +85,9 @@ def realized_chart(views: Sequence[MonthView], events: Sequence[Event]) -> Chart
         "realized", "Reported vs realized hashrate", "EH/s", periods, series, events=events_in(events, periods)
     )
     chart.note = (
-        "Realized = BTC mined ÷ BTC issued to the network (subsidy + fees) × network hashrate: what the output "
-        "implies. Realization = realized ÷ reported (uptime, curtailment and pool luck in one number)."
+        "Bars: reported average hashrate. Line: realized = BTC mined ÷ BTC issued to the network (subsidy + fees) × "
+        "network hashrate, what the output implies. Realization = realized ÷ reported (uptime, curtailment and pool "
+        "luck in one number)."
     )
     extra: dict[str, Any] = {}
     if any(s.axis == "y4" and not s.is_empty for s in series):
@@ -166,7 +171,7 @@ def treasury_chart(views: Sequence[MonthView], events: Sequence[Event]) -> Chart
             "separatethousands": True,
             "automargin": True,
         },
-        yaxis4=_right_axis("USD", rangemode="tozero"),
+        yaxis4=_right_axis("USD", rangemode="tozero", tickprefix="$", exponentformat="B"),
         margin=RIGHT_AXIS_MARGIN,
     )
     layout = chart.figure["layout"]
@@ -206,6 +211,7 @@ def hashprice_chart(views: Sequence[MonthView], events: Sequence[Event]) -> Char
             "xanchor": "left",
             "yanchor": "top",
             "font": {"size": 11},
+            "yshift": -14,
         }
         for e in halvings
     ]

@@ -8,12 +8,13 @@ from __future__ import annotations
 import datetime as dt
 from collections import defaultdict
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from app.domain.league import DEFAULT_SORT, LeagueRow, build_league, default_month
+from app.domain.metrics import COMPANY_METRICS, COMPANY_OPERATING_METRICS
 from app.domain.quarters import Basis, Quarter, build_quarters
 from app.domain.reports import add_months
 from app.store import queries
@@ -87,3 +88,38 @@ def load_company_quarters(
     )
     quarters = build_quarters(views, company.fiscal_year_end_month, basis)
     return [q for q in quarters if q.months[-1] >= start and q.start <= end]
+
+
+@dataclass(slots=True)
+class CompanySources:
+    slug: str
+    name: str
+    months: int = 0
+    figures: int = 0
+    estimates: int = 0
+    pages: set[str] = field(default_factory=set)
+
+
+def company_sources(*, session: Session) -> list[CompanySources]:
+    """Per company: published months, figures, the distinct source pages and the estimates (one statement)."""
+    rows = session.execute(
+        select(Company.slug, Company.name, CompanyMonth)
+        .join(CompanyMonth, CompanyMonth.company_id == Company.id)
+        .where(CompanyMonth.status == RecordStatus.published)
+        .order_by(Company.name, CompanyMonth.period)
+    ).all()
+    found: dict[str, CompanySources] = {}
+    for slug, name, month in rows:
+        entry = found.setdefault(slug, CompanySources(slug, name))
+        entry.months += 1
+        per_figure = month.figure_sources or {}
+        for column in (*COMPANY_METRICS, *COMPANY_OPERATING_METRICS):
+            if getattr(month, column) is None:
+                continue
+            source = per_figure.get(column) or {}
+            entry.figures += 1
+            url = source.get("source_url") or month.source_url
+            if url:
+                entry.pages.add(url)
+            entry.estimates += bool(source.get("is_estimate", month.is_estimate))
+    return list(found.values())
