@@ -55,7 +55,8 @@ def seed_network(session: Session, data_dir: Path, upsert: Upsert) -> None:
             {
                 **{name: data["values"].get(name) for name in NETWORK_METRICS},
                 "figure_sources": data["sources"],
-                "source_url": primary_source(data["sources"]),
+                # Every figure names its own source; a month-wide link would speak for figures it never fed.
+                "source_url": None,
                 "is_estimate": False,
                 "note": None,
                 "updated_by": "seed-demo",
