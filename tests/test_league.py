@@ -100,7 +100,7 @@ def test_league_api_and_page_show_the_same_rows(client: TestClient, db_session: 
     assert quiet["btc_mined"]["value"] is None and rows["quiet"]["reported"] is False
     page = client.get("/league")
     assert page.status_code == 200
-    for slug, row in rows.items():
+    for slug in rows:
         assert f'data-company="{slug}"' in page.text
     assert 'data-metric="btc_mined" data-value="500"' in page.text
     assert "no release for this month" in page.text
