@@ -1,4 +1,5 @@
-"""The `minedash` command: migrate, seed-demo, serve, check, accounts and tokens, import, export and import-all."""
+"""The `minedash` command: migrate, seed-demo, serve, check, accounts and tokens, import and import-network,
+export and import-all."""
 
 from __future__ import annotations
 
@@ -78,7 +79,7 @@ def migrate(revision: str) -> None:
 @click.option("--if-empty", is_flag=True, help="Load only when no company exists yet.")
 @clear_errors
 def seed_demo(if_empty: bool) -> None:
-    """Load CleanSpark's published monthly figures (running it again changes nothing)."""
+    """Load the demo: CleanSpark, other listed miners, the network and market reference (idempotent)."""
     from sqlalchemy import func, select
 
     from app.demo.loader import seed_demo as load
@@ -92,6 +93,48 @@ def seed_demo(if_empty: bool) -> None:
             return
         counts = load(session=session)
     click.echo(f"demo data loaded: {counts['created']} rows created, {counts['updated']} updated")
+
+
+@main.command("import-network")
+@click.argument("file", type=click.Path(exists=True, dir_okay=False, readable=True))
+@click.option("--dry-run", is_flag=True, help="Show what would change; write nothing.")
+@clear_errors
+def import_network(file: str, dry_run: bool) -> None:
+    """Load network and market reference months from a CSV (the layout of data/network_monthly.csv).
+
+    New months are added, changed figures updated (each with its source), the rest left alone; all rows or
+    none. An empty cell is a gap, a column left out keeps what is stored.
+    """
+    from pathlib import Path
+
+    from app.domain.actors import Actor
+    from app.schemas.network import parse_network_csv
+    from app.store.queries import network as network_queries
+
+    check_database(get_engine())
+    parsed = parse_network_csv(Path(file).read_bytes())
+    if parsed.errors:
+        _fail("; ".join(parsed.errors))
+    with get_sessionmaker()() as session, session.begin():
+        plan = network_queries.plan_network_import(session=session, parsed=parsed)
+        for row in plan.rows:
+            if row.status == "error":
+                click.echo(f"line {row.line} {row.label}: " + "; ".join(row.errors), err=True)
+            elif row.status in ("new", "changed"):
+                changes = ", ".join(f"{name} {old} → {new}" for name, old, new in row.changes)
+                click.echo(f"{row.label} {row.status}: {changes}")
+        counts = plan.counts
+        summary = f"{counts['new']} new, {counts['changed']} changed, {counts['unchanged']} unchanged"
+        if plan.has_errors:
+            _fail(f"{counts['error']} row(s) with errors: nothing imported ({summary})")
+        if dry_run:
+            click.echo(f"dry run: {summary}; nothing written")
+            session.rollback()
+            return
+        done = network_queries.apply_network_import(
+            session=session, plan=plan, actor=Actor.system("cli:import-network")
+        )
+    click.echo(f"network months imported: {done['created']} added, {done['updated']} updated ({summary})")
 
 
 @main.command()

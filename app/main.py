@@ -20,6 +20,7 @@ from app.api import companies as api_companies
 from app.api import docs as api_docs
 from app.api import entities as api_entities
 from app.api import events as api_events
+from app.api import market as api_market
 from app.api import metrics as api_metrics
 from app.api import network as api_network
 from app.api import sites as api_sites
@@ -42,7 +43,9 @@ from app.web import auth as staff_auth
 from app.web import (
     compare,
     dashboard,
+    league,
     sites,
+    sources,
     staff_home,
     staff_month_edit,
     staff_month_history,
@@ -208,6 +211,7 @@ def create_app(*, check_database_on_startup: bool = True) -> FastAPI:
     app.include_router(api_sites.router)
     app.include_router(api_network.router)
     app.include_router(api_events.router)
+    app.include_router(api_market.router)
     app.include_router(api_metrics.router)
     app.include_router(api_writes.router)
     app.include_router(api_entities.router)
@@ -215,6 +219,8 @@ def create_app(*, check_database_on_startup: bool = True) -> FastAPI:
     app.include_router(dashboard.router)
     app.include_router(sites.router)
     app.include_router(compare.router)
+    app.include_router(league.router)
+    app.include_router(sources.router)
     app.include_router(staff_auth.router)
     app.include_router(staff_home.router)
     app.include_router(staff_admin.router)

@@ -35,7 +35,7 @@ from app.api.common import (
 )
 from app.api.deps import ApiCompany
 from app.domain.metrics import METRICS
-from app.domain.reports import MonthView, add_months, with_changes
+from app.domain.reports import MonthView, add_months, sources_of, with_changes
 from app.http.deps import SessionDep
 from app.schemas import CompanyMonthly, CompanyRead, SiteRead, format_period
 from app.schemas.api import CompanyDetail, CompanyPage
@@ -104,7 +104,7 @@ def get_company(request: Request, company: ApiCompany, session: SessionDep) -> R
 
 def _figure_sources(view: MonthView, names: tuple[str, ...]) -> dict[str, Any]:
     revised = view.revised_at is not None
-    return {
+    out = {
         name: {
             "source_url": src.source_url,
             "is_estimate": src.is_estimate,
@@ -114,6 +114,18 @@ def _figure_sources(view: MonthView, names: tuple[str, ...]) -> dict[str, Any]:
         for name, src in view.sources.items()
         if name in names
     }
+    # A derived figure computed by the dictionary's second formula says so (its inputs' sources are theirs).
+    for name, why in view.basis.items():
+        if name in names and view.values.get(name) is not None:
+            inputs = sources_of(view, name)
+            out[name] = {
+                "source_url": None,
+                "is_estimate": any(s.is_estimate for s in inputs),
+                "is_illustrative": any(s.is_illustrative for s in inputs),
+                "revised": revised,
+                "basis": why,
+            }
+    return out
 
 
 def month_dict(

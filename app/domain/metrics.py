@@ -131,9 +131,80 @@ _METRICS: tuple[Metric, ...] = (
     Metric(
         "btc_sold_proceeds_usd", "Proceeds of BTC sold", "USD", "company", "total", decimals=0, bounds=_range(0, 10**15)
     ),
-    Metric("network_hashrate_avg_ehs", "Network hashrate", "EH/s", "network", "average", decimals=0),
-    Metric("network_difficulty_t", "Network difficulty", "T", "network", "month_end", decimals=2),
-    Metric("btc_price_avg_usd", "Average BTC price", "USD", "network", "average", decimals=0),
+    # Network and market reference figures, one row per month shared by every company (what each is, not a
+    # formula of other metrics: they are stored as their source publishes them).
+    Metric(
+        "network_hashrate_avg_ehs",
+        "Network hashrate",
+        "EH/s",
+        "network",
+        "average",
+        decimals=1,
+        formula="mean over the month's days of the difficulty-implied daily hashrate (Σ difficulty × 2³² / 86,400 s)",
+    ),
+    Metric(
+        "network_difficulty_avg_t",
+        "Network difficulty, monthly average",
+        "T",
+        "network",
+        "average",
+        decimals=2,
+        formula="mean over the month's days of the daily mean block difficulty",
+    ),
+    Metric(
+        "network_difficulty_t",
+        "Network difficulty at month end",
+        "T",
+        "network",
+        "month_end",
+        decimals=2,
+        formula="difficulty in force on the month's last day",
+    ),
+    Metric(
+        "network_blocks",
+        "Blocks mined on the network",
+        "blocks",
+        "network",
+        "total",
+        decimals=0,
+        formula="blocks whose median-time-past falls in the month (UTC)",
+    ),
+    Metric(
+        "network_subsidy_btc",
+        "Block subsidy issued",
+        "BTC",
+        "network",
+        "total",
+        decimals=2,
+        formula="Σ protocol block subsidy of the month's blocks",
+    ),
+    Metric(
+        "network_fees_btc",
+        "Transaction fees to miners",
+        "BTC",
+        "network",
+        "total",
+        decimals=2,
+        formula="Σ transaction fees of the month's blocks",
+    ),
+    Metric(
+        "btc_price_avg_usd",
+        "Average BTC price",
+        "USD",
+        "network",
+        "average",
+        decimals=0,
+        formula="mean of the month's daily BTC-USD closes",
+    ),
+    Metric(
+        "btc_price_close_usd",
+        "BTC price at month end",
+        "USD",
+        "network",
+        "month_end",
+        decimals=0,
+        formula="BTC-USD close on the month's last day",
+    ),
     Metric(
         "btc_per_day",
         "BTC mined per day",
@@ -159,7 +230,11 @@ _METRICS: tuple[Metric, ...] = (
         "derived",
         "average",
         decimals=2,
-        formula="hashrate_avg_ehs / network_hashrate_avg_ehs × 100",
+        formula=(
+            "hashrate_avg_ehs / network_hashrate_avg_ehs × 100; in a month without a reported average hashrate, "
+            "realized_hashrate_ehs / network_hashrate_avg_ehs × 100 (= btc_mined / (network_subsidy_btc + "
+            "network_fees_btc) × 100), marked as such in its provenance"
+        ),
     ),
     Metric(
         "utilization_pct",
@@ -198,6 +273,54 @@ _METRICS: tuple[Metric, ...] = (
         "average",
         decimals=0,
         formula="btc_sold_proceeds_usd / btc_sold",
+    ),
+    Metric(
+        "hashprice_usd_per_ph_day",
+        "Hashprice",
+        "USD per PH/s per day",
+        "derived",
+        "average",
+        decimals=2,
+        formula=(
+            "(network_subsidy_btc + network_fees_btc) / days in month / (network_hashrate_avg_ehs × 1,000) "
+            "× btc_price_avg_usd"
+        ),
+    ),
+    Metric(
+        "treasury_value_usd",
+        "Treasury value",
+        "USD",
+        "derived",
+        "month_end",
+        decimals=0,
+        formula="btc_held_end × btc_price_close_usd",
+    ),
+    Metric(
+        "mining_revenue_usd",
+        "Mining revenue",
+        "USD",
+        "derived",
+        "total",
+        decimals=0,
+        formula="btc_mined × btc_price_avg_usd",
+    ),
+    Metric(
+        "realized_hashrate_ehs",
+        "Realized hashrate",
+        "EH/s",
+        "derived",
+        "average",
+        decimals=2,
+        formula="btc_mined / (network_subsidy_btc + network_fees_btc) × network_hashrate_avg_ehs",
+    ),
+    Metric(
+        "realization_pct",
+        "Realization",
+        "%",
+        "derived",
+        "average",
+        decimals=1,
+        formula="realized_hashrate_ehs / hashrate_avg_ehs × 100",
     ),
 )
 

@@ -52,3 +52,5 @@ templates.env.filters["change"] = fmt_change
 templates.env.filters["month"] = fmt_month
 templates.env.globals["asset_url"] = asset_url
 templates.env.globals["METRICS"] = METRICS
+templates.env.filters["metric_label"] = lambda name: METRICS[name].label
+templates.env.filters["month_name"] = lambda number: dt.date(2000, int(number), 1).strftime("%B")

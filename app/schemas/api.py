@@ -78,20 +78,6 @@ class SiteMonthly(Paged):
     data: list[SiteMonthRead]
 
 
-class NetworkMonthRead(BaseModel):
-    period: str = Field(examples=["2025-01"])
-    network_hashrate_avg_ehs: Number = None
-    network_difficulty_t: Number = None
-    btc_price_avg_usd: Number = None
-    source_url: str | None = None
-    is_estimate: bool = False
-
-
-class NetworkMonthly(Paged):
-    units: dict[str, str]
-    data: list[NetworkMonthRead]
-
-
 class EventRead(BaseModel):
     date: dt.date
     title: str = Field(examples=["Fourth halving"])

@@ -13,8 +13,11 @@
     layout.paper_bgcolor = "rgba(0,0,0,0)";
     layout.plot_bgcolor = "rgba(0,0,0,0)";
     layout.font = Object.assign({}, layout.font, { color: fg, family: "system-ui, sans-serif" });
-    ["xaxis", "yaxis"].forEach(function (axis) {
-      layout[axis] = Object.assign({}, layout[axis], { gridcolor: grid, zerolinecolor: grid });
+    // Every axis, including a chart's second axis or panel (yaxis3, yaxis4).
+    Object.keys(layout).forEach(function (axis) {
+      if (/^[xy]axis\d*$/.test(axis)) {
+        layout[axis] = Object.assign({}, layout[axis], { gridcolor: grid, zerolinecolor: grid });
+      }
     });
     (layout.shapes || []).forEach(function (shape) {
       if (shape.line) { shape.line.color = isDark ? "#9ca3af" : "#6b7280"; }
