@@ -11,7 +11,7 @@ import datetime as dt
 from collections.abc import MutableMapping
 from decimal import Decimal
 
-from app.domain import metrics as m
+from app.domain import formulas
 
 Value = Decimal | int | None
 
@@ -71,7 +71,7 @@ def hashprice(
     hashrate, price = _dec(network_hashrate_ehs), _dec(price_avg)
     if issued is None or hashrate is None or price is None or hashrate == 0:
         return None
-    return issued / m.days_in_month(period) / (hashrate * 1000) * price
+    return issued / formulas.days_in_month(period) / (hashrate * 1000) * price
 
 
 def realized_hashrate(btc_mined: Value, subsidy: Value, fees: Value, network_hashrate_ehs: Value) -> Decimal | None:
@@ -97,21 +97,21 @@ def derive(values: MutableMapping[str, Decimal | None], period: dt.date) -> dict
     avg = get("hashrate_avg_ehs")
     network = get("network_hashrate_avg_ehs")
     subsidy, fees = get("network_subsidy_btc"), get("network_fees_btc")
-    values["btc_per_day"] = m.btc_per_day(mined, period)
-    values["btc_per_ehs_day"] = m.btc_per_ehs_day(mined, avg, period)
-    values["utilization_pct"] = m.percent(avg, get("hashrate_deployed_ehs"))
-    values["avg_sale_price_usd"] = m.avg_sale_price(get("btc_sold_proceeds_usd"), get("btc_sold"))
+    values["btc_per_day"] = formulas.btc_per_day(mined, period)
+    values["btc_per_ehs_day"] = formulas.btc_per_ehs_day(mined, avg, period)
+    values["utilization_pct"] = formulas.percent(avg, get("hashrate_deployed_ehs"))
+    values["avg_sale_price_usd"] = formulas.avg_sale_price(get("btc_sold_proceeds_usd"), get("btc_sold"))
     values["hashprice_usd_per_ph_day"] = hashprice(subsidy, fees, network, get("btc_price_avg_usd"), period)
     values["treasury_value_usd"] = product(get("btc_held_end"), get("btc_price_close_usd"))
     values["mining_revenue_usd"] = product(mined, get("btc_price_avg_usd"))
     realized = realized_hashrate(mined, subsidy, fees, network)
     values["realized_hashrate_ehs"] = realized
-    values["realization_pct"] = m.percent(realized, avg)
+    values["realization_pct"] = formulas.percent(realized, avg)
     basis: dict[str, str] = {}
-    share = m.percent(avg, _dec(network))
+    share = formulas.percent(avg, _dec(network))
     if avg is None and realized is not None:
         # realized ÷ network hashrate × 100, written without the hashrate that cancels out.
-        share = m.percent(_dec(mined), issued_btc(subsidy, fees))
+        share = formulas.percent(_dec(mined), issued_btc(subsidy, fees))
         basis["share_of_network_pct"] = REALIZED_SHARE_BASIS
     values["share_of_network_pct"] = share
     return basis

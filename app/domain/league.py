@@ -12,6 +12,7 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from decimal import Decimal
 
+from app.domain import formulas
 from app.domain import metrics as m
 from app.domain.reports import MonthView, add_months, sources_of
 
@@ -73,7 +74,7 @@ def build_league(
         row = LeagueRow(slug, name, ticker, reported=view is not None and view.has_data)
         for metric in LEAGUE_METRICS:
             value = _value(view, metric)
-            cell = Cell(value=value, mom_pct=m.change_pct(value, _value(previous, metric)))
+            cell = Cell(value=value, mom_pct=formulas.change_pct(value, _value(previous, metric)))
             if view is not None and value is not None:
                 cell.basis = view.basis.get(metric)
                 cell.is_estimate = any(s.is_estimate or s.is_illustrative for s in sources_of(view, metric))

@@ -18,7 +18,7 @@ from dataclasses import dataclass, field
 from decimal import Decimal
 from typing import Literal
 
-from app.domain.metrics import days_in_month
+from app.domain.formulas import days_in_month
 from app.domain.reports import MonthView, add_months
 
 Basis = Literal["fiscal", "calendar"]

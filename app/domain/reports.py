@@ -11,6 +11,7 @@ from functools import lru_cache
 from operator import attrgetter
 from typing import TYPE_CHECKING, Any, NamedTuple
 
+from app.domain import formulas
 from app.domain import metrics as m
 from app.domain.derived import DERIVED_INPUTS, derive, inputs_of
 
@@ -181,7 +182,7 @@ def build_company_series(
         columns = list(zip(*site_tuples, strict=True)) if site_tuples else [()] * len(m.SITE_METRICS)
         for i, name in enumerate(m.SITE_METRICS):
             weight = _WEIGHT_COLUMN.get(name)
-            values[name] = m.aggregate_values(name, columns[i], columns[weight] if weight is not None else None)
+            values[name] = formulas.aggregate_values(name, columns[i], columns[weight] if weight is not None else None)
         if site_rows:
             # A company-level figure beats the site sum only where the company reported it.
             merged: dict[str, FigureSource] = {}
@@ -211,9 +212,9 @@ def build_company_series(
 
         basis = derive(values, period)
         values["unallocated_btc"] = (
-            m.unallocated_btc(values["btc_mined_total"], [r.btc_mined for r in site_rows]) if site_rows else None
+            formulas.unallocated_btc(values["btc_mined_total"], [r.btc_mined for r in site_rows]) if site_rows else None
         )
-        values["treasury_residual_btc"] = m.treasury_residual(
+        values["treasury_residual_btc"] = formulas.treasury_residual(
             values["btc_held_end"], held_before.get(period), values["btc_mined_total"], values["btc_sold"]
         )
 
@@ -257,8 +258,8 @@ def with_changes(views: Sequence[MonthView], metric: str) -> dict[dt.date, tuple
             continue
         month_before, year_before = _month_and_year_before(period)
         out[period] = (
-            m.change_pct(current, by_period.get(month_before)),
-            m.change_pct(current, by_period.get(year_before)),
+            formulas.change_pct(current, by_period.get(month_before)),
+            formulas.change_pct(current, by_period.get(year_before)),
         )
     return out
 

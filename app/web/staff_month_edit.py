@@ -12,7 +12,7 @@ from fastapi import APIRouter, HTTPException, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from sqlalchemy.orm import Session
 
-from app.domain import metrics
+from app.domain import formulas
 from app.domain.reports import add_months
 from app.http.auth import EditorUser, actor_for_user
 from app.http.deps import CompanyOr404, SessionDep
@@ -101,7 +101,7 @@ def _context(
         "hashrate_units": tuple(HASHRATE_UNITS),
         "totals": compute_totals(period, site_values, company_values, previous_held),
         "previous_held_end": previous_held,
-        "days_in_month": metrics.days_in_month(period),
+        "days_in_month": formulas.days_in_month(period),
         "status": status,
         "has_published": any(r.published_at is not None for r in stored),
         "month_url": month_url(company, period),

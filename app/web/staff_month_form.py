@@ -16,7 +16,7 @@ from typing import Annotated, Any
 from fastapi import Depends, Request
 from pydantic import ValidationError
 
-from app.domain import metrics
+from app.domain import formulas, metrics
 from app.domain.numbers import NumberError, format_bound, parse_number
 from app.schemas.months import CompanyMonthCreate, SiteMonthCreate, field_errors
 from app.store.models import CompanyMonth, Site, SiteMonth
@@ -245,8 +245,8 @@ def compute_totals(
     previous_held_end: Decimal | None,
 ) -> MonthTotals:
     """Sum of sites, BTC not allocated to a site, production yield and the treasury roll-forward."""
-    sites_btc = metrics.aggregate("btc_mined", site_values)
-    sites_hashrate = metrics.aggregate("hashrate_avg_ehs", site_values)
+    sites_btc = formulas.aggregate("btc_mined", site_values)
+    sites_hashrate = formulas.aggregate("hashrate_avg_ehs", site_values)
     total = company_values.get("btc_mined_total")
     btc = total if total is not None else sites_btc
     hashrate = company_values.get("hashrate_avg_ehs") or sites_hashrate
@@ -259,9 +259,9 @@ def compute_totals(
     return MonthTotals(
         sites_btc=sites_btc,
         sites_hashrate_avg=sites_hashrate,
-        unallocated_btc=metrics.unallocated_btc(total, [v.get("btc_mined") for v in site_values])
+        unallocated_btc=formulas.unallocated_btc(total, [v.get("btc_mined") for v in site_values])
         if site_values
         else None,
-        btc_per_ehs_day=metrics.btc_per_ehs_day(btc, hashrate, period),
+        btc_per_ehs_day=formulas.btc_per_ehs_day(btc, hashrate, period),
         expected_held_end=expected,
     )

@@ -18,7 +18,7 @@ from pydantic import ValidationError
 from sqlalchemy.orm import Session
 
 from app.domain.actors import Actor
-from app.domain.metrics import treasury_residual
+from app.domain.formulas import treasury_residual
 from app.domain.reports import add_months
 from app.schemas.csv_months import COMPANY_FIELDS, COMPANY_ONLY, SITE_FIELDS, SITE_ONLY, CsvRow, ParsedCsv
 from app.schemas.months import CompanyMonthCreate, SiteMonthCreate, field_errors

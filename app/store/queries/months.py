@@ -28,7 +28,7 @@ from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
-from app.domain import metrics
+from app.domain import formulas
 from app.domain.actors import Actor, request_id_var
 from app.domain.reports import add_months
 from app.schemas.months import CompanyMonthCreate, SiteMonthCreate
@@ -350,7 +350,7 @@ def treasury_warning(
     previous = get_company_month(company, add_months(period, -1), session=session)
     if previous is None or previous.btc_held_end is None:
         return None
-    residual = metrics.treasury_residual(data.btc_held_end, previous.btc_held_end, data.btc_mined_total, data.btc_sold)
+    residual = formulas.treasury_residual(data.btc_held_end, previous.btc_held_end, data.btc_mined_total, data.btc_sold)
     if residual is None or residual == 0:
         return None
     return TreasuryCheck(

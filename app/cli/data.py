@@ -1,78 +1,22 @@
-"""The `minedash` command: migrate, seed-demo, serve, check, accounts and tokens, import and import-network,
-export and import-all."""
+"""The data commands: seed-demo, import (company figures), import-network, export and import-all."""
 
 from __future__ import annotations
 
-import logging
-import sys
-from collections.abc import Callable
-from functools import wraps
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, TypeVar
+from typing import TYPE_CHECKING, Any
 
 import click
-from sqlalchemy.exc import SQLAlchemyError
-
-from app.settings import SettingsError, get_settings
-from app.store.db import (
-    DatabaseUnavailable,
-    begin_writing,
-    check_database,
-    describe_url,
-    get_engine,
-    get_sessionmaker,
-    unavailable_reason,
-    writing_engine,
-)
 
 if TYPE_CHECKING:
     from app.store.queries.imports import ImportPlan
 
-F = TypeVar("F", bound=Callable[..., Any])
-
-
-def _fail(message: str) -> None:
-    click.echo(f"minedash: error: {message}", err=True)
-    sys.exit(1)
-
-
-def clear_errors(func: F) -> F:
-    """Turn the operator's mistakes (settings, database) and a locked or lost database into one line, exit 1."""
-
-    @wraps(func)
-    def wrapper(*args: Any, **kwargs: Any) -> Any:
-        try:
-            return func(*args, **kwargs)
-        except (SettingsError, DatabaseUnavailable) as exc:
-            _fail(str(exc))
-        except SQLAlchemyError as exc:
-            reason = unavailable_reason(exc)
-            if reason is None:
-                raise
-            _fail(f"database {describe_url(get_settings().database_url)}: {reason}; try again in a moment")
-
-    return wrapper  # type: ignore[return-value]
-
-
-@click.group()
-def main() -> None:
-    """Minedash: production metrics of bitcoin-mining companies."""
-    logging.basicConfig(level=logging.WARNING, format="%(levelname)s %(name)s: %(message)s")
-
-
-@main.command()
-@click.option("--revision", default="head", show_default=True, help="Alembic revision to upgrade to.")
-@clear_errors
-def migrate(revision: str) -> None:
-    """Upgrade the database schema (DATABASE_URL) to the latest migration."""
-    from app.store import migrate as migrations
-
-    settings = get_settings()
-    engine = get_engine()
-    check_database(engine, require_head=False)
-    # A migration reads the schema, then changes it: on SQLite it holds the write lock from the start.
-    migrations.upgrade(writing_engine(engine), revision)
-    click.echo(f"database {describe_url(settings.database_url)} is at migration {migrations.head_revision()}")
+from app.cli.base import _fail, clear_errors, main
+from app.store.db import (
+    begin_writing,
+    check_database,
+    get_engine,
+    get_sessionmaker,
+)
 
 
 @main.command("seed-demo")
@@ -138,50 +82,6 @@ def import_network(file: str, dry_run: bool) -> None:
 
 
 @main.command()
-@click.option("--host", default=None, help="Interface to bind (default: HOST or 127.0.0.1).")
-@click.option("--port", type=int, default=None, help="Port (default: PORT or 8000).")
-@click.option("--workers", type=int, default=1, show_default=True)
-@click.option("--reload", is_flag=True, help="Restart on code changes (development).")
-@clear_errors
-def serve(host: str | None, port: int | None, workers: int, reload: bool) -> None:
-    """Serve the web app with uvicorn."""
-    import uvicorn
-
-    settings = get_settings()
-    check_database(get_engine())
-    uvicorn.run(
-        "app.main:create_app",
-        factory=True,
-        host=host or settings.host,
-        port=port or settings.port,
-        workers=workers,
-        reload=reload,
-        proxy_headers=True,
-        log_level=settings.log_level,
-        # The app logs every request itself (app.http.logging_setup), with its request id: once is enough.
-        access_log=False,
-    )
-
-
-@main.command("build-assets")
-def build_assets() -> None:
-    """Precompress plotly.js (brotli and gzip) once, so servers never spend CPU on it."""
-    from app.http.assets import build_precompressed
-
-    for path in build_precompressed():
-        click.echo(f"{path} ({path.stat().st_size:,} bytes)")
-
-
-@main.command()
-@clear_errors
-def check() -> None:
-    """Exit 0 when the settings are valid and the database is reachable and migrated."""
-    settings = get_settings()
-    check_database(get_engine())
-    click.echo(f"ok: {describe_url(settings.database_url)}")
-
-
-@main.command()
 @click.argument("directory", type=click.Path(path_type=Path))
 @clear_errors
 def export(directory: Path) -> None:
@@ -215,85 +115,6 @@ def import_all(directory: Path) -> None:
         except BackupError as exc:
             _fail(str(exc))
     click.echo(f"imported {sum(counts.values())} rows of {len(counts)} tables from {directory}")
-
-
-def _read_new_password(password_stdin: bool) -> str:
-    if password_stdin:
-        # One line; only the line ending is removed, so a passphrase may contain spaces.
-        return sys.stdin.readline().rstrip("\r\n")
-    return click.prompt("Password", hide_input=True, confirmation_prompt="Repeat the password", err=True)
-
-
-@main.command("create-user")
-@click.argument("email")
-@click.option("--role", type=click.Choice(["admin", "editor"]), default="editor", show_default=True)
-@click.option("--password-stdin", is_flag=True, help="Read the password from the first line of standard input.")
-@clear_errors
-def create_user(email: str, role: str, password_stdin: bool) -> None:
-    """Add a staff account (the first admin: `minedash create-user you@example.com --role admin`)."""
-    from app.domain.actors import Actor
-    from app.http.auth import hash_password, password_problem
-    from app.store.models import UserRole
-    from app.store.queries.users import UserError, create_user, normalise_email
-
-    email = normalise_email(email)
-    if "@" not in email.strip("@") or len(email) > 320 or any(c.isspace() for c in email):
-        _fail(f"{email!r} is not an e-mail address")
-    check_database(get_engine())
-    password = _read_new_password(password_stdin)
-    if (problem := password_problem(password)) is not None:
-        _fail(problem)
-    with get_sessionmaker()() as session, session.begin():
-        begin_writing(session)
-        try:
-            create_user(
-                session=session,
-                email=email,
-                password_hash=hash_password(password),
-                role=UserRole(role),
-                actor=Actor.system("cli:create-user"),
-            )
-        except UserError as exc:
-            _fail(exc.message)
-    click.echo(f"created {role} {email}")
-
-
-@main.command("create-token")
-@click.option("--name", required=True, help="Who or what uses the token (shown in the token list and the audit).")
-@click.option("--scope", type=click.Choice(["read", "write"]), required=True)
-@click.option("--expires", "expires_days", type=click.IntRange(1, 3650), default=None, help="Days until it expires.")
-@click.option("--company", "company_slug", default=None, help="Limit writes to this company's figures.")
-@clear_errors
-def create_token(name: str, scope: str, expires_days: int | None, company_slug: str | None) -> None:
-    """Create an API token and print its secret once (only a hash is stored)."""
-    from app.domain.actors import Actor
-    from app.store.queries import get_company
-    from app.store.queries.tokens import TokenError
-    from app.store.queries.tokens import create_token as create
-
-    check_database(get_engine())
-    with get_sessionmaker()() as session, session.begin():
-        begin_writing(session)
-        company = None
-        if company_slug is not None:
-            company = get_company(company_slug, session=session)
-            if company is None:
-                _fail(f"no company with slug {company_slug!r}")
-        try:
-            new = create(
-                session=session,
-                name=name,
-                scope=scope,
-                actor=Actor.system("cli:create-token"),
-                company=company,
-                expires_in_days=expires_days,
-            )
-        except TokenError as exc:
-            _fail(exc.message)
-        expiry = f"expires {new.token.expires_at:%Y-%m-%d %H:%M} UTC" if new.token.expires_at else "never expires"
-    click.echo(f"created {scope} token {name!r} (id {new.token.id}, {expiry})", err=True)
-    click.echo("copy it now, it is not shown again:", err=True)
-    click.echo(new.secret)
 
 
 @main.command("import")
@@ -402,7 +223,3 @@ def plan_table(plan: ImportPlan) -> list[str]:
         f" {counts['error']} with errors"
     )
     return lines
-
-
-if __name__ == "__main__":
-    main()
