@@ -8,9 +8,8 @@ from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from typing import NoReturn
 
-from fastapi import FastAPI, Request
+from fastapi import FastAPI
 from fastapi.exceptions import RequestValidationError
-from fastapi.responses import JSONResponse, Response
 from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.middleware.gzip import GZipMiddleware
 
@@ -25,14 +24,15 @@ from app.api import writes as api_writes
 from app.cache import publish_hooks
 from app.cache.fast_path import ReadCacheMiddleware
 from app.cache.revisions import RevisionReader, make_revision_reader
-from app.http import health, problems, static_routes
+from app.http import errors, health, problems, static_routes
 from app.http.assets import STATIC_DIR
 from app.http.auth import LoginRequired, login_required_handler
+from app.http.input_guard import InputGuard
 from app.http.logging_setup import RequestIdMiddleware, configure_logging
+from app.http.methods import MethodSemantics
 from app.http.origin import CrossOriginGuard
 from app.http.private_pages import NoStoreForStaff
 from app.http.security import SecurityHeadersMiddleware
-from app.http.templating import templates
 from app.settings import SettingsError, get_settings
 from app.store.db import DatabaseUnavailable, check_database, get_engine
 from app.web import admin as staff_admin
@@ -61,64 +61,6 @@ def _stop(message: str) -> NoReturn:
     raise SystemExit(1)
 
 
-def _wants_json(request: Request) -> bool:
-    return request.url.path.startswith("/api/") or request.url.path in ("/healthz", "/readyz")
-
-
-async def http_error(request: Request, exc: StarletteHTTPException) -> Response:
-    if problems.is_api_path(request.url.path):
-        return await problems.http_problem(request, exc)
-    if _wants_json(request):
-        return JSONResponse(
-            {"title": _title(exc.status_code), "status": exc.status_code, "detail": exc.detail},
-            status_code=exc.status_code,
-            headers=getattr(exc, "headers", None),
-            media_type="application/problem+json",
-        )
-    return templates.TemplateResponse(
-        request,
-        "errors/error.html",
-        {"status": exc.status_code, "title": _title(exc.status_code), "detail": exc.detail},
-        status_code=exc.status_code,
-    )
-
-
-async def validation_error(request: Request, exc: RequestValidationError) -> Response:
-    if problems.is_api_path(request.url.path):
-        return await problems.validation_problem(request, exc)
-    errors = [{"path": ".".join(str(p) for p in err["loc"]), "message": err["msg"]} for err in exc.errors()]
-    if _wants_json(request):
-        return JSONResponse(
-            {"title": "Invalid request", "status": 400, "detail": "Some parameters are invalid", "errors": errors},
-            status_code=400,
-            media_type="application/problem+json",
-        )
-    detail = "; ".join(f"{e['path']}: {e['message']}" for e in errors)
-    return templates.TemplateResponse(
-        request, "errors/error.html", {"status": 400, "title": "Bad request", "detail": detail}, status_code=400
-    )
-
-
-async def unexpected_error(request: Request, exc: Exception) -> Response:
-    if problems.is_api_path(request.url.path):
-        return await problems.unexpected_problem(request, exc)
-    return templates.TemplateResponse(
-        request,
-        "errors/error.html",
-        {"status": 500, "title": "Internal Server Error", "detail": "An unexpected error occurred"},
-        status_code=500,
-    )
-
-
-def _title(status: int) -> str:
-    from http import HTTPStatus
-
-    try:
-        return HTTPStatus(status).phrase
-    except ValueError:
-        return "Error"
-
-
 def create_app(*, check_database_on_startup: bool = True) -> FastAPI:
     try:
         settings = get_settings()
@@ -136,9 +78,8 @@ def create_app(*, check_database_on_startup: bool = True) -> FastAPI:
         docs_url=None,
         redoc_url=None,
     )
-    app.add_exception_handler(StarletteHTTPException, http_error)  # type: ignore[arg-type]
-    app.add_exception_handler(RequestValidationError, validation_error)  # type: ignore[arg-type]
-    app.add_exception_handler(Exception, unexpected_error)
+    app.add_exception_handler(StarletteHTTPException, errors.http_error)  # type: ignore[arg-type]
+    app.add_exception_handler(RequestValidationError, errors.validation_error)  # type: ignore[arg-type]
     app.add_exception_handler(LoginRequired, login_required_handler)
     # The fast path for repeated public reads reads the revision with this (the tests point it at their
     # rolled-back transaction, so the fast path runs under the whole suite).
@@ -149,10 +90,16 @@ def create_app(*, check_database_on_startup: bool = True) -> FastAPI:
     # Innermost of all: whatever the other middleware do to the app's answers, they do to the fast path's.
     app.add_middleware(ReadCacheMiddleware)
     app.add_middleware(problems.BodyLimitMiddleware)
-    # Innermost, so its refusals still carry the security headers and the request id.
+    # Refusals of input no route could take (control characters, over-long URLs), before any route runs.
+    app.add_middleware(InputGuard)
+    # Inside the request id and the security headers, so its refusals still carry them.
     app.add_middleware(CrossOriginGuard)
     app.add_middleware(NoStoreForStaff)
     app.add_middleware(GZipMiddleware, minimum_size=1000)
+    # HEAD as GET (outside compression, so a HEAD's headers are the GET's), OPTIONS, the full Allow of a 405.
+    app.add_middleware(MethodSemantics)
+    # An exception no handler took becomes a 500 here, inside the two below, so it has their headers.
+    app.add_middleware(errors.UnhandledErrors)
     app.add_middleware(SecurityHeadersMiddleware)
     app.add_middleware(RequestIdMiddleware)
 

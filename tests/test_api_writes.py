@@ -200,7 +200,7 @@ def test_bad_bodies(client: TestClient, db_session: Session, target) -> None:
     assert paths == {"body.btc_mined", "body.fleet_efficiency_jth", "body.nope"}
     too_precise = client.put(SITE_URL, json={"btc_mined": "0.123456789"}, headers=headers)
     assert too_precise.status_code == 422  # more decimals than a satoshi: refused, never rounded
-    future = client.put("/api/v1/companies/writer/sites/north/monthly/2999-01", json={}, headers=headers)
+    future = client.put("/api/v1/companies/writer/sites/north/monthly/2099-01", json={}, headers=headers)
     assert future.status_code == 422 and future.json()["errors"][0]["path"] == "path.period"
     unknown_site = client.put("/api/v1/companies/writer/sites/south/monthly/2025-01", json={}, headers=headers)
     assert unknown_site.status_code == 404

@@ -22,6 +22,7 @@ from app.api.auth import OptionalToken, WriteToken, actor_for_token, check_compa
 from app.api.common import MONTH_PATTERN, encode_json
 from app.api.deps import ApiCompany, ApiSite
 from app.cache.etags import http_date
+from app.domain.text import code_point, control_character
 from app.http.deps import SessionDep
 from app.http.problems import ApiProblem, error_responses
 from app.schemas import format_period, parse_period
@@ -75,11 +76,34 @@ async def json_body(request: Request) -> Any:
         )
     raw = await request.body()
     try:
-        return json.loads(raw, parse_float=Decimal, parse_constant=_no_constant)
+        body = json.loads(raw, parse_float=Decimal, parse_constant=_no_constant)
     except (ValueError, RecursionError) as exc:
         raise ApiProblem(
             400, "The request body is not valid JSON", errors=[{"path": "body", "message": str(exc)[:200]}]
         ) from None
+    if (found := _control_character(body, "body")) is not None:
+        path, char = found
+        message = f"contains a control character ({code_point(char)})"
+        raise ApiProblem(422, f"{path} {message}", errors=[{"path": path, "message": message}])
+    return body
+
+
+def _control_character(value: Any, path: str) -> tuple[str, str] | None:
+    """Where the first control character (or lone surrogate) of a JSON document is, in keys or strings."""
+    if isinstance(value, str):
+        char = control_character(value, multiline=True)
+        return (path, char) if char is not None else None
+    if isinstance(value, dict):
+        for key, item in value.items():
+            if (char := control_character(key)) is not None:
+                return path, char
+            if (found := _control_character(item, f"{path}.{key}")) is not None:
+                return found
+    elif isinstance(value, list):
+        for index, item in enumerate(value):
+            if (found := _control_character(item, f"{path}.{index}")) is not None:
+                return found
+    return None
 
 
 def _no_constant(name: str) -> Any:
