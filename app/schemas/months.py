@@ -15,6 +15,8 @@ from urllib.parse import urlsplit
 from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
 from app.domain.metrics import COMPANY_METRICS, COMPANY_OPERATING_METRICS, SITE_METRICS
+from app.domain.text import invisible_character
+from app.schemas.text import MultiLine
 
 # Bounds are "plausible", not physical limits: a value outside them is almost certainly a typo
 # (a unit mix-up, a misplaced decimal point). Precision follows app.store.models.
@@ -42,7 +44,7 @@ _HASHRATE_PAIRS = (
 class _Provenance(BaseModel):
     model_config = ConfigDict(extra="forbid", str_strip_whitespace=True)
 
-    note: str | None = Field(default=None, max_length=NOTE_MAX)
+    note: MultiLine | None = Field(default=None, max_length=NOTE_MAX)
     source_url: str | None = Field(default=None, max_length=URL_MAX, examples=["https://example.com/release"])
     is_estimate: bool = False
 
@@ -60,7 +62,12 @@ class _Provenance(BaseModel):
         if value is None:
             return None
         parts = urlsplit(value)
-        if parts.scheme.lower() not in ("http", "https") or not parts.netloc or any(c.isspace() for c in value):
+        if (
+            parts.scheme.lower() not in ("http", "https")
+            or not parts.netloc
+            or any(c.isspace() for c in value)
+            or invisible_character(value) is not None
+        ):
             raise ValueError("must be a web address starting with http:// or https://")
         return value
 
