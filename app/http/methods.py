@@ -24,10 +24,10 @@ _ORDER = ("GET", "HEAD", "POST", "PUT", "PATCH", "DELETE", "OPTIONS")
 
 
 def _route_table(app: Any) -> list[tuple[re.Pattern[str], frozenset[str]]]:
-    """(path regex, methods) of every route, built once per app (routes do not change after start-up)."""
-    table: list[tuple[re.Pattern[str], frozenset[str]]] | None = getattr(app.state, "method_table", None)
-    if table is not None:
-        return table
+    """(path regex, methods) of every route, built once per app (again if routes were added since)."""
+    cached: tuple[int, list[tuple[re.Pattern[str], frozenset[str]]]] | None = getattr(app.state, "method_table", None)
+    if cached is not None and cached[0] == len(app.routes):
+        return cached[1]
     table = []
     for route in iter_route_contexts(app.routes):
         original = route.original_route
@@ -36,7 +36,7 @@ def _route_table(app: Any) -> list[tuple[re.Pattern[str], frozenset[str]]]:
             table.append((compile_path(original.path + "/{rest:path}")[0], frozenset({"GET"})))
         elif route.path is not None and route.methods:
             table.append((compile_path(route.path)[0], frozenset(route.methods)))
-    app.state.method_table = table
+    app.state.method_table = (len(app.routes), table)
     return table
 
 
