@@ -10,7 +10,7 @@ from typing import Any, TypeVar
 
 import click
 
-from app.settings import SettingsError, get_settings
+from app.settings import Settings, SettingsError, get_settings
 from app.store.db import DatabaseUnavailable, check_database, describe_url, get_engine, get_sessionmaker
 
 F = TypeVar("F", bound=Callable[..., Any])
@@ -92,9 +92,18 @@ def serve(host: str | None, port: int | None, workers: int, reload: bool) -> Non
         port=port or settings.port,
         workers=workers,
         reload=reload,
-        proxy_headers=True,
         log_level=settings.log_level,
+        **proxy_options(settings),
     )
+
+
+def proxy_options(settings: Settings) -> dict[str, Any]:
+    """uvicorn's proxy settings: X-Forwarded-* believed only from FORWARDED_ALLOW_IPS (nobody by default).
+
+    Passed explicitly, so uvicorn's own default (trust 127.0.0.1) never applies.
+    """
+    trusted = settings.forwarded_allow_ips
+    return {"proxy_headers": bool(trusted), "forwarded_allow_ips": trusted or ""}
 
 
 @main.command("build-assets")

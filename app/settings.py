@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import ipaddress
 from functools import lru_cache
 from typing import Literal
 
@@ -32,6 +33,10 @@ class Settings(BaseSettings):
     login_window_minutes: int = Field(default=15, ge=1, le=24 * 60)
     login_max_failures_per_account: int = Field(default=5, ge=1, le=1000)
     login_max_failures_per_ip: int = Field(default=20, ge=1, le=100000)
+    # Peers whose X-Forwarded-For / X-Forwarded-Proto are believed (the reverse proxy's addresses, comma
+    # separated; networks like 10.0.0.0/8 allowed). None by default: a forged header from anyone else would
+    # otherwise choose the client IP the per-IP login limit counts against.
+    forwarded_allow_ips: str = ""
 
     @field_validator("database_url")
     @classmethod
@@ -45,6 +50,19 @@ class Settings(BaseSettings):
         if not value.startswith(("sqlite", "postgresql+psycopg://")):
             raise ValueError("must start with sqlite:/// or postgresql://")
         return value
+
+    @field_validator("forwarded_allow_ips")
+    @classmethod
+    def _proxy_addresses(cls, value: str) -> str:
+        items = [item.strip() for item in value.split(",") if item.strip()]
+        for item in items:
+            if item == "*":
+                continue
+            try:
+                ipaddress.ip_network(item, strict=False)
+            except ValueError:
+                raise ValueError(f"{item!r} is not an IP address or network (or *)") from None
+        return ",".join(items)
 
     @model_validator(mode="after")
     def _refuse_default_secret(self) -> Settings:
