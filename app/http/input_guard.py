@@ -5,7 +5,8 @@ be a 500. Rather than each route remembering, this pure ASGI middleware refuses,
 
 * a control character (app.domain.text.control_character) in the path, a query parameter's name or value,
   or a header (tab is allowed there, as HTTP allows it): 400;
-* a path over MAX_PATH or a query string over MAX_QUERY characters: 414.
+* a path over MAX_PATH or a query string over MAX_QUERY characters: 400 (documented for every operation,
+  unlike 414).
 
 Bodies are checked where they are parsed, with the same rule: form fields in app.web.forms.read_form, JSON
 in app.api.writes.json_body (tab, newline and carriage return allowed, as in multi-line text), and each
@@ -33,7 +34,7 @@ def refusal(scope: Scope) -> tuple[int, str, list[dict[str, str]]] | None:
     """(status, detail, errors) when the request cannot be taken, or None."""
     path: str = scope.get("path", "")
     if len(path) > MAX_PATH:
-        return 414, f"The address is longer than {MAX_PATH} characters.", []
+        return 400, f"The address is longer than {MAX_PATH} characters.", []
     if (char := control_character(path)) is not None:
         return (
             400,
@@ -42,7 +43,7 @@ def refusal(scope: Scope) -> tuple[int, str, list[dict[str, str]]] | None:
         )
     query: bytes = scope.get("query_string", b"")
     if len(query) > MAX_QUERY:
-        return 414, f"The query string is longer than {MAX_QUERY} characters.", []
+        return 400, f"The query string is longer than {MAX_QUERY} characters.", []
     if query:
         # As Starlette reads it: Latin-1 bytes, percent-decoded as UTF-8 (undecodable bytes become U+FFFD).
         for name, value in parse_qsl(query.decode("latin-1"), keep_blank_values=True):

@@ -43,6 +43,7 @@ class CompanyDetail(CompanyRead):
 
 
 class SiteDetail(SiteRead):
+    note: str | None = None
     company: str = Field(examples=["cleanspark"])
     first_period: str | None = Field(default=None, examples=["2024-01"])
     last_period: str | None = Field(default=None, examples=["2025-06"])
