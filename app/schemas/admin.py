@@ -16,7 +16,7 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationInfo, field_validat
 
 from app.domain.enums import EventKind, SiteStatus, UserRole
 from app.domain.passwords import password_problem
-from app.domain.text import invisible_character
+from app.domain.text import MAX_ROW_ID, invisible_character
 from app.schemas.text import MultiLine, OneLine, text_problem
 
 SLUG_RE = re.compile(r"^[a-z0-9]+(?:-[a-z0-9]+)*$")
@@ -230,7 +230,7 @@ class EventCreate(FormModel):
     date: dt.date
     title: OneLine = Field(min_length=1, max_length=300)
     kind: EventKind = EventKind.other
-    site_id: int | None = None
+    site_id: int | None = Field(default=None, ge=1, le=MAX_ROW_ID)
     source_url: str | None = Field(default=None, max_length=2000)
     description: MultiLine | None = Field(default=None, max_length=LONG_TEXT)
 
