@@ -31,7 +31,8 @@ RUN pip install --no-deps --no-build-isolation -e . \
     && chown -R minedash /srv/minedash
 USER minedash
 
-ENV HOST=0.0.0.0 PORT=8000 ENVIRONMENT=production
+# X-Forwarded-For/-Proto are believed from no one unless FORWARDED_ALLOW_IPS names the proxy (e.g. 10.0.0.2).
+ENV HOST=0.0.0.0 PORT=8000 ENVIRONMENT=production FORWARDED_ALLOW_IPS=""
 EXPOSE 8000
 HEALTHCHECK --interval=30s --timeout=3s CMD python -c "import urllib.request,sys; urllib.request.urlopen('http://127.0.0.1:8000/healthz', timeout=2)" || exit 1
-CMD ["sh", "-c", "exec uvicorn --factory app.main:create_app --host \"$HOST\" --port \"$PORT\" --workers \"${WEB_CONCURRENCY:-4}\" --proxy-headers --forwarded-allow-ips='*'"]
+CMD ["sh", "-c", "exec uvicorn --factory app.main:create_app --host \"$HOST\" --port \"$PORT\" --workers \"${WEB_CONCURRENCY:-4}\" --proxy-headers --forwarded-allow-ips \"$FORWARDED_ALLOW_IPS\""]

@@ -8,9 +8,8 @@ from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from typing import NoReturn
 
-from fastapi import FastAPI, Request
+from fastapi import FastAPI
 from fastapi.exceptions import RequestValidationError
-from fastapi.responses import JSONResponse, Response
 from sqlalchemy.exc import SQLAlchemyError
 from starlette.concurrency import run_in_threadpool
 from starlette.exceptions import HTTPException as StarletteHTTPException
@@ -28,16 +27,17 @@ from app.api import writes as api_writes
 from app.cache import publish_hooks
 from app.cache.fast_path import ReadCacheMiddleware
 from app.cache.revisions import RevisionReader, make_revision_reader
-from app.http import health, problems, static_routes
+from app.http import errors, health, problems, static_routes
 from app.http.assets import STATIC_DIR
 from app.http.auth import HashingBusy, LoginRequired, login_required_handler
+from app.http.input_guard import InputGuard
 from app.http.logging_setup import RequestIdMiddleware, configure_logging
+from app.http.methods import MethodSemantics
 from app.http.origin import CrossOriginGuard
 from app.http.private_pages import NoStoreForStaff
 from app.http.security import SecurityHeadersMiddleware
-from app.http.templating import render_in_threadpool
 from app.settings import SettingsError, get_settings
-from app.store.db import DatabaseUnavailable, check_database, get_engine, unavailable_reason
+from app.store.db import DatabaseUnavailable, check_database, get_engine
 from app.web import admin as staff_admin
 from app.web import auth as staff_auth
 from app.web import (
@@ -75,97 +75,6 @@ def _stop(message: str) -> NoReturn:
     raise SystemExit(1)
 
 
-def _wants_json(request: Request) -> bool:
-    return request.url.path.startswith("/api/") or request.url.path in ("/healthz", "/readyz")
-
-
-async def http_error(request: Request, exc: StarletteHTTPException) -> Response:
-    if problems.is_api_path(request.url.path):
-        return await problems.http_problem(request, exc)
-    if _wants_json(request):
-        return JSONResponse(
-            {"title": _title(exc.status_code), "status": exc.status_code, "detail": exc.detail},
-            status_code=exc.status_code,
-            headers=getattr(exc, "headers", None),
-            media_type="application/problem+json",
-        )
-    return await render_in_threadpool(
-        request,
-        "errors/error.html",
-        {"status": exc.status_code, "title": _title(exc.status_code), "detail": exc.detail},
-        status_code=exc.status_code,
-        headers=getattr(exc, "headers", None),
-    )
-
-
-async def validation_error(request: Request, exc: RequestValidationError) -> Response:
-    if problems.is_api_path(request.url.path):
-        return await problems.validation_problem(request, exc)
-    errors = [{"path": ".".join(str(p) for p in err["loc"]), "message": err["msg"]} for err in exc.errors()]
-    if _wants_json(request):
-        return JSONResponse(
-            {"title": "Invalid request", "status": 400, "detail": "Some parameters are invalid", "errors": errors},
-            status_code=400,
-            media_type="application/problem+json",
-        )
-    detail = "; ".join(f"{e['path']}: {e['message']}" for e in errors)
-    return await render_in_threadpool(
-        request, "errors/error.html", {"status": 400, "title": "Bad request", "detail": detail}, status_code=400
-    )
-
-
-async def unexpected_error(request: Request, exc: Exception) -> Response:
-    if problems.is_api_path(request.url.path):
-        return await problems.unexpected_problem(request, exc)
-    return await render_in_threadpool(
-        request,
-        "errors/error.html",
-        {"status": 500, "title": "Internal Server Error", "detail": "An unexpected error occurred"},
-        status_code=500,
-    )
-
-
-async def hashing_busy(request: Request, exc: HashingBusy) -> Response:
-    # A login storm queues for a few seconds, then is told to come back: better than a worker out of memory.
-    busy = StarletteHTTPException(503, "Too many logins at once: try again in a moment.", headers={"Retry-After": "2"})
-    return await http_error(request, busy)
-
-
-# A locked or unreachable database is a moment's trouble, not a bug: ask the client to come back soon.
-RETRY_AFTER_SECONDS = 2
-
-
-async def database_error(request: Request, exc: Exception) -> Response:
-    """503 with Retry-After when the database cannot serve right now (locked, busy, unreachable); else a 500."""
-    reason = unavailable_reason(exc)
-    if reason is None:
-        if not problems.is_api_path(request.url.path):
-            # Handled here, this error no longer reaches the server's own error log: log it the same way.
-            log.error("unhandled error on %s", request.url.path, exc_info=exc)
-        return await unexpected_error(request, exc)
-    log.warning("database unavailable on %s: %s", request.url.path, reason)
-    headers = {"Retry-After": str(RETRY_AFTER_SECONDS)}
-    detail = "The database is busy or unreachable right now; try again in a moment."
-    if problems.is_api_path(request.url.path) or _wants_json(request):
-        return problems.problem_response(request, 503, detail, headers=headers)
-    return await render_in_threadpool(
-        request,
-        "errors/error.html",
-        {"status": 503, "title": _title(503), "detail": detail},
-        status_code=503,
-        headers=headers,
-    )
-
-
-def _title(status: int) -> str:
-    from http import HTTPStatus
-
-    try:
-        return HTTPStatus(status).phrase
-    except ValueError:
-        return "Error"
-
-
 def create_app(*, check_database_on_startup: bool = True) -> FastAPI:
     try:
         settings = get_settings()
@@ -183,12 +92,11 @@ def create_app(*, check_database_on_startup: bool = True) -> FastAPI:
         docs_url=None,
         redoc_url=None,
     )
-    app.add_exception_handler(StarletteHTTPException, http_error)  # type: ignore[arg-type]
-    app.add_exception_handler(RequestValidationError, validation_error)  # type: ignore[arg-type]
-    app.add_exception_handler(SQLAlchemyError, database_error)
-    app.add_exception_handler(Exception, unexpected_error)
+    app.add_exception_handler(StarletteHTTPException, errors.http_error)  # type: ignore[arg-type]
+    app.add_exception_handler(RequestValidationError, errors.validation_error)  # type: ignore[arg-type]
+    app.add_exception_handler(SQLAlchemyError, errors.database_error)
     app.add_exception_handler(LoginRequired, login_required_handler)
-    app.add_exception_handler(HashingBusy, hashing_busy)  # type: ignore[arg-type]
+    app.add_exception_handler(HashingBusy, errors.hashing_busy)  # type: ignore[arg-type]
     # The fast path for repeated public reads reads the revision with this (the tests point it at their
     # rolled-back transaction, so the fast path runs under the whole suite).
     app.state.revision_reader = make_revision_reader(settings.database_url, get_engine())
@@ -198,10 +106,16 @@ def create_app(*, check_database_on_startup: bool = True) -> FastAPI:
     # Innermost of all: whatever the other middleware do to the app's answers, they do to the fast path's.
     app.add_middleware(ReadCacheMiddleware)
     app.add_middleware(problems.BodyLimitMiddleware)
-    # Innermost, so its refusals still carry the security headers and the request id.
+    # Refusals of input no route could take (control characters, over-long URLs), before any route runs.
+    app.add_middleware(InputGuard)
+    # Inside the request id and the security headers, so its refusals still carry them.
     app.add_middleware(CrossOriginGuard)
     app.add_middleware(NoStoreForStaff)
     app.add_middleware(GZipMiddleware, minimum_size=1000)
+    # HEAD as GET (outside compression, so a HEAD's headers are the GET's), OPTIONS, the full Allow of a 405.
+    app.add_middleware(MethodSemantics)
+    # An exception no handler took becomes a 500 here, inside the two below, so it has their headers.
+    app.add_middleware(errors.UnhandledErrors)
     app.add_middleware(SecurityHeadersMiddleware)
     app.add_middleware(RequestIdMiddleware)
 

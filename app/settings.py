@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import ipaddress
 from functools import lru_cache
 from typing import Literal
 
@@ -37,6 +38,10 @@ class Settings(BaseSettings):
     # piling up until the worker runs out of memory.
     password_hash_concurrency: int = Field(default=4, ge=1, le=64)
     password_hash_wait_seconds: float = Field(default=5.0, gt=0, le=60)
+    # Peers whose X-Forwarded-For / X-Forwarded-Proto are believed (the reverse proxy's addresses, comma
+    # separated; networks like 10.0.0.0/8 allowed). None by default: a forged header from anyone else would
+    # otherwise choose the client IP the per-IP login limit counts against.
+    forwarded_allow_ips: str = ""
 
     @field_validator("database_url")
     @classmethod
@@ -50,6 +55,19 @@ class Settings(BaseSettings):
         if not value.startswith(("sqlite", "postgresql+psycopg://")):
             raise ValueError("must start with sqlite:/// or postgresql://")
         return value
+
+    @field_validator("forwarded_allow_ips")
+    @classmethod
+    def _proxy_addresses(cls, value: str) -> str:
+        items = [item.strip() for item in value.split(",") if item.strip()]
+        for item in items:
+            if item == "*":
+                continue
+            try:
+                ipaddress.ip_network(item, strict=False)
+            except ValueError:
+                raise ValueError(f"{item!r} is not an IP address or network (or *)") from None
+        return ",".join(items)
 
     @model_validator(mode="after")
     def _refuse_default_secret(self) -> Settings:

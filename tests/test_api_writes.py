@@ -200,7 +200,7 @@ def test_bad_bodies(client: TestClient, db_session: Session, target) -> None:
     assert paths == {"body.btc_mined", "body.fleet_efficiency_jth", "body.nope"}
     too_precise = client.put(SITE_URL, json={"btc_mined": "0.123456789"}, headers=headers)
     assert too_precise.status_code == 422  # more decimals than a satoshi: refused, never rounded
-    future = client.put("/api/v1/companies/writer/sites/north/monthly/2999-01", json={}, headers=headers)
+    future = client.put("/api/v1/companies/writer/sites/north/monthly/2099-01", json={}, headers=headers)
     assert future.status_code == 422 and future.json()["errors"][0]["path"] == "path.period"
     unknown_site = client.put("/api/v1/companies/writer/sites/south/monthly/2025-01", json={}, headers=headers)
     assert unknown_site.status_code == 404
@@ -236,7 +236,11 @@ def test_a_new_miner_can_be_set_up_and_filled_through_the_api(client: TestClient
         "/api/v1/companies/newco/sites/west", json={"name": "West", "capacity_mw": "12.5"}, headers=headers
     )
     assert site.status_code == 201, site.text
-    again = client.put("/api/v1/companies/newco/sites/west", json={"name": "West Texas"}, headers=headers)
+    again = client.put(
+        "/api/v1/companies/newco/sites/west",
+        json={"name": "West Texas"},
+        headers={**headers, "If-Match": site.headers["etag"]},
+    )
     assert again.status_code == 200 and again.json()["name"] == "West Texas"
     month = client.put(
         "/api/v1/companies/newco/sites/west/monthly/2025-06?publish=true", json={"btc_mined": "1.5"}, headers=headers
@@ -247,7 +251,10 @@ def test_a_new_miner_can_be_set_up_and_filled_through_the_api(client: TestClient
     assert bad.status_code == 400  # the path does not match the documented slug pattern
     reserved = client.put("/api/v1/companies/new", json={"name": "x"}, headers=headers)
     assert reserved.status_code == 422 and reserved.json()["errors"][0]["path"] == "path.slug"
-    extra = client.put("/api/v1/companies/newco", json={"name": "x", "owner": "me"}, headers=headers)
+    etag = client.get("/api/v1/companies/newco").headers["etag"]
+    extra = client.put(
+        "/api/v1/companies/newco", json={"name": "x", "owner": "me"}, headers={**headers, "If-Match": etag}
+    )
     assert extra.status_code == 422 and extra.json()["errors"][0]["path"] == "body.owner"
 
 
@@ -257,7 +264,74 @@ def test_company_limited_and_read_tokens_cannot_create_companies(
     company, _ = target
     limited = _auth(_token(db_session, company=company))
     assert client.put("/api/v1/companies/other-co", json={"name": "Other"}, headers=limited).status_code == 403
-    assert client.put("/api/v1/companies/writer", json={"name": "Writer Inc"}, headers=limited).status_code == 200
+    etag = {"If-Match": client.get("/api/v1/companies/writer").headers["etag"]}
+    renamed = client.put("/api/v1/companies/writer", json={"name": "Writer Inc"}, headers={**limited, **etag})
+    assert renamed.status_code == 200
     reader = _auth(_token(db_session, "read"))
     assert client.put("/api/v1/companies/other-co", json={"name": "Other"}, headers=reader).status_code == 403
     assert client.put("/api/v1/companies/other-co", json={"name": "Other"}).status_code == 401
+
+
+# --- companies and sites: the same preconditions as months ---------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("url", "body"),
+    [
+        ("/api/v1/companies/writer", {"name": "Writer Inc", "ticker": "WRT"}),
+        ("/api/v1/companies/writer/sites/north", {"name": "North Texas", "capacity_mw": "50"}),
+    ],
+)
+def test_replacing_a_company_or_site_needs_if_match(
+    client: TestClient, db_session: Session, target, url: str, body: dict
+) -> None:
+    headers = _auth(_token(db_session))
+    read = client.get(url)
+    assert read.status_code == 200
+    etag = read.headers["etag"]
+    # Without If-Match: 428, with the current ETag to retry with.
+    blind = client.put(url, json=body, headers=headers)
+    assert blind.status_code == 428 and blind.headers["etag"] == etag
+    assert blind.json()["errors"][0]["path"] == "header.If-Match"
+    assert client.put(url, json=body, headers={**headers, "If-None-Match": "*"}).status_code == 412
+    # With it: replaced, and the answer is the new representation with its ETag, as GET gives it.
+    saved = client.put(url, json=body, headers={**headers, "If-Match": etag})
+    assert saved.status_code == 200, saved.text
+    assert saved.headers["etag"] != etag
+    after = client.get(url)
+    assert after.headers["etag"] == saved.headers["etag"] and after.json() == saved.json()
+    assert client.get(url, headers={"If-None-Match": saved.headers["etag"]}).status_code == 304
+    # The old ETag is stale now: 412 and the current one.
+    stale = client.put(url, json=body, headers={**headers, "If-Match": etag})
+    assert stale.status_code == 412 and stale.headers["etag"] == saved.headers["etag"]
+    # Someone else's change (here an editor on the admin pages) makes a read stale too.
+    company, site = target
+    if "/sites/" in url:
+        site.note = "changed elsewhere"
+    else:
+        company.website_url = "https://elsewhere.example/"
+    db_session.flush()
+    moved = client.put(url, json=body, headers={**headers, "If-Match": saved.headers["etag"]})
+    assert moved.status_code == 412
+    assert client.put(url, json=body, headers={**headers, "If-Match": "*"}).status_code == 200
+
+
+def test_creating_a_company_or_site_needs_no_precondition(client: TestClient, db_session: Session) -> None:
+    headers = _auth(_token(db_session))
+    made = client.put("/api/v1/companies/freshco", json={"name": "Fresh"}, headers=headers)
+    assert made.status_code == 201 and made.headers["etag"] and made.headers["location"].endswith("/freshco")
+    assert made.headers["etag"] == client.get("/api/v1/companies/freshco").headers["etag"]
+    only_new = client.put(
+        "/api/v1/companies/freshco/sites/a", json={"name": "A"}, headers={**headers, "If-None-Match": "*"}
+    )
+    assert only_new.status_code == 201
+    wrong = client.put("/api/v1/companies/freshco/sites/b", json={"name": "B"}, headers={**headers, "If-Match": '"x"'})
+    assert wrong.status_code == 412  # nothing there to match
+
+
+def test_company_and_site_preconditions_are_documented(client: TestClient) -> None:
+    paths = client.get("/openapi.json").json()["paths"]
+    for path in ("/api/v1/companies/{slug}", "/api/v1/companies/{slug}/sites/{site}"):
+        put = paths[path]["put"]
+        assert {"412", "428"} <= set(put["responses"])
+        assert {"If-Match", "If-None-Match"} <= {p["name"] for p in put["parameters"] if p["in"] == "header"}

@@ -30,3 +30,36 @@ def test_access_line_is_json_with_the_request_id(client: TestClient, caplog: pyt
     assert line["request_id"] == "req-42"
     assert line["path"] == "/healthz" and line["status"] == 200
     assert "secret" not in json.dumps(line)
+
+
+def _boom() -> None:
+    raise RuntimeError("something broke")
+
+
+@pytest.mark.parametrize("path", ["/boom", "/api/v1/boom"])
+def test_a_500_looks_like_every_other_answer(app, path: str, caplog: pytest.LogCaptureFixture) -> None:
+    """Security headers, the request id in the header and the body, one log record with the traceback."""
+    app.add_api_route(path, _boom)
+    logger = logging.getLogger("minedash")
+    logger.addHandler(caplog.handler)
+    try:
+        # The default client re-raises whatever escapes the app: nothing does.
+        with TestClient(app) as client, caplog.at_level(logging.INFO):
+            response = client.get(path, headers={"X-Request-ID": "req-500"})
+    finally:
+        logger.removeHandler(caplog.handler)
+    assert response.status_code == 500
+    assert response.headers["x-request-id"] == "req-500"
+    assert response.headers["x-content-type-options"] == "nosniff"
+    assert "default-src 'self'" in response.headers["content-security-policy"]
+    assert "something broke" not in response.text
+    if path.startswith("/api/"):
+        assert response.headers["content-type"] == "application/problem+json"
+        assert response.json()["request_id"] == "req-500" and response.json()["status"] == 500
+    else:
+        assert "text/html" in response.headers["content-type"] and "req-500" in response.text
+    logged = [r for r in caplog.records if r.exc_info]
+    assert len(logged) == 1 and "something broke" in JsonFormatter().format(logged[0])
+    assert json.loads(JsonFormatter().format(logged[0]))["request_id"] == "req-500"
+    access = next(r for r in caplog.records if r.name == "minedash.access")
+    assert access.fields["status"] == 500

@@ -18,7 +18,7 @@ from sqlalchemy.orm import Session
 from app.cache.responses import revision_cached
 from app.domain.csvio import safe_cell
 from app.domain.metrics import METRICS, SITE_METRICS
-from app.http.deps import MAX_ROW_ID
+from app.domain.text import MAX_ROW_ID
 from app.http.problems import ApiProblem, error_responses
 from app.schemas import parse_period
 from app.store import queries
@@ -26,8 +26,8 @@ from app.store import queries
 DEFAULT_LIMIT = 100
 MAX_LIMIT = 1000
 CSV_MEDIA_TYPE = "text/csv; charset=utf-8"
-# Years 2009 (bitcoin's first) to 2999: a month the API can answer for.
-MONTH_PATTERN = r"^(2009|20[1-9][0-9]|2[1-9][0-9]{2})-(0[1-9]|1[0-2])$"
+# Years 2009 (bitcoin's first) to 2100 (app.domain.text.MAX_YEAR): a month the API can answer for.
+MONTH_PATTERN = r"^(2009|20[1-9][0-9]|2100)-(0[1-9]|1[0-2])$"
 LIST_PATTERN = r"^[a-z0-9_-]+(,[a-z0-9_-]+)*$"
 
 FormatName = Literal["json", "csv"]
@@ -53,7 +53,7 @@ LimitQuery = Annotated[
         description=f"Page size (default {DEFAULT_LIMIT}, at most {MAX_LIMIT}; larger values are refused with 400)",
     ),
 ]
-_MONTH = r"(2009|20[1-9][0-9]|2[1-9][0-9]{2})-(0[1-9]|1[0-2])"
+_MONTH = r"(2009|20[1-9][0-9]|2100)-(0[1-9]|1[0-2])"
 _SLUG = r"[a-z0-9][a-z0-9_-]{0,63}"
 
 

@@ -34,10 +34,11 @@ from app.api.common import (
     units_for,
 )
 from app.api.deps import ApiCompany
+from app.api.resources import company_body, company_fields, resource_response
 from app.domain.metrics import METRICS
 from app.domain.reports import MonthView, add_months, sources_of, with_changes
 from app.http.deps import SessionDep
-from app.schemas import CompanyMonthly, CompanyRead, SiteRead, format_period
+from app.schemas import CompanyMonthly, format_period
 from app.schemas.api import CompanyDetail, CompanyPage
 from app.store import queries
 from app.store.queries import public
@@ -46,10 +47,6 @@ router = APIRouter(prefix="/api/v1", tags=["companies"])
 
 DEFAULT_MONTHS = 120
 CHANGE_LOOKBACK = 12
-
-
-def _company_dict(company: Any) -> dict[str, Any]:
-    return CompanyRead.model_validate(company).model_dump()
 
 
 @router.get(
@@ -73,7 +70,7 @@ def list_companies(
         more = len(rows) > limit
         rows = rows[:limit]
         nxt = next_link(request, rows[-1].slug) if more else None
-        items = [_company_dict(c) for c in rows]
+        items = [company_fields(c) for c in rows]
         if chosen == "csv":
             header = ["slug", "name", "ticker", "fiscal_year_end_month"]
             content = csv_text(header, ([i[h] for h in header] for i in items))
@@ -85,21 +82,9 @@ def list_companies(
 
 @router.get("/companies/{slug}", response_model=CompanyDetail, responses=READ_ERRORS, summary="One company")
 def get_company(request: Request, company: ApiCompany, session: SessionDep) -> Response:
-    """The company, its sites and the first and last month with published figures."""
-
-    def build() -> Response:
-        first, last = queries.published_period_bounds(company.id, session=session)
-        sites = queries.list_sites(company.id, session=session)
-        body = {
-            **_company_dict(company),
-            "website_url": company.website_url,
-            "first_period": format_period(first) if first else None,
-            "last_period": format_period(last) if last else None,
-            "sites": [SiteRead.model_validate(s).model_dump() for s in sites],
-        }
-        return json_response(body)
-
-    return cached(request, session, "json", build)
+    """The company, its sites and the first and last month with published figures. Its ETag is the one
+    `If-Match` names to replace the company (PUT)."""
+    return resource_response(request, company_body(company, session=session))
 
 
 def _figure_sources(view: MonthView, names: tuple[str, ...]) -> dict[str, Any]:

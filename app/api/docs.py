@@ -103,7 +103,10 @@ def api_openapi(app: FastAPI) -> Callable[[], dict[str, Any]]:
             schemas.update(body.pop("$defs", {}))
             schemas[model.__name__] = body
         for item in document["paths"].values():
-            for operation in item.values():
+            for method, operation in item.items():
+                if method == "get" and operation.get("security"):
+                    # Reads take a token (drafts for its writer) but need none: `{}` says anonymous is fine.
+                    operation["security"] = [*operation["security"], {}]
                 responses = operation.get("responses", {})
                 if "422" in responses and "requestBody" not in operation:
                     del responses["422"]  # input errors outside a body are 400s
@@ -129,10 +132,11 @@ API_DESCRIPTION = """Monthly production figures of bitcoin-mining companies, per
 * **Paging**: `limit` (documented per endpoint, at most 1000; more is refused with 400) and a `cursor`
   (the last key of the previous page; take it from `next`).
   Follow `next` (in the body, and in a `Link: <…>; rel="next"` header) until it is null: every row exactly once.
-* **Caching**: every read has an `ETag` (from the data revision) and `Last-Modified`; send `If-None-Match` to get
-  `304 Not Modified`. `Cache-Control: no-cache`: store, but revalidate.
+* **Caching**: every read has an `ETag`; send `If-None-Match` to get `304 Not Modified`. `Cache-Control:
+  no-cache`: store, but revalidate.
 * **Errors**: RFC 9457 problem details (`application/problem+json`) with `errors: [{path, message}]`.
-* **Writes**: `PUT` a month with `Authorization: Bearer <token>`; updating needs `If-Match` with the month's ETag.
+* **Writes**: `PUT` a month, a company or a site with `Authorization: Bearer <token>`; replacing one that exists
+  needs `If-Match` with the ETag of its `GET` (428 without it, 412 when it changed since).
 * **Data sources**: network figures carry their source per figure (`provenance=true`). The Coin Metrics community
   data is CC BY-NC 4.0 (attribution, non-commercial); prices are Yahoo Finance closes (reference only). See
   `/sources`; an operator loads their own figures for commercial use.

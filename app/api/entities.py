@@ -2,31 +2,31 @@
 
 Descriptive fields only (name, ticker, region…); the same rules and audit trail as the admin pages. A token
 limited to one company may update that company and create or update its sites, but not create companies.
+Replacing an existing company or site needs `If-Match` with the ETag its GET gave (app.api.resources).
 """
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Annotated, Any
 
-from fastapi import APIRouter, Request
+from fastapi import APIRouter, Header, Request
 from fastapi.responses import Response
 from pydantic import BaseModel, ValidationError
 
 from app.api.auth import WriteToken, actor_for_token, check_company
-from app.api.common import encode_json
 from app.api.deps import CompanySlug, SiteSlug
-from app.api.writes import JsonBody
+from app.api.resources import check_preconditions, company_body, resource_response, site_body
+from app.api.write_body import JsonBody
 from app.http.deps import SessionDep
 from app.http.problems import ApiProblem, error_responses
-from app.schemas import CompanyRead, SiteRead
 from app.schemas.admin import CompanyCreate, SiteCreate
-from app.schemas.api import CompanyPut, SitePut
+from app.schemas.api import CompanyDetail, CompanyPut, SiteDetail, SitePut
 from app.store import queries
 from app.store.queries import entities
 
 router = APIRouter(prefix="/api/v1", tags=["writes"])
 
-ENTITY_ERRORS = error_responses(400, 401, 403, 404, 409, 413, 415, 422)
+ENTITY_ERRORS = error_responses(400, 401, 403, 404, 409, 412, 413, 415, 422, 428)
 
 
 def _validate(schema: type[BaseModel], body: Any, *, slug_path: str) -> Any:
@@ -50,47 +50,60 @@ def _body_doc(name: str) -> dict[str, Any]:
     }
 
 
-def _answer(request: Request, body: dict[str, Any], created: bool) -> Response:
-    headers = {"Location": str(request.url)} if created else {}
-    return Response(
-        encode_json(body), status_code=201 if created else 200, media_type="application/json", headers=headers
-    )
+IfMatch = Annotated[
+    str | None,
+    Header(alias="If-Match", max_length=1000, description="The current ETag (from GET); required to replace it"),
+]
+IfNoneMatch = Annotated[
+    str | None,
+    Header(alias="If-None-Match", max_length=1000, description="`*`: create only, never replace"),
+]
 
 
 @router.put(
     "/companies/{slug}",
-    response_model=CompanyRead,
-    responses={201: {"description": "Created", "model": CompanyRead}, **ENTITY_ERRORS},
+    response_model=CompanyDetail,
+    responses={201: {"description": "Created", "model": CompanyDetail}, **ENTITY_ERRORS},
     openapi_extra=_body_doc("CompanyPut"),
     summary="Create or update a company",
 )
 def put_company(
-    request: Request, slug: CompanySlug, session: SessionDep, token: WriteToken, body: JsonBody
+    request: Request,
+    slug: CompanySlug,
+    session: SessionDep,
+    token: WriteToken,
+    body: JsonBody,
+    if_match: IfMatch = None,
+    if_none_match: IfNoneMatch = None,
 ) -> Response:
-    """Creates the company when the slug is new (a token not limited to a company only), else updates it."""
+    """Creates the company when the slug is new (a token not limited to a company only), else replaces its
+    fields; replacing needs `If-Match` with the ETag from GET (428 without it, 412 when stale)."""
     fields = _validate(CompanyPut, body, slug_path="path.slug")
     data = _validate(CompanyCreate, {**fields.model_dump(), "slug": slug}, slug_path="path.slug")
     company = queries.get_company(slug, session=session)
     actor = actor_for_token(token)
+    if company is None and token.company_id is not None:
+        raise ApiProblem(403, "This token is limited to one company and cannot create companies.")
+    if company is not None:
+        check_company(token, company)
+        entities.lock_company(company, session=session)
+    check_preconditions(request, company_body(company, session=session) if company else None, "company")
     try:
         if company is None:
-            if token.company_id is not None:
-                raise ApiProblem(403, "This token is limited to one company and cannot create companies.")
             company = entities.create_company(session=session, data=data, actor=actor)
             created = True
         else:
-            check_company(token, company)
             company = entities.update_company(company, session=session, data=data, actor=actor)
             created = False
     except entities.EntityError as exc:
         raise ApiProblem(409, exc.message, errors=[{"path": f"body.{exc.field}", "message": exc.message}]) from None
-    return _answer(request, CompanyRead.model_validate(company).model_dump(), created)
+    return resource_response(request, company_body(company, session=session), status=201 if created else 200)
 
 
 @router.put(
     "/companies/{slug}/sites/{site}",
-    response_model=SiteRead,
-    responses={201: {"description": "Created", "model": SiteRead}, **ENTITY_ERRORS},
+    response_model=SiteDetail,
+    responses={201: {"description": "Created", "model": SiteDetail}, **ENTITY_ERRORS},
     openapi_extra=_body_doc("SitePut"),
     summary="Create or update a site",
 )
@@ -101,15 +114,20 @@ def put_site(
     session: SessionDep,
     token: WriteToken,
     body: JsonBody,
+    if_match: IfMatch = None,
+    if_none_match: IfNoneMatch = None,
 ) -> Response:
-    """Creates the site when its slug is new in the company, else updates it."""
+    """Creates the site when its slug is new in the company, else replaces its fields; replacing needs
+    `If-Match` with the ETag from GET (428 without it, 412 when stale)."""
     company = queries.get_company(slug, session=session)
     if company is None:
         raise ApiProblem(404, f"No company with slug {slug!r}")
     check_company(token, company)
     fields = _validate(SitePut, body, slug_path="path.site")
     data = _validate(SiteCreate, {**fields.model_dump(), "slug": site}, slug_path="path.site")
+    entities.lock_company(company, session=session)
     existing = queries.get_site(company.id, site, session=session)
+    check_preconditions(request, site_body(company, existing, session=session) if existing else None, "site")
     actor = actor_for_token(token)
     try:
         if existing is None:
@@ -118,7 +136,9 @@ def put_site(
             saved = entities.update_site(existing, session=session, data=data, actor=actor)
     except entities.EntityError as exc:
         raise ApiProblem(409, exc.message, errors=[{"path": f"body.{exc.field}", "message": exc.message}]) from None
-    return _answer(request, SiteRead.model_validate(saved).model_dump(), existing is None)
+    return resource_response(
+        request, site_body(company, saved, session=session), status=201 if existing is None else 200
+    )
 
 
 ENTITY_SCHEMAS: tuple[type[BaseModel], ...] = (CompanyPut, SitePut)

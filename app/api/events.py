@@ -26,6 +26,7 @@ from app.api.common import (
     next_link,
     period_range,
 )
+from app.api.deps import SLUG_PATTERN
 from app.domain.reports import add_months
 from app.http.deps import SessionDep
 from app.http.problems import ApiProblem
@@ -50,7 +51,11 @@ def list_events(
     session: SessionDep,
     company: Annotated[
         str | None,
-        Query(max_length=64, description="A company's slug: its events plus those concerning every company"),
+        Query(
+            max_length=64,
+            pattern=SLUG_PATTERN,
+            description="A company's slug: its events plus those concerning every company",
+        ),
     ] = None,
     kind: Annotated[EventKind | None, Query(description="Only events of this kind")] = None,
     period_from: FromQuery = None,

@@ -35,7 +35,8 @@ from app.api.common import (
     period_range,
     units_for,
 )
-from app.api.writes import IfMatch, IfNoneMatch, JsonBody, PeriodPath, _period, _request_body, _tags, _validate
+from app.api.write_body import JsonBody, _request_body, _validate
+from app.api.writes import IfMatch, IfNoneMatch, PeriodPath, _period, _tags
 from app.cache.etags import http_date
 from app.domain.derived import hashprice
 from app.domain.metrics import METRICS, NETWORK_METRICS

@@ -32,6 +32,7 @@ from app.api.common import (
     units_for,
 )
 from app.api.deps import ApiCompany, ApiSite
+from app.api.resources import resource_response, site_body
 from app.domain.metrics import METRICS, SITE_METRICS
 from app.http.deps import SessionDep
 from app.http.problems import ApiProblem
@@ -92,19 +93,9 @@ def list_sites(
 
 @router.get("/companies/{slug}/sites/{site}", response_model=SiteDetail, responses=READ_ERRORS, summary="One site")
 def get_site(request: Request, company: ApiCompany, site: ApiSite, session: SessionDep) -> Response:
-    """The site and the first and last month with its published figures."""
-
-    def build() -> Response:
-        first, last = public.site_period_bounds(site.id, session=session)
-        body = {
-            **SiteRead.model_validate(site).model_dump(),
-            "company": company.slug,
-            "first_period": format_period(first) if first else None,
-            "last_period": format_period(last) if last else None,
-        }
-        return json_response(body)
-
-    return cached(request, session, "json", build)
+    """The site, its note and the first and last month with its published figures. Its ETag is the one
+    `If-Match` names to replace the site (PUT)."""
+    return resource_response(request, site_body(company, site, session=session))
 
 
 def site_month_dict(row: SiteMonth, slug: str, names: tuple[str, ...], provenance: bool) -> dict[str, Any]:

@@ -10,17 +10,17 @@
 from __future__ import annotations
 
 import datetime as dt
-import json
 from decimal import Decimal
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Depends, Header, Path, Query, Request
+from fastapi import APIRouter, Header, Path, Query, Request
 from fastapi.responses import Response
-from pydantic import BaseModel, ValidationError
+from pydantic import BaseModel
 
 from app.api.auth import OptionalToken, WriteToken, actor_for_token, check_company, may_see_drafts
 from app.api.common import MONTH_PATTERN, encode_json
 from app.api.deps import ApiCompany, ApiSite
+from app.api.write_body import JsonBody, _request_body, _validate
 from app.cache.etags import http_date
 from app.domain.metrics import METRICS
 from app.http.deps import SessionDep
@@ -35,7 +35,6 @@ router = APIRouter(prefix="/api/v1", tags=["writes"])
 
 PeriodPath = Annotated[str, Path(pattern=MONTH_PATTERN, description="The month, YYYY-MM", examples=["2025-01"])]
 PublishQuery = Annotated[bool, Query(description="Publish the month (a write token may publish)")]
-JSON_TYPES = ("application/json",)
 IfMatch = Annotated[
     str | None,
     Header(alias="If-Match", max_length=1000, description="The month's current ETag; required to replace it"),
@@ -63,54 +62,6 @@ def _tags(header: str) -> list[str]:
 
 
 # --- the request body ------------------------------------------------------------------------------------
-
-
-async def json_body(request: Request) -> Any:
-    """The body as JSON with exact decimals (a float would turn 0.1 into 0.1000000000000000055…)."""
-    media_type = request.headers.get("content-type", "").split(";")[0].strip().lower()
-    if media_type not in JSON_TYPES and not media_type.endswith("+json"):
-        raise ApiProblem(
-            415,
-            "Send the figures as JSON (`Content-Type: application/json`).",
-            errors=[{"path": "header.Content-Type", "message": f"{media_type or 'missing'} is not JSON"}],
-        )
-    raw = await request.body()
-    try:
-        return json.loads(raw, parse_float=Decimal, parse_constant=_no_constant)
-    except (ValueError, RecursionError) as exc:
-        raise ApiProblem(
-            400, "The request body is not valid JSON", errors=[{"path": "body", "message": str(exc)[:200]}]
-        ) from None
-
-
-def _no_constant(name: str) -> Any:
-    raise ValueError(f"{name} is not a number")
-
-
-JsonBody = Annotated[Any, Depends(json_body)]
-
-
-def _validate(schema: type[BaseModel], body: Any) -> Any:
-    try:
-        return schema.model_validate(body)
-    except ValidationError as exc:
-        errors = [
-            {
-                "path": ".".join(["body", *(str(p) for p in err["loc"])]),
-                "message": str(err["msg"]).removeprefix("Value error, "),
-            }
-            for err in exc.errors()
-        ]
-        raise ApiProblem(422, "Some figures are invalid", errors=errors) from None
-
-
-def _request_body(schema_name: str) -> dict[str, Any]:
-    return {
-        "requestBody": {
-            "required": True,
-            "content": {"application/json": {"schema": {"$ref": f"#/components/schemas/{schema_name}"}}},
-        }
-    }
 
 
 # --- rendering ---------------------------------------------------------------------------------------------

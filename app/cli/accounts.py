@@ -31,12 +31,14 @@ def create_user(email: str, role: str, password_stdin: bool) -> None:
     """Add a staff account (the first admin: `minedash create-user you@example.com --role admin`)."""
     from app.domain.actors import Actor
     from app.http.auth import hash_password, password_problem
+    from app.schemas.admin import check_email
     from app.store.models import UserRole
     from app.store.queries.users import UserError, create_user, normalise_email
 
-    email = normalise_email(email)
-    if "@" not in email.strip("@") or len(email) > 320 or any(c.isspace() for c in email):
-        _fail(f"{email!r} is not an e-mail address")
+    try:
+        email = normalise_email(check_email(email))
+    except ValueError as exc:
+        _fail(f"{email!r}: {exc}")
     check_database(get_engine())
     password = _read_new_password(password_stdin)
     if (problem := password_problem(password)) is not None:

@@ -2,12 +2,12 @@
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 import click
 
 from app.cli.base import clear_errors, main
-from app.settings import get_settings
+from app.settings import Settings, get_settings
 from app.store.db import (
     check_database,
     describe_url,
@@ -53,11 +53,20 @@ def serve(host: str | None, port: int | None, workers: int, reload: bool) -> Non
         port=port or settings.port,
         workers=workers,
         reload=reload,
-        proxy_headers=True,
         log_level=settings.log_level,
         # The app logs every request itself (app.http.logging_setup), with its request id: once is enough.
         access_log=False,
+        **proxy_options(settings),
     )
+
+
+def proxy_options(settings: Settings) -> dict[str, Any]:
+    """uvicorn's proxy settings: X-Forwarded-* believed only from FORWARDED_ALLOW_IPS (nobody by default).
+
+    Passed explicitly, so uvicorn's own default (trust 127.0.0.1) never applies.
+    """
+    trusted = settings.forwarded_allow_ips
+    return {"proxy_headers": bool(trusted), "forwarded_allow_ips": trusted or ""}
 
 
 @main.command("build-assets")

@@ -8,12 +8,11 @@ from typing import Annotated
 from fastapi import Depends, HTTPException, Path, Request
 from sqlalchemy.orm import Session
 
+from app.domain.text import MAX_ROW_ID
 from app.http.origin import UNSAFE_METHODS
 from app.store import queries
 from app.store.db import session_scope
 from app.store.models import Company
-
-MAX_ROW_ID = 2**31 - 1  # ids are 32-bit INTEGER columns on both databases
 
 # A row id in a URL: outside the column's range it is refused as bad input, never passed on to overflow Postgres.
 RowId = Annotated[int, Path(ge=1, le=MAX_ROW_ID)]

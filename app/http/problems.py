@@ -76,14 +76,16 @@ def problem_response(
     errors: list[dict[str, str]] | None = None,
     headers: dict[str, str] | None = None,
     instance: str | None = None,
+    extra: dict[str, Any] | None = None,
 ) -> Response:
-    body = {
+    body: dict[str, Any] = {
         "type": "about:blank",
         "title": title_for(status),
         "status": status,
         "detail": detail,
         "instance": instance if instance is not None else (request.url.path if request is not None else None),
         "errors": errors or [],
+        **(extra or {}),
     }
     return Response(json.dumps(body), status_code=status, media_type=MEDIA_TYPE, headers=headers)
 
@@ -110,11 +112,6 @@ async def validation_problem(request: Request, exc: RequestValidationError) -> R
     status = 422 if in_body and not malformed else 400
     detail = "The request body is not valid JSON" if malformed else "Some parameters are invalid"
     return problem_response(request, status, detail, errors=errors)
-
-
-async def unexpected_problem(request: Request, exc: Exception) -> Response:
-    log.exception("unhandled error on %s", request.url.path)
-    return problem_response(request, 500, "An unexpected error occurred; it has been logged")
 
 
 def error_responses(*statuses: int) -> dict[int | str, dict[str, Any]]:

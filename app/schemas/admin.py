@@ -16,28 +16,26 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationInfo, field_validat
 
 from app.domain.enums import EventKind, SiteStatus, UserRole
 from app.domain.passwords import password_problem
+from app.domain.text import MAX_ROW_ID, invisible_character
+from app.schemas.text import MultiLine, OneLine, text_problem
 
 SLUG_RE = re.compile(r"^[a-z0-9]+(?:-[a-z0-9]+)*$")
 TICKER_RE = re.compile(r"^[A-Z0-9][A-Z0-9.:\-]{0,15}$")
 EMAIL_RE = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
-_CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
 LONG_TEXT = 5000
 
 
 class FormModel(BaseModel):
+    """Text fields are OneLine or MultiLine (app.schemas.text): an invisible character is refused, with a
+    message beside its field, never silently dropped."""
+
     model_config = ConfigDict(extra="ignore", str_strip_whitespace=True)
 
     @model_validator(mode="before")
     @classmethod
     def _blank_is_none(cls, data: Any) -> Any:
         if isinstance(data, dict):
-            # Control characters have no business in these fields (and break CSV exports and logs).
-            return {
-                k: (
-                    None if isinstance(v, str) and not v.strip() else (_CONTROL.sub("", v) if isinstance(v, str) else v)
-                )
-                for k, v in data.items()
-            }
+            return {k: None if isinstance(v, str) and not v.strip() else v for k, v in data.items()}
         return data
 
 
@@ -46,7 +44,12 @@ def check_url(value: str | None) -> str | None:
     if value is None:
         return None
     parts = urlsplit(value)
-    if parts.scheme.lower() not in ("http", "https") or not parts.netloc or any(c.isspace() for c in value):
+    if (
+        parts.scheme.lower() not in ("http", "https")
+        or not parts.netloc
+        or any(c.isspace() for c in value)
+        or invisible_character(value) is not None
+    ):
         raise ValueError("Enter a full web address starting with https:// (or http://).")
     return value
 
@@ -85,6 +88,16 @@ def check_decimal(value: Any, *, places: int, maximum: Decimal) -> Decimal | Non
 # ---- accounts ------------------------------------------------------------------------------------------------
 
 
+def check_email(value: str) -> str:
+    """An e-mail address as stored: trimmed, lower-case, one line of visible characters."""
+    value = value.strip().lower()
+    if (problem := text_problem(value, label="The e-mail address")) is not None:
+        raise ValueError(problem)
+    if len(value) > 320 or not EMAIL_RE.match(value):
+        raise ValueError("Enter an e-mail address such as name@example.com.")
+    return value
+
+
 def _check_new_password(value: str) -> str:
     if (problem := password_problem(value)) is not None:
         raise ValueError(problem)
@@ -103,10 +116,7 @@ class UserCreate(FormModel):
     @field_validator("email")
     @classmethod
     def _email(cls, value: str) -> str:
-        value = value.strip().lower()
-        if not EMAIL_RE.match(value):
-            raise ValueError("Enter an e-mail address such as name@example.com.")
-        return value
+        return check_email(value)
 
     @field_validator("password")
     @classmethod
@@ -154,7 +164,7 @@ class RoleUpdate(FormModel):
 
 
 class CompanyCreate(FormModel):
-    name: str = Field(min_length=1, max_length=200)
+    name: OneLine = Field(min_length=1, max_length=200)
     slug: str = Field(max_length=64)
     ticker: str | None = Field(default=None, max_length=16)
     fiscal_year_end_month: int = Field(default=12, ge=1, le=12)
@@ -187,13 +197,13 @@ SITE_MAX_MW = Decimal("9999999.999")
 
 
 class SiteCreate(FormModel):
-    name: str = Field(min_length=1, max_length=200)
+    name: OneLine = Field(min_length=1, max_length=200)
     slug: str = Field(max_length=64)
-    region: str | None = Field(default=None, max_length=200)
+    region: OneLine | None = Field(default=None, max_length=200)
     status: SiteStatus = SiteStatus.operating
     capacity_mw: Decimal | None = None
     energized_on: dt.date | None = None
-    note: str | None = Field(default=None, max_length=LONG_TEXT)
+    note: MultiLine | None = Field(default=None, max_length=LONG_TEXT)
 
     @field_validator("slug")
     @classmethod
@@ -218,11 +228,11 @@ SiteUpdate = SiteCreate
 
 class EventCreate(FormModel):
     date: dt.date
-    title: str = Field(min_length=1, max_length=300)
+    title: OneLine = Field(min_length=1, max_length=300)
     kind: EventKind = EventKind.other
-    site_id: int | None = None
+    site_id: int | None = Field(default=None, ge=1, le=MAX_ROW_ID)
     source_url: str | None = Field(default=None, max_length=2000)
-    description: str | None = Field(default=None, max_length=LONG_TEXT)
+    description: MultiLine | None = Field(default=None, max_length=LONG_TEXT)
 
     @field_validator("source_url")
     @classmethod

@@ -12,6 +12,7 @@ from app.domain.enums import SiteStatus
 from app.domain.metrics import METRICS, SITE_METRICS
 from app.schemas.months import CompanyMonthCreate, SiteMonthCreate
 from app.schemas.read import CompanyRead, FigureSourceRead, Number, SiteRead
+from app.schemas.text import MultiLine, OneLine
 
 NEXT_DESCRIPTION = 'URL of the next page; null on the last page (also sent as a `Link: <…>; rel="next"` header)'
 
@@ -42,6 +43,7 @@ class CompanyDetail(CompanyRead):
 
 
 class SiteDetail(SiteRead):
+    note: str | None = None
     company: str = Field(examples=["cleanspark"])
     first_period: str | None = Field(default=None, examples=["2024-01"])
     last_period: str | None = Field(default=None, examples=["2025-06"])
@@ -122,7 +124,7 @@ _WRITE_FIELDS: dict[str, Any] = {
         Field(default=False, description="Publish the month (same as ?publish=true); otherwise it is saved as draft"),
     ),
     "reason": (
-        str | None,
+        MultiLine | None,
         Field(
             default=None,
             max_length=2000,
@@ -184,7 +186,7 @@ class CompanyPut(BaseModel):
 
     model_config = ConfigDict(extra="forbid")
 
-    name: str = Field(min_length=1, max_length=200, examples=["Marathon Digital"])
+    name: OneLine = Field(min_length=1, max_length=200, examples=["Marathon Digital"])
     ticker: str | None = Field(default=None, max_length=16, examples=["MARA"])
     fiscal_year_end_month: int = Field(default=12, ge=1, le=12)
     website_url: str | None = Field(default=None, max_length=2000, examples=["https://www.mara.com/"])
@@ -195,9 +197,9 @@ class SitePut(BaseModel):
 
     model_config = ConfigDict(extra="forbid")
 
-    name: str = Field(min_length=1, max_length=200, examples=["Garden City"])
-    region: str | None = Field(default=None, max_length=200, examples=["Texas, US"])
+    name: OneLine = Field(min_length=1, max_length=200, examples=["Garden City"])
+    region: OneLine | None = Field(default=None, max_length=200, examples=["Texas, US"])
     status: SiteStatus = SiteStatus.operating
     capacity_mw: Decimal | None = Field(default=None, ge=0, max_digits=10, decimal_places=3)
     energized_on: dt.date | None = None
-    note: str | None = Field(default=None, max_length=5000)
+    note: MultiLine | None = Field(default=None, max_length=5000)

@@ -18,6 +18,8 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationInfo, field_validat
 
 from app.domain.metrics import COMPANY_METRICS, COMPANY_OPERATING_METRICS, METRICS, SITE_METRICS, check_value
 from app.domain.numbers import parse_number
+from app.domain.text import invisible_character
+from app.schemas.text import MultiLine
 
 # Precision follows app.store.models, so nothing is rounded silently. The sign and the plausible range of
 # each figure come from the metric dictionary (`_bounds`), checked by `_read_figure` with a message that
@@ -77,7 +79,7 @@ _HASHRATE_PAIRS = (
 class _Provenance(BaseModel):
     model_config = ConfigDict(extra="forbid", str_strip_whitespace=True)
 
-    note: str | None = Field(default=None, max_length=NOTE_MAX)
+    note: MultiLine | None = Field(default=None, max_length=NOTE_MAX)
     source_url: str | None = Field(default=None, max_length=URL_MAX, examples=["https://example.com/release"])
     is_estimate: bool = False
 
@@ -100,7 +102,12 @@ class _Provenance(BaseModel):
         if value is None:
             return None
         parts = urlsplit(value)
-        if parts.scheme.lower() not in ("http", "https") or not parts.netloc or any(c.isspace() for c in value):
+        if (
+            parts.scheme.lower() not in ("http", "https")
+            or not parts.netloc
+            or any(c.isspace() for c in value)
+            or invisible_character(value) is not None
+        ):
             raise ValueError("must be a web address starting with http:// or https://")
         return value
 

@@ -10,6 +10,7 @@ from typing import Annotated, Any
 from pydantic import BaseModel, ConfigDict, Field, PlainSerializer, create_model
 
 from app.domain.metrics import METRICS
+from app.domain.text import MAX_YEAR
 
 PERIOD_RE = re.compile(r"^(\d{4})-(0[1-9]|1[0-2])$")
 
@@ -22,6 +23,9 @@ def parse_period(text: str) -> dt.date:
     year = int(match.group(1))
     if year < 2009:
         raise ValueError(f"{text!r} is before bitcoin existed")
+    if year > MAX_YEAR:
+        # Far years would overflow month arithmetic (December 9999 has no next month) and some databases.
+        raise ValueError(f"{text!r} is too far in the future: use a year up to {MAX_YEAR}")
     return dt.date(year, int(match.group(2)), 1)
 
 

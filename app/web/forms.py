@@ -4,8 +4,11 @@ from __future__ import annotations
 
 from typing import Annotated, Any, TypeVar
 
-from fastapi import Depends, Request
+from fastapi import Depends, HTTPException, Request
 from pydantic import BaseModel, ValidationError
+from starlette.datastructures import FormData
+
+from app.domain.text import code_point, control_character
 
 # Staff forms are small: a few dozen fields of short text. Anything bigger is refused with a 400 page.
 MAX_FIELDS = 200
@@ -17,10 +20,24 @@ M = TypeVar("M", bound=BaseModel)
 async def read_form(request: Request) -> dict[str, str]:
     """The posted fields as text (the first value of each name; files are ignored)."""
     form = await request.form(max_files=0, max_fields=MAX_FIELDS, max_part_size=MAX_FIELD_BYTES)
+    return text_fields(form)
+
+
+def text_fields(form: FormData) -> dict[str, str]:
+    """The text fields of a parsed form, the first value of each name.
+
+    A field holding a control character (other than the tab and line breaks of multi-line text) is refused
+    with a 400 page naming it: no form of this app has a use for one, and Postgres refuses NUL.
+    """
     values: dict[str, str] = {}
     for key, value in form.multi_items():
-        if isinstance(value, str) and key not in values:
-            values[key] = value
+        if not isinstance(value, str):
+            continue
+        if (char := control_character(key) or control_character(value, multiline=True)) is not None:
+            raise HTTPException(
+                400, f"The form field {key[:64]!r} contains a control character ({code_point(char)}); remove it."
+            )
+        values.setdefault(key, value)
     return values
 
 

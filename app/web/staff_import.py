@@ -48,6 +48,7 @@ from app.store import queries
 from app.store.models import Company, User
 from app.store.queries import imports as import_queries
 from app.store.queries import months as month_queries
+from app.web.forms import text_fields
 
 router = APIRouter()
 
@@ -193,7 +194,7 @@ async def import_confirm(request: Request, company: CompanyOr404, user: EditorUs
     if _too_large(request, _CONFIRM_LIMIT):
         return await run_in_threadpool(_page, request, company, session, 413, file_errors=[_size_message()])
     form = await request.form(max_files=0, max_fields=20, max_part_size=_CONFIRM_LIMIT)
-    fields = {k: v for k, v in form.items() if isinstance(v, str)}
+    fields = text_fields(form)
     return await run_in_threadpool(_confirm, request, company, user, session, fields)
 
 

@@ -100,6 +100,15 @@ def get_company_by_id(company_id: int, *, session: Session) -> Company | None:
     return session.get(Company, company_id)
 
 
+def lock_company(company: Company, *, session: Session) -> None:
+    """Hold the company's row until the transaction ends (Postgres; SQLite has one writer anyway), so two
+    conditional writes to it or its sites cannot both pass their If-Match check and then both write. The
+    row is read again under the lock, so the check sees what the other writer committed."""
+    session.execute(
+        select(Company).where(Company.id == company.id).with_for_update().execution_options(populate_existing=True)
+    )
+
+
 def _slug_taken(slug: str, *, session: Session, except_id: int | None = None) -> bool:
     stmt = select(Company.id).where(Company.slug == slug)
     if except_id is not None:

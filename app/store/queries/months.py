@@ -32,6 +32,7 @@ from app.domain import formulas
 from app.domain.actors import Actor, request_id_var
 from app.domain.reports import add_months
 from app.schemas.months import CompanyMonthCreate, SiteMonthCreate
+from app.schemas.text import text_problem
 from app.store.models import AuditAction, Company, CompanyMonth, RecordStatus, Site, SiteMonth, utcnow
 from app.store.queries import bump_data_revision
 from app.store.queries.audit import record_audit, snapshot
@@ -85,6 +86,8 @@ def clean_reason(reason: str | None) -> str | None:
     reason = reason.strip()
     if len(reason) > REASON_MAX:
         raise MonthValidationError([{"path": "reason", "message": f"at most {REASON_MAX} characters"}])
+    if (problem := text_problem(reason, label="The reason", multiline=True)) is not None:
+        raise MonthValidationError([{"path": "reason", "message": problem}])
     return reason or None
 
 

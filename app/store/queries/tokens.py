@@ -12,6 +12,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from app.domain.actors import Actor
+from app.schemas.text import text_problem
 from app.store.models import ApiToken, AuditAction, Company, TokenScope, utcnow
 from app.store.queries.audit import record_audit
 
@@ -63,6 +64,8 @@ def create_token(
         raise TokenError("name", "Give the token a name that says who or what uses it.")
     if len(name) > NAME_MAX:
         raise TokenError("name", f"At most {NAME_MAX} characters.")
+    if (problem := text_problem(name, label="The name")) is not None:
+        raise TokenError("name", problem)
     try:
         scope = TokenScope(scope)
     except ValueError:
