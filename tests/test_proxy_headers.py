@@ -18,7 +18,7 @@ from pathlib import Path
 import pytest
 import yaml
 
-from app.cli import proxy_options
+from app.cli.server import proxy_options
 from app.settings import Settings, SettingsError, load_settings
 
 ROOT = Path(__file__).resolve().parent.parent
