@@ -18,6 +18,7 @@ from app.api import companies as api_companies
 from app.api import docs as api_docs
 from app.api import entities as api_entities
 from app.api import events as api_events
+from app.api import frames as api_frames
 from app.api import metrics as api_metrics
 from app.api import network as api_network
 from app.api import sites as api_sites
@@ -28,6 +29,7 @@ from app.cache.revisions import RevisionReader, make_revision_reader
 from app.http import health, problems, static_routes
 from app.http.assets import STATIC_DIR
 from app.http.auth import HashingBusy, LoginRequired, login_required_handler
+from app.http.cors import PublicReadCors
 from app.http.logging_setup import RequestIdMiddleware, configure_logging
 from app.http.origin import CrossOriginGuard
 from app.http.private_pages import NoStoreForStaff
@@ -169,6 +171,8 @@ def create_app(*, check_database_on_startup: bool = True) -> FastAPI:
     app.add_middleware(CrossOriginGuard)
     app.add_middleware(NoStoreForStaff)
     app.add_middleware(GZipMiddleware, minimum_size=1000)
+    # Outside the fast path, so answers from memory carry the CORS headers too.
+    app.add_middleware(PublicReadCors)
     app.add_middleware(SecurityHeadersMiddleware)
     app.add_middleware(RequestIdMiddleware)
 
@@ -178,6 +182,7 @@ def create_app(*, check_database_on_startup: bool = True) -> FastAPI:
     app.include_router(api_sites.router)
     app.include_router(api_network.router)
     app.include_router(api_events.router)
+    app.include_router(api_frames.router)
     app.include_router(api_metrics.router)
     app.include_router(api_writes.router)
     app.include_router(api_entities.router)

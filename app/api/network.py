@@ -1,33 +1,28 @@
-"""Bitcoin network reference figures per month (shared by every company)."""
+"""Bitcoin network reference figures per month (shared by every company): the read side."""
 
 from __future__ import annotations
-
-from typing import Any
 
 from fastapi import APIRouter, Request
 from fastapi.responses import Response
 
-from app.api.common import (
-    READ_ERRORS,
+from app.api.common import READ_ERRORS, cached, csv_response_doc, negotiate
+from app.api.params import (
     FormatQuery,
     FromQuery,
+    HeaderQuery,
     LimitQuery,
-    MonthCursor,
+    NetworkMetricsQuery,
+    ProvenanceQuery,
+    SeriesCursor,
+    ShapeQuery,
     ToQuery,
-    cached,
-    csv_response,
-    csv_response_doc,
-    csv_text,
-    cursor_period,
-    json_response,
-    negotiate,
-    next_link,
     period_range,
-    units_for,
+    select_metrics,
 )
-from app.domain.metrics import METRICS, NETWORK_METRICS
+from app.api.records import NETWORK_EXTRA, network_records, series_bounds
+from app.api.series import Layout, answer
+from app.domain.metrics import NETWORK_METRICS
 from app.http.deps import SessionDep
-from app.schemas import format_period
 from app.schemas.api import NetworkMonthly
 from app.store.queries import public
 
@@ -37,7 +32,7 @@ router = APIRouter(prefix="/api/v1", tags=["network"])
 @router.get(
     "/network/monthly",
     response_model=NetworkMonthly,
-    responses={200: csv_response_doc("Network months as CSV"), **READ_ERRORS},
+    responses={200: csv_response_doc("Network months as CSV (wide or long)"), **READ_ERRORS},
     summary="Network hashrate, difficulty and price per month",
 )
 def network_monthly(
@@ -45,37 +40,47 @@ def network_monthly(
     session: SessionDep,
     period_from: FromQuery = None,
     period_to: ToQuery = None,
+    provenance: ProvenanceQuery = False,
+    metrics: NetworkMetricsQuery = None,
     fmt: FormatQuery = None,
-    limit: LimitQuery = 120,
-    cursor: MonthCursor = None,
+    shape: ShapeQuery = "wide",
+    header: HeaderQuery = "names",
+    limit: LimitQuery = None,
+    cursor: SeriesCursor = None,
 ) -> Response:
-    """Months with network figures, in order."""
+    """Every month from the first to the last with network figures (or `from`/`to`); nulls where none.
+
+    Each figure has its own source and estimate flag (`provenance=true`); `source_url` and `is_estimate` of a
+    row are the month's main source.
+    """
     chosen = negotiate(request, fmt)
+    names = select_metrics(metrics, NETWORK_METRICS)
     start, end = period_range(period_from, period_to)
-    after = cursor_period(cursor)
+    layout = Layout(
+        names,
+        chosen,
+        shape,
+        extra_columns=NETWORK_EXTRA,
+        provenance=provenance,
+        header=header,
+        with_revised=False,
+    )
 
     def build() -> Response:
-        found = public.page_network_months(session=session, start=start, end=end, after=after, limit=limit + 1)
-        more = len(found) > limit
-        found = found[:limit]
-        rows: list[dict[str, Any]] = [
-            {
-                "period": format_period(r.period),
-                **{n: getattr(r, n) for n in NETWORK_METRICS},
-                "source_url": r.source_url,
-                "is_estimate": r.is_estimate,
-            }
-            for r in found
-        ]
-        nxt = next_link(request, rows[-1]["period"]) if more else None
-        if chosen == "csv":
-            header = ["period", *(f"{n} ({METRICS[n].unit})" for n in NETWORK_METRICS), "source_url", "is_estimate"]
-            keys = ["period", *NETWORK_METRICS, "source_url", "is_estimate"]
-            return csv_response(
-                csv_text(header, ([r[k] for k in keys] for r in rows)), "network-monthly.csv", next_url=nxt
-            )
-        return json_response(
-            {"units": units_for(NETWORK_METRICS), "data": rows, "next": nxt, "limit": limit}, next_url=nxt
+        found = public.page_network_months(session=session, start=start, end=end)
+        first, last = series_bounds(start, end, (row.period for row in found))
+        records = network_records(found, names, first, last) if first and last else []
+        return answer(
+            request,
+            records,
+            layout,
+            limit=limit,
+            cursor=cursor,
+            paged=shape == "long",
+            filename=f"network-monthly-{shape}.csv",
+            envelope={},
+            first=first,
+            last=last,
         )
 
     return cached(request, session, chosen, build)

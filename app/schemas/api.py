@@ -9,16 +9,17 @@ from typing import Any
 from pydantic import BaseModel, ConfigDict, Field, create_model
 
 from app.domain.enums import SiteStatus
-from app.domain.metrics import METRICS, SITE_METRICS
+from app.domain.metrics import METRICS, NETWORK_METRICS, SITE_METRICS
 from app.schemas.months import CompanyMonthCreate, SiteMonthCreate
-from app.schemas.read import CompanyRead, FigureSourceRead, Number, SiteRead
+from app.schemas.read import CompanyMonthRead, CompanyRead, FigureRow, FigureSourceRead, Number, SeriesAnswer, SiteRead
 
 NEXT_DESCRIPTION = 'URL of the next page; null on the last page (also sent as a `Link: <…>; rel="next"` header)'
 
 
 class Paged(BaseModel):
+    count: int = Field(ge=0, description="Rows in this page")
     next: str | None = Field(default=None, description=NEXT_DESCRIPTION)
-    limit: int = Field(description="Page size used for this answer", examples=[100])
+    limit: int = Field(description="Page size used for this answer", examples=[1000])
 
 
 class CompanyPage(Paged):
@@ -71,25 +72,43 @@ SiteMonthRead = create_model(
 )
 
 
-class SiteMonthly(Paged):
+class SiteMonthly(SeriesAnswer):
     company: str
     site: str | None = Field(default=None, description="The site, when the URL names one")
-    units: dict[str, str]
-    data: list[SiteMonthRead]
+    data: list[SiteMonthRead | FigureRow]
 
 
-class NetworkMonthRead(BaseModel):
+_network_metric_fields: dict[str, Any] = {
+    name: (Number, Field(default=None, description=f"{METRICS[name].label} ({METRICS[name].unit})"))
+    for name in NETWORK_METRICS
+}
+NetworkMonthRead = create_model(
+    "NetworkMonthRead",
+    period=(str, Field(examples=["2025-01"])),
+    source_url=(str | None, Field(default=None, description="The month's main source")),
+    is_estimate=(bool, False),
+    sources=(
+        dict[str, FigureSourceRead] | None,
+        Field(default=None, description="Provenance of each figure (with ?provenance=true)"),
+    ),
+    **_network_metric_fields,
+)
+
+
+class NetworkMonthly(SeriesAnswer):
+    data: list[NetworkMonthRead | FigureRow]
+
+
+class CrossMonthly(SeriesAnswer):
+    companies: list[str] = Field(examples=[["cleanspark", "mara"]])
+    data: list[CompanyMonthRead | FigureRow]
+
+
+class Frame(SeriesAnswer):
+    metric: str = Field(examples=["btc_per_ehs_day"])
     period: str = Field(examples=["2025-01"])
-    network_hashrate_avg_ehs: Number = None
-    network_difficulty_t: Number = None
-    btc_price_avg_usd: Number = None
-    source_url: str | None = None
-    is_estimate: bool = False
-
-
-class NetworkMonthly(Paged):
-    units: dict[str, str]
-    data: list[NetworkMonthRead]
+    unit: str = Field(examples=["BTC per EH/s per day"])
+    data: list[FigureRow] = Field(description="A row per company, ordered by slug")
 
 
 class EventRead(BaseModel):

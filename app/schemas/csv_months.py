@@ -4,9 +4,9 @@ The format, also described in the README ("Importing CSV"), follows app.domain.c
 
 * UTF-8 (a byte-order mark is allowed), comma-separated (semicolons are recognised), first line a header.
 * `period` (YYYY-MM) and `site` (the site's slug; empty for the company's own figures) come first, then one
-  column per metric headed `name (unit)`, e.g. `btc_mined (BTC)`, then `note`, `source_url`, `is_estimate`
-  (true/false). A bare metric name means the dictionary's unit; hashrate columns may be in PH/s
-  (`hashrate_avg_ehs (PH/s)`) and are converted to EH/s.
+  column per metric headed by its bare name (`btc_mined`, the dictionary's unit) or `name (unit)`, e.g.
+  `btc_mined (BTC)`, then `note`, `source_url`, `is_estimate` (true/false). Hashrate columns may be in PH/s
+  (`hashrate_avg_ehs (PH/s)`) and are converted to EH/s; any other unit is refused.
 * One row per site and month; a company row carries the company-level figures (`btc_mined_total`,
   `btc_held_end`, `btc_sold`, `btc_sold_proceeds_usd`) and, when published as totals, the operating
   figures (hashrates, efficiency, miners, power capacity).
@@ -32,7 +32,7 @@ from dataclasses import dataclass, field
 from decimal import Decimal, InvalidOperation
 from typing import Any
 
-from app.domain.csvio import header_for, parse_header, safe_cell
+from app.domain.csvio import header_for, is_reading_column, parse_header, safe_cell
 from app.domain.metrics import COMPANY_METRICS, COMPANY_OPERATING_METRICS, DERIVED_METRICS, METRICS, NETWORK_METRICS
 from app.schemas import format_period, parse_period
 from app.schemas.months import CompanyMonthCreate, SiteMonthCreate
@@ -72,7 +72,7 @@ _FALSE = {"false", "0", "no", "n", ""}
 
 
 def export_columns() -> list[str]:
-    return ["period", "site", *(header_for(m) for m in ALL_METRICS), *PROVENANCE]
+    return ["period", "site", *(header_for(m, units=False) for m in ALL_METRICS), *PROVENANCE]
 
 
 def write_csv(rows: Iterable[dict[str, Any]]) -> str:
@@ -203,7 +203,10 @@ def _header(cells: Sequence[str]) -> tuple[dict[str, _Column], list[str], list[s
 
 
 def _is_figure_provenance(cell: str) -> bool:
-    """`btc_mined source_url` / `btc_mined is_estimate`: per-figure provenance of the company export."""
+    """A figure's provenance or change written beside it for reading (`btc_mined__source_url`,
+    `btc_mined_mom_pct`; older exports wrote `btc_mined source_url`)."""
+    if is_reading_column(cell):
+        return True
     head, _, tail = cell.strip().rpartition(" ")
     return tail in ("source_url", "is_estimate") and head.split(" (")[0] in METRICS
 
