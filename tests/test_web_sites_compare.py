@@ -51,7 +51,7 @@ def test_site_page_shows_facts_trends_and_its_months(client: TestClient, db_sess
     assert by_month(trace(figs["share"], "Site"))["2025-01-01"] == 0.5
     assert 'data-value="80.12345678"' in page  # the month table carries the exact figure
     rows = parse_csv(client.get("/companies/acme/sites/rock/charts/btc_mined.csv").text)
-    assert [r["btc_mined (BTC)"] for r in rows] == ["80.12345678", "", "90"]
+    assert [r["btc_mined"] for r in rows] == ["80.12345678", "", "90"]
 
 
 def test_site_page_of_the_demo_is_labelled_illustrative(client: TestClient, db_session: Session) -> None:
@@ -110,10 +110,20 @@ def test_compare_two_companies_on_a_normalised_metric(client: TestClient, db_ses
     eff = figures(client.get("/compare?metric=fleet_efficiency_jth&company=beta").text)["compare"]
     assert names(eff) == ["Beta"]
     rows = parse_csv(client.get("/compare.csv?metric=fleet_efficiency_jth").text)
-    assert rows[0]["fleet_efficiency_jth:alpha (J/TH)"] == "17.5"
-    assert rows[1]["fleet_efficiency_jth:beta (J/TH)"] == "21"
+    assert rows[0]["fleet_efficiency_jth:alpha"] == "17.5"
+    assert rows[0]["fleet_efficiency_jth:alpha__estimate"] == "false"
+    assert rows[1]["fleet_efficiency_jth:beta"] == "21"
     assert client.get("/compare?metric=nonsense").status_code == 400
     assert client.get("/compare?company=nobody").status_code == 400
+    # The CSV is read by scripts: its errors are problem documents, not pages.
+    for url, path in (
+        ("/compare.csv?metric=nonsense", "query.metric"),
+        ("/compare.csv?company=nobody", "query.company"),
+    ):
+        response = client.get(url)
+        assert response.status_code == 400
+        assert response.headers["content-type"] == "application/problem+json"
+        assert response.json()["errors"][0]["path"] == path
 
 
 def test_compare_says_which_company_lacks_the_metric(client: TestClient, db_session: Session) -> None:
