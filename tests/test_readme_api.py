@@ -102,18 +102,18 @@ def test_pandas_example_gets_every_row(live_api: str, client) -> None:
     assert months == (last.year - first.year) * 12 + last.month - first.month + 1 > 36  # every calendar month
     for name in ("df", "wide", "units"):
         frame = namespace[name]
-        assert len(frame) == months, name  # type: ignore[arg-type]
-        assert list(frame.index)[0] == series["from"] and list(frame.index)[-1] == series["to"], name  # type: ignore[attr-defined]
+        assert len(frame) == months, name
+        assert (frame.index[0], frame.index[-1]) == (series["from"], series["to"]), name
     wide = namespace["wide"]
-    assert wide.loc["2025-01", "btc_mined"] == 626  # type: ignore[attr-defined]
-    assert wide.loc["2025-01", "btc_mined__source_url"].startswith("https://")  # type: ignore[attr-defined]
-    assert namespace["units"].loc["2025-01", "btc_mined (BTC)"] == 626  # type: ignore[attr-defined]
-    assert "btc_mined_mom_pct" in namespace["df"].columns  # type: ignore[attr-defined]
+    assert wide.loc["2025-01", "btc_mined"] == 626
+    assert wide.loc["2025-01", "btc_mined__source_url"].startswith("https://")
+    assert namespace["units"].loc["2025-01", "btc_mined (BTC)"] == 626
+    assert "btc_mined_mom_pct" in namespace["df"].columns
     figures = sum(
         1 for month in series["data"] for key, value in month.items() if key in series["units"] and value is not None
     )
-    assert len(namespace["long"]) == figures  # type: ignore[arg-type]
-    assert "cleanspark" in list(namespace["frame"]["company"])  # type: ignore[index]
+    assert len(namespace["long"]) == figures
+    assert "cleanspark" in list(namespace["frame"]["company"])
 
 
 def test_write_example_runs(live_api: str, db_session: Session, monkeypatch: pytest.MonkeyPatch) -> None:
