@@ -172,7 +172,9 @@ def _header(cells: Sequence[str]) -> tuple[dict[str, _Column], list[str], list[s
             head, paren, rest = cell.partition("(")
             name, unit = parse_header(head.lower() + paren + rest)
         except ValueError:
-            errors.append(f"Column {index + 1}: unreadable header {cell!r}; use `name (unit)`, e.g. `btc_mined (BTC)`.")
+            errors.append(
+                f"Column {index + 1}: unreadable header {cell!r}; use a metric's name (`btc_mined`) or `name (unit)`."
+            )
             continue
         if name in columns:
             errors.append(f"Column {cell!r} appears twice.")
@@ -191,7 +193,8 @@ def _header(cells: Sequence[str]) -> tuple[dict[str, _Column], list[str], list[s
             ignored.append(cell)
             continue
         errors.append(
-            f"Unknown column {cell!r}. Columns: period, site, a metric as `name (unit)`, {', '.join(PROVENANCE)}."
+            f"Unknown column {cell!r}. Columns: period, site, a metric's name (or `name (unit)`), "
+            f"{', '.join(PROVENANCE)}."
         )
     if "site" not in columns and not long_layout:
         # The company export: its site-level columns are combined values (site sums or company totals).
