@@ -253,3 +253,19 @@ def test_import_reads_bare_names_units_and_ignores_reading_columns() -> None:
     assert parsed.errors == [] and parsed.rows[0].errors == []
     assert parsed.rows[0].values == {"btc_mined": Decimal("12.5"), "hashrate_avg_ehs": Decimal("1.5")}
     assert "btc_mined__source_url" in parsed.ignored and "btc_mined_mom_pct" in parsed.ignored
+
+
+@pytest.mark.parametrize(
+    "query", ["format=csv", "format=csv&shape=long", "format=csv&provenance=true&header=units&changes=flat"]
+)
+def test_api_site_csv_imports_back_unchanged(client: TestClient, db_session: Session, query: str) -> None:
+    from app.store.queries.imports import plan_import
+
+    company = make_company(db_session, slug="roundtrip")
+    site = make_site(db_session, company, slug="alpha")
+    make_site_month(db_session, site, period=dt.date(2025, 1, 1))
+    make_site_month(db_session, site, period=dt.date(2025, 4, 1), source_url="https://example.com/april")
+    exported = client.get(f"/api/v1/companies/roundtrip/site-monthly?{query}").content
+    plan = plan_import(session=db_session, company=company, parsed=parse_csv(exported))
+    # The calendar-dense export's empty months are gaps, not new empty months.
+    assert plan.counts == {"new": 0, "changed": 0, "unchanged": 2, "error": 0}

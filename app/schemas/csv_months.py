@@ -16,6 +16,7 @@ The format, also described in the README ("Importing CSV"), follows app.domain.c
 * A file without a `site` column is read as the company export: only the company figures (`btc_mined_total`,
   `btc_held_end`, `btc_sold`, `btc_sold_proceeds_usd`) are imported; its other metric columns are combined
   values (site sums, or company totals where reported) and are ignored.
+* A row with no figure and no text (a month the series has no figures for) is skipped.
 * Columns the export carries for reading only (derived metrics, network figures, status, revision) are
   ignored on import and listed as such; any other unknown column is an error.
 * Cells starting with = + - @ that are not numbers are refused as spreadsheet formulas, except where the
@@ -272,11 +273,18 @@ def parse_csv(content: bytes) -> ParsedCsv:
         present = sorted({m for r in rows for m in r.values}, key=ALL_METRICS.index)
     else:
         rows = [_wide_row(number, cells, columns, len(lines[0])) for number, cells in body]
+        # A row without any figure or text is a gap of a calendar-dense export: it neither creates a month nor
+        # empties a stored one (an empty cell beside a figure still means "missing").
+        rows = [r for r in rows if r.errors or any(v is not None for v in r.values.values()) or _has_text(r)]
         present = [c.name for c in sorted(columns.values(), key=lambda c: c.index) if c.name not in ("period", "site")]
     if not rows:
         return ParsedCsv([], present, ignored, ["The file has a header but no rows."], layout)
     _mark_duplicates(rows)
     return ParsedCsv(rows, present, ignored, [], layout)
+
+
+def _has_text(row: CsvRow) -> bool:
+    return bool(row.is_estimate) or any(v for v in row.text.values())
 
 
 def _key_cells(row: CsvRow, period_cell: str, site_cell: str) -> None:
