@@ -155,10 +155,11 @@ def encode_json(value: Any) -> bytes:
     return "".join(out).encode()
 
 
-def refuse_partial_csv(total: str, page_size: int) -> ApiProblem:
+def refuse_partial_csv(total: int | None, page_size: int) -> ApiProblem:
     """A CSV that would hold only the first page is refused: a spreadsheet or pandas reads no Link header."""
+    rows = f"{total} rows are" if total is not None else "There are"
     message = (
-        f"{total} rows are more than one page of {page_size}: add limit/cursor to read them page by page "
+        f"{rows} more than one page of {page_size}: add limit/cursor to read them page by page "
         "(each page's Link header names the next), or shape=wide, or narrow from/to"
     )
     return ApiProblem(400, message, errors=[{"path": "query.limit", "message": message}])

@@ -76,7 +76,7 @@ def list_companies(
         more = len(rows) > size
         rows = rows[:size]
         if more and chosen == "csv" and limit is None and cursor is None:
-            raise refuse_partial_csv("More than " + str(size), size)
+            raise refuse_partial_csv(None, size)
         nxt = next_link(request, rows[-1].slug) if more else None
         items = [_company_dict(c) for c in rows]
         if chosen == "csv":

@@ -82,7 +82,7 @@ def list_events(
         more = len(found) > size
         found = found[:size]
         if more and chosen == "csv" and limit is None and cursor is None:
-            raise refuse_partial_csv("More than " + str(size), size)
+            raise refuse_partial_csv(None, size)
         rows: list[dict[str, Any]] = [
             {
                 "date": e.date,

@@ -7,7 +7,6 @@ from collections.abc import Iterable, Sequence
 from typing import Any
 
 from app.api.series import Change, Provenance, Record, provenance_of
-from app.domain.metrics import NETWORK_METRICS, SITE_METRICS
 from app.domain.reports import MonthView, month_range, row_sources, sources_of, with_changes
 from app.store.models import NetworkMonth, SiteMonth
 
@@ -119,6 +118,3 @@ def network_records(rows: Sequence[NetworkMonth], names: Sequence[str], first: d
             )
         )
     return out
-
-
-__all__ = ["NETWORK_METRICS", "SITE_METRICS"]

@@ -238,7 +238,7 @@ def answer(
     else:
         page, more = rows[start : start + page_size], start + page_size < len(rows)
     if more and layout.fmt == "csv" and not explicit:
-        raise refuse_partial_csv(str(len(rows)), page_size or DEFAULT_LIMIT)
+        raise refuse_partial_csv(len(rows), page_size or DEFAULT_LIMIT)
     nxt = next_link(request, "~".join(page[-1][0])) if more and page else None
     if layout.shape == "long":
         columns = long_columns(layout)
