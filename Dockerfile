@@ -1,4 +1,11 @@
 # Production image: uvicorn serving the app; configuration comes from the environment.
+
+# plotly.js's basic build from the npm registry, exactly as package-lock.json pins it (integrity-checked).
+FROM node:20-slim AS assets
+WORKDIR /assets
+COPY package.json package-lock.json ./
+RUN npm ci --ignore-scripts --no-audit --no-fund
+
 FROM python:3.12-slim
 
 ENV PYTHONDONTWRITEBYTECODE=1 \
@@ -14,6 +21,7 @@ COPY requirements.lock ./
 RUN pip install --require-hashes -r requirements.lock
 
 COPY . .
+COPY --from=assets /assets/node_modules ./node_modules
 # Editable install: templates/, static/, migrations/ and data/ are read from this directory.
 # --no-deps: everything came from the lock; --no-build-isolation: built with the lock's setuptools.
 RUN pip install --no-deps --no-build-isolation -e . \

@@ -11,6 +11,8 @@ from typing import NoReturn
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse, Response
+from sqlalchemy.exc import SQLAlchemyError
+from starlette.concurrency import run_in_threadpool
 from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.middleware.gzip import GZipMiddleware
 
@@ -19,6 +21,7 @@ from app.api import docs as api_docs
 from app.api import entities as api_entities
 from app.api import events as api_events
 from app.api import frames as api_frames
+from app.api import market as api_market
 from app.api import metrics as api_metrics
 from app.api import network as api_network
 from app.api import sites as api_sites
@@ -34,15 +37,17 @@ from app.http.logging_setup import RequestIdMiddleware, configure_logging
 from app.http.origin import CrossOriginGuard
 from app.http.private_pages import NoStoreForStaff
 from app.http.security import SecurityHeadersMiddleware
-from app.http.templating import templates
+from app.http.templating import render_in_threadpool
 from app.settings import SettingsError, get_settings
-from app.store.db import DatabaseUnavailable, check_database, get_engine
+from app.store.db import DatabaseUnavailable, check_database, get_engine, unavailable_reason
 from app.web import admin as staff_admin
 from app.web import auth as staff_auth
 from app.web import (
     compare,
     dashboard,
+    league,
     sites,
+    sources,
     staff_home,
     staff_month_edit,
     staff_month_history,
@@ -61,7 +66,8 @@ async def lifespan(app: FastAPI) -> AsyncIterator[None]:
     reader: RevisionReader | None = getattr(app.state, "revision_reader", None)
     if reader is not None:
         await reader.close()
-    get_engine().dispose()
+    # Closing the pool's connections is socket and file I/O: off the event loop like every other.
+    await run_in_threadpool(get_engine().dispose)
 
 
 def _stop(message: str) -> NoReturn:
@@ -85,7 +91,7 @@ async def http_error(request: Request, exc: StarletteHTTPException) -> Response:
             headers=getattr(exc, "headers", None),
             media_type="application/problem+json",
         )
-    return templates.TemplateResponse(
+    return await render_in_threadpool(
         request,
         "errors/error.html",
         {"status": exc.status_code, "title": _title(exc.status_code), "detail": exc.detail},
@@ -105,7 +111,7 @@ async def validation_error(request: Request, exc: RequestValidationError) -> Res
             media_type="application/problem+json",
         )
     detail = "; ".join(f"{e['path']}: {e['message']}" for e in errors)
-    return templates.TemplateResponse(
+    return await render_in_threadpool(
         request, "errors/error.html", {"status": 400, "title": "Bad request", "detail": detail}, status_code=400
     )
 
@@ -113,7 +119,7 @@ async def validation_error(request: Request, exc: RequestValidationError) -> Res
 async def unexpected_error(request: Request, exc: Exception) -> Response:
     if problems.is_api_path(request.url.path):
         return await problems.unexpected_problem(request, exc)
-    return templates.TemplateResponse(
+    return await render_in_threadpool(
         request,
         "errors/error.html",
         {"status": 500, "title": "Internal Server Error", "detail": "An unexpected error occurred"},
@@ -125,6 +131,32 @@ async def hashing_busy(request: Request, exc: HashingBusy) -> Response:
     # A login storm queues for a few seconds, then is told to come back: better than a worker out of memory.
     busy = StarletteHTTPException(503, "Too many logins at once: try again in a moment.", headers={"Retry-After": "2"})
     return await http_error(request, busy)
+
+
+# A locked or unreachable database is a moment's trouble, not a bug: ask the client to come back soon.
+RETRY_AFTER_SECONDS = 2
+
+
+async def database_error(request: Request, exc: Exception) -> Response:
+    """503 with Retry-After when the database cannot serve right now (locked, busy, unreachable); else a 500."""
+    reason = unavailable_reason(exc)
+    if reason is None:
+        if not problems.is_api_path(request.url.path):
+            # Handled here, this error no longer reaches the server's own error log: log it the same way.
+            log.error("unhandled error on %s", request.url.path, exc_info=exc)
+        return await unexpected_error(request, exc)
+    log.warning("database unavailable on %s: %s", request.url.path, reason)
+    headers = {"Retry-After": str(RETRY_AFTER_SECONDS)}
+    detail = "The database is busy or unreachable right now; try again in a moment."
+    if problems.is_api_path(request.url.path) or _wants_json(request):
+        return problems.problem_response(request, 503, detail, headers=headers)
+    return await render_in_threadpool(
+        request,
+        "errors/error.html",
+        {"status": 503, "title": _title(503), "detail": detail},
+        status_code=503,
+        headers=headers,
+    )
 
 
 def _title(status: int) -> str:
@@ -155,6 +187,7 @@ def create_app(*, check_database_on_startup: bool = True) -> FastAPI:
     )
     app.add_exception_handler(StarletteHTTPException, http_error)  # type: ignore[arg-type]
     app.add_exception_handler(RequestValidationError, validation_error)  # type: ignore[arg-type]
+    app.add_exception_handler(SQLAlchemyError, database_error)
     app.add_exception_handler(Exception, unexpected_error)
     app.add_exception_handler(LoginRequired, login_required_handler)
     app.add_exception_handler(HashingBusy, hashing_busy)  # type: ignore[arg-type]
@@ -183,6 +216,7 @@ def create_app(*, check_database_on_startup: bool = True) -> FastAPI:
     app.include_router(api_network.router)
     app.include_router(api_events.router)
     app.include_router(api_frames.router)
+    app.include_router(api_market.router)
     app.include_router(api_metrics.router)
     app.include_router(api_writes.router)
     app.include_router(api_entities.router)
@@ -190,6 +224,8 @@ def create_app(*, check_database_on_startup: bool = True) -> FastAPI:
     app.include_router(dashboard.router)
     app.include_router(sites.router)
     app.include_router(compare.router)
+    app.include_router(league.router)
+    app.include_router(sources.router)
     app.include_router(staff_auth.router)
     app.include_router(staff_home.router)
     app.include_router(staff_admin.router)

@@ -23,9 +23,10 @@ from sqlalchemy import Engine, event, text  # noqa: E402
 from sqlalchemy.orm import Session  # noqa: E402
 
 from app.cache.revisions import REVISION_SQL  # noqa: E402
+from app.http.deps import get_session  # noqa: E402
 from app.main import create_app  # noqa: E402
 from app.store import migrate  # noqa: E402
-from app.store.db import get_engine, get_session  # noqa: E402
+from app.store.db import get_engine  # noqa: E402
 from app.store.models import UserRole  # noqa: E402
 
 

@@ -255,8 +255,13 @@ def test_metric_dictionary_comes_from_the_code(client: TestClient) -> None:
         "decimals": 2,
         "formula": None,
         "lower_is_better": True,
+        "may_be_negative": False,
+        "minimum": 5,
+        "maximum": 60,
     }
     assert next(m for m in body if m["name"] == "btc_per_ehs_day")["formula"] == METRICS["btc_per_ehs_day"].formula
+    cost = next(m for m in body if m["name"] == "power_cost_usd_kwh")
+    assert (cost["may_be_negative"], cost["minimum"], cost["maximum"]) == (True, -1, 1)
 
 
 def test_events_filtered_by_company_and_kind(client: TestClient, db_session: Session) -> None:

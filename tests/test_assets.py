@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import json
+from importlib.metadata import version
 from pathlib import Path
 
 import brotli
@@ -85,3 +87,35 @@ def test_own_static_files_are_immutable_only_under_their_current_hash(client) ->
     assert stale.status_code == 200 and stale.headers["cache-control"] == "no-cache"
     assert client.get("/static/css/app.css").headers["cache-control"] == "no-cache"
     assert client.get("/static/css/missing.css?v=1").status_code == 404
+
+
+def test_the_locked_basic_build_is_served_when_installed(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
+    """`make assets` installs plotly.js's basic build from the lock; the URL names it, so caches never mix."""
+    package = tmp_path / "plotly.js-basic-dist-min"
+    package.mkdir()
+    (package / "package.json").write_text('{"name": "plotly.js-basic-dist-min", "version": "9.8.7"}')
+    (package / "plotly-basic.min.js").write_text("/* basic */")
+    monkeypatch.setattr(assets, "NPM_BUNDLE", package / "plotly-basic.min.js")
+    assets._bundle.cache_clear()
+    try:
+        assert assets.plotly_version() == "basic-9.8.7"
+        assert assets.plotly_bundle_path().read_text() == "/* basic */"
+        assert assets.asset_url("vendor/plotly.min.js") == "/static/vendor/plotly-basic-9.8.7.min.js"
+        monkeypatch.setattr(assets, "NPM_BUNDLE", tmp_path / "missing" / "plotly-basic.min.js")
+        assets._bundle.cache_clear()
+        # Without Node, the full build inside the plotly wheel: the same charts, more bytes.
+        assert assets.plotly_version() == version("plotly")
+        assert assets.plotly_bundle_path().name == "plotly.min.js"
+    finally:
+        assets._bundle.cache_clear()
+
+
+def test_the_npm_dependencies_are_pinned_and_locked() -> None:
+    root = Path(__file__).resolve().parent.parent
+    manifest = json.loads((root / "package.json").read_text())
+    lock = json.loads((root / "package-lock.json").read_text())
+    for name, wanted in manifest["dependencies"].items():
+        assert wanted[0].isdigit(), f"{name} is not pinned to one version: {wanted}"
+        locked = lock["packages"][f"node_modules/{name}"]
+        assert locked["version"] == wanted and locked["integrity"].startswith("sha512-")
+    assert "npm ci" in (root / "Makefile").read_text()

@@ -104,3 +104,68 @@ def test_overview_charts_are_found_by_their_own_key() -> None:
     for key, build in charts.OVERVIEW_CHARTS.items():
         assert build(views, [], [], ()).key == key
     assert [c.key for c in charts.overview_charts(views, [], [])] == list(charts.OVERVIEW_CHARTS)
+
+
+def test_share_uses_diamonds_where_it_comes_from_btc_mined() -> None:
+    from app.domain.derived import REALIZED_SHARE_BASIS
+
+    reported = _view(dt.date(2025, 1, 1), share_of_network_pct=Decimal("5"), network_hashrate_avg_ehs=Decimal(800))
+    realized = _view(dt.date(2025, 2, 1), share_of_network_pct=Decimal("4.5"), network_hashrate_avg_ehs=Decimal(800))
+    realized.basis["share_of_network_pct"] = REALIZED_SHARE_BASIS
+    realized.sources["btc_mined"] = FigureSource("https://example.test/r", False)
+    chart = charts.share_chart([reported, _view(dt.date(2025, 3, 1)), realized], [])
+    trace = chart.figure["data"][0]
+    assert trace["y"] == [5.0, None, 4.5]
+    assert trace["marker"]["symbol"] == ["circle", "circle", "diamond"]
+    assert REALIZED_SHARE_BASIS in hover_notes(chart.figure, trace)[2]
+    assert "Diamonds" in (chart.note or "")
+
+
+def test_treasury_flows_have_their_own_panel_and_the_value_its_own_axis() -> None:
+    view = _view(
+        dt.date(2025, 1, 1),
+        btc_mined_total=Decimal(626),
+        btc_sold=Decimal(0),
+        btc_held_end=Decimal(10556),
+        treasury_value_usd=Decimal("1080987391.12"),
+    )
+    chart = charts.treasury_chart([view], [])
+    axes = {t["name"]: t.get("yaxis", "y") for t in chart.figure["data"] if t["name"] != "Events"}
+    assert axes == {
+        "Mined in the month": "y3",
+        "Sold in the month": "y3",
+        "Holdings at month end": "y",
+        "Value at the month-end price (right axis)": "y4",
+    }
+    layout = chart.figure["layout"]
+    assert layout["yaxis3"]["domain"][1] < layout["yaxis"]["domain"][0]  # flows below, holdings above
+    assert layout["yaxis4"]["overlaying"] == "y" and layout["yaxis4"]["side"] == "right"
+    assert layout["xaxis"]["anchor"] == "y3"
+
+
+def test_realized_chart_and_hashprice_mark_the_halving() -> None:
+    from app.domain.enums import EventKind
+
+    views = [
+        _view(dt.date(2024, 4, 1), hashprice_usd_per_ph_day=Decimal("94.56"), realized_hashrate_ehs=Decimal(17)),
+        _view(dt.date(2024, 5, 1), hashprice_usd_per_ph_day=Decimal("51.93"), hashrate_avg_ehs=Decimal(18)),
+    ]
+
+    class Halving:
+        date = dt.date(2024, 4, 20)
+        title = "Fourth halving"
+        kind = EventKind.halving
+
+    price = charts.hashprice_chart(views, [Halving()])  # type: ignore[list-item]
+    assert price.figure["layout"]["annotations"][0]["text"] == "Halving"
+    assert price.figure["layout"]["annotations"][0]["x"] == "2024-04-20"
+    realized = charts.realized_chart(views, [])
+    kinds = {t["name"]: t["type"] for t in realized.figure["data"] if t["name"] != "Events"}
+    assert kinds == {"Reported average hashrate": "bar", "Realized hashrate (from BTC mined)": "scatter"}
+
+
+def test_sparkline_breaks_at_gaps() -> None:
+    line = charts.sparkline([Decimal(10), Decimal(20), None, Decimal(5), None, None], width=60, height=20)
+    assert len(line.paths) == 1 and line.paths[0].startswith("M") and line.known == 3 and line.months == 6
+    assert len(line.dots) == 1  # the lone month after the gap, which is also the latest
+    assert charts.sparkline([None, None]).empty

@@ -75,10 +75,11 @@ def test_serve_logs_each_request_once(monkeypatch: pytest.MonkeyPatch) -> None:
     from click.testing import CliRunner
 
     from app import cli
+    from app.cli import server
 
     calls: list[dict[str, object]] = []
     monkeypatch.setattr(uvicorn, "run", lambda *args, **kwargs: calls.append(kwargs))
-    monkeypatch.setattr(cli, "check_database", lambda engine: None)
+    monkeypatch.setattr(server, "check_database", lambda engine: None)
     result = CliRunner().invoke(cli.main, ["serve", "--port", "8123"])
     assert result.exit_code == 0, result.output
     assert calls and calls[0]["access_log"] is False

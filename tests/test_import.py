@@ -98,8 +98,13 @@ def test_file_level_errors(content: bytes, message: str) -> None:
         ("=1+2", "formula"),
         ("@SUM(A1)", "formula"),
         ("+cmd|' /C calc'!A0", "formula"),
-        ("1,234.5", "not a number"),
-        ("NaN", "not a finite number"),
+        ("1.234,5", "read “1.234,5”: a comma after the decimal point"),
+        ("1,23", "read “1,23”: a comma where no thousands separator fits"),
+        ("١٢٣", "digits of another script (Arabic-Indic)"),
+        ("1.2.3", "two decimal points"),
+        ("$5", "a $ sign does not fit a figure in BTC"),
+        ("NaN", "read “NaN”: not a number"),
+        ("-1,23", "btc_mined: read “-1,23”"),
     ],
 )
 def test_bad_cells_are_row_errors(cell: str, message: str) -> None:
@@ -144,7 +149,7 @@ def test_dry_run_shows_each_row_and_saves_nothing(editor_client: TestClient, db_
         in html
     )
     assert "btc_mined: 10 → 12 BTC" in html
-    assert "no site &#39;nowhere&#39; in this company" in html and "must not be negative" in html
+    assert "no site &#39;nowhere&#39; in this company" in html and "BTC mined cannot be negative" in html
     assert 'id="confirm-form"' not in html
     assert len(_rows(db_session, acme)) == 2
 

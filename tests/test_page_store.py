@@ -214,10 +214,35 @@ def test_a_store_that_refuses_the_page_never_fails_the_read(
     def refuse(*args: object, **kwargs: object) -> None:
         raise OperationalError("INSERT INTO page_snapshot", {}, Exception("cannot execute in a read-only transaction"))
 
-    monkeypatch.setattr(page_store, "put", refuse)
+    monkeypatch.setattr(page_store, "write", refuse)
     page = client.get(PAGE)
     assert page.status_code == 200 and company.name in page.text
     assert _snapshot(db_session, company) is None
     _forget_worker_memory()
     assert client.get(PAGE).status_code == 200
     assert len(no_builds) == 2  # each worker builds it, as before there was a store
+
+
+def test_hooks_run_after_the_commit_gave_its_connection_back(tmp_path, monkeypatch: pytest.MonkeyPatch) -> None:  # type: ignore[no-untyped-def]
+    """With one connection in the pool, a hook that needed a second one while the first was held would wait."""
+    from app.store import migrate
+    from app.store.db import begin_writing, make_engine
+
+    engine = make_engine(f"sqlite:///{tmp_path / 'hooks.db'}", pool_size=1, max_overflow=0, pool_timeout=2)
+    migrate.upgrade(engine)
+    seen: list[frozenset[int]] = []
+
+    def hook(session: Session, company_ids: frozenset[int]) -> None:
+        session.execute(select(Company.id)).all()
+        seen.append(company_ids)
+
+    monkeypatch.setitem(publish_hooks._hooks, "overview", hook)
+    try:
+        with Session(engine) as session:
+            begin_writing(session)
+            company_id = make_company(session, slug="pooled").id
+            queries.bump_data_revision(session=session, companies=[company_id])
+            session.commit()
+        assert seen == [frozenset({company_id})]
+    finally:
+        engine.dispose()

@@ -23,7 +23,13 @@ from sqlalchemy import Engine, delete, insert, text, update
 from sqlalchemy.orm import Session
 
 from app.cache.responses import MAX_KEY_BYTES, IndexEntry, ReadIndex, cache, index
-from app.cache.revisions import Coalescer, EngineRevisionReader, PostgresRevisionReader, conninfo_from_url
+from app.cache.revisions import (
+    Coalescer,
+    PostgresRevisionReader,
+    SqliteRevisionReader,
+    conninfo_from_url,
+    make_revision_reader,
+)
 from app.domain.reports import add_months
 from app.store import queries
 from app.store.models import CompanyMonth, DataRevision
@@ -419,11 +425,87 @@ def test_the_postgres_reader_answers_none_when_the_server_is_unreachable() -> No
     assert _run(scenario()) == [None, None]
 
 
-def test_the_engine_reader_answers_none_on_error(tmp_path) -> None:  # type: ignore[no-untyped-def]
-    from sqlalchemy import create_engine
+def test_the_sqlite_reader_answers_none_on_error(tmp_path) -> None:  # type: ignore[no-untyped-def]
+    from app.store.db import make_engine
 
-    broken = create_engine(f"sqlite:///{tmp_path}/missing/none.db")
-    assert _run(EngineRevisionReader(broken).read()) is None
+    broken = make_engine(f"sqlite:///{tmp_path}/missing/none.db")
+    reader = SqliteRevisionReader.from_engine(broken)
+
+    async def scenario() -> int | None:
+        try:
+            return await reader.read()
+        finally:
+            await reader.close()
+
+    assert _run(scenario()) is None
+
+
+def test_the_sqlite_reader_needs_no_pool_connection_and_never_blocks_the_loop(tmp_path) -> None:  # type: ignore[no-untyped-def]
+    """The freeze: every pooled connection held by requests that wait for the loop, and the read waiting for one."""
+    from app.store import migrate
+    from app.store.db import make_engine
+
+    engine = make_engine(f"sqlite:///{tmp_path / 'rev.db'}", pool_size=1, max_overflow=0, pool_timeout=30)
+    migrate.upgrade(engine)
+    with engine.begin() as conn:
+        conn.execute(insert(DataRevision.__table__).values(id=1, revision=7, changed_at=_t()))
+    reader = make_revision_reader(str(engine.url), engine)
+    assert isinstance(reader, SqliteRevisionReader)
+    held = engine.connect()  # the pool's only connection, held by "a request"
+    held.execute(text("SELECT 1"))
+
+    async def scenario() -> int | None:
+        try:
+            return await asyncio.wait_for(reader.read(), timeout=5)
+        finally:
+            await reader.close()
+
+    try:
+        assert _run(scenario()) == 7
+    finally:
+        held.close()
+        engine.dispose()
+
+
+def test_a_stuck_sqlite_read_is_given_up_while_the_loop_keeps_running() -> None:
+    import threading
+
+    release = threading.Event()
+
+    def stuck_connect():  # type: ignore[no-untyped-def]
+        release.wait(10)
+        raise OSError("gave up")
+
+    reader = SqliteRevisionReader(stuck_connect, timeout=0.3)
+
+    async def scenario() -> tuple[int | None, int]:
+        ticks = 0
+
+        async def tick() -> None:
+            nonlocal ticks
+            while True:
+                await asyncio.sleep(0.01)
+                ticks += 1
+
+        ticker = asyncio.get_running_loop().create_task(tick())
+        try:
+            value = await asyncio.wait_for(reader.read(), timeout=5)
+        finally:
+            ticker.cancel()
+            release.set()
+            await reader.close()
+        return value, ticks
+
+    value, ticks = _run(scenario())
+    assert value is None
+    assert ticks >= 10, "the event loop was blocked while the read waited"
+
+
+def test_no_fast_path_for_an_in_memory_sqlite_database() -> None:
+    from app.store.db import make_engine
+
+    engine = make_engine("sqlite://")
+    assert make_revision_reader("sqlite://", engine) is None
 
 
 def test_conninfo_keeps_the_password_and_options() -> None:

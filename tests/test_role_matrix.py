@@ -6,6 +6,7 @@ other /staff/ path is for editors and admins. Anonymous visitors and disabled us
 
 from __future__ import annotations
 
+import datetime as dt
 from collections.abc import Iterator
 
 import pytest
@@ -16,7 +17,15 @@ from sqlalchemy.orm import Session
 from app.http.auth import EditorUser
 from app.store.models import User, UserRole
 from tests.conftest import log_in
-from tests.factories import DEFAULT_PASSWORD, make_company, make_event, make_site, make_site_month, make_user
+from tests.factories import (
+    DEFAULT_PASSWORD,
+    make_company,
+    make_event,
+    make_network_month,
+    make_site,
+    make_site_month,
+    make_user,
+)
 from tests.route_walk import UNSAFE, RouteCall, route_calls
 
 PUBLIC = {"/staff/login", "/staff/logout"}
@@ -42,6 +51,7 @@ def values(db_session: Session) -> dict[str, str]:
     site = make_site(db_session, company, slug="rockdale")
     make_site_month(db_session, site)
     event = make_event(db_session, company_id=company.id, title="Expansion")
+    make_network_month(db_session, period=dt.date(2025, 1, 1))
     other = make_user(db_session, email="other@example.com")
     return {
         "slug": company.slug,

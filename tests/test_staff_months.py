@@ -124,8 +124,8 @@ def test_bad_value_keeps_everything_and_saves_nothing(editor_client: TestClient,
     response = editor_client.post(URL, data=fields)
     assert response.status_code == 422
     html = response.text
-    assert f'id="site-{beta.id}-btc_mined-error">must be a number<' in html
-    assert f'id="site-{gamma.id}-fleet_efficiency_jth-error">must be at most 60<' in html
+    assert f'id="site-{beta.id}-btc_mined-error">read “12,5x”: not a number; expected a number in BTC' in html
+    assert f'id="site-{gamma.id}-fleet_efficiency_jth-error">Fleet efficiency must be between 5 and 60 J/TH<' in html
     again = form_fields(html)
     assert again[f"site-{beta.id}-btc_mined"] == "12,5x"
     assert again[f"site-{alpha.id}-btc_mined"] == "10.5"

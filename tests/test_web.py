@@ -23,13 +23,23 @@ def _figures(html: str) -> dict[str, dict]:
     return {key: json.loads(html_lib.unescape(raw)) for key, raw in found}
 
 
-def test_home_shows_the_cleanspark_overview_with_every_chart(client: TestClient, db_session: Session) -> None:
+def test_the_cleanspark_overview_has_every_chart(client: TestClient, db_session: Session) -> None:
     demo.seed_demo(session=db_session)
-    response = client.get("/")
+    response = client.get("/companies/cleanspark")
     assert response.status_code == 200
     assert "CleanSpark" in response.text
     figures = _figures(response.text)
-    assert set(figures) == {"hashrate", "btc_mined", "treasury", "efficiency", "yield", "share"}
+    assert set(figures) == {
+        "hashrate",
+        "btc_mined",
+        "realized",
+        "share",
+        "yield",
+        "revenue",
+        "treasury",
+        "efficiency",
+        "hashprice",
+    }
 
     btc = figures["btc_mined"]
     total = next(t for t in btc["data"] if t["name"] == "Published company total")
@@ -49,9 +59,22 @@ def test_home_shows_the_cleanspark_overview_with_every_chart(client: TestClient,
         assert any("halving" in text.lower() for text in events["hovertext"])
 
 
+def test_home_lists_every_company_with_its_latest_release(client: TestClient, db_session: Session) -> None:
+    demo.seed_demo(session=db_session)
+    page = client.get("/").text
+    assert page.count("<tr data-company=") == 10
+    mara = page.split('data-company="mara"')[1].split("</tr>")[0]
+    assert "September 2025" in mara and 'data-value="736"' in mara
+    # The sparkline is inline SVG drawn on the server; CleanSpark's latest release (January 2026) has no BTC
+    # mined figure: a gap, shown as such, with the month it belongs to.
+    clsk = page.split('data-company="cleanspark"')[1].split("</tr>")[0]
+    assert "January 2026" in clsk and "<svg" in clsk and 'class="spark-line"' in clsk
+    assert 'data-value=""' in clsk
+
+
 def test_no_inline_script_and_a_strict_csp(client: TestClient, db_session: Session) -> None:
     demo.seed_demo(session=db_session)
-    response = client.get("/")
+    response = client.get("/companies/cleanspark")
     scripts = re.findall(r"<script([^>]*)>(.*?)</script>", response.text, flags=re.S)
     assert scripts, "the page loads its scripts"
     for attrs, body in scripts:
@@ -59,6 +82,8 @@ def test_no_inline_script_and_a_strict_csp(client: TestClient, db_session: Sessi
     csp = response.headers["content-security-policy"]
     assert "script-src 'self'" in csp and "unsafe-inline" not in csp.split("script-src")[1].split(";")[0]
     assert f"/static/vendor/plotly-{plotly_version()}.min.js" in response.text
+    for path in ("/", "/league", "/sources"):
+        assert "<script" not in client.get(path).text, path
 
 
 def test_plotly_is_served_compressed_and_immutable(client: TestClient) -> None:

@@ -12,8 +12,7 @@ from sqlalchemy.orm import Session
 
 from app import demo
 from app.domain.charts import PALETTE
-from app.http.deps import CompanyOr404, SessionDep
-from app.store.db import get_session
+from app.http.deps import CompanyOr404, SessionDep, get_session
 from app.store.models import RecordStatus
 from app.web.dashboard import render_overview
 from tests.factories import (
@@ -26,7 +25,17 @@ from tests.factories import (
 )
 from tests.web_helpers import by_month, figures, hover_notes, names, parse_csv, trace
 
-ALL_CHARTS = {"hashrate", "btc_mined", "treasury", "efficiency", "yield", "share"}
+ALL_CHARTS = {
+    "hashrate",
+    "btc_mined",
+    "realized",
+    "share",
+    "yield",
+    "revenue",
+    "treasury",
+    "efficiency",
+    "hashprice",
+}
 
 
 def _kpi(page: str, metric: str) -> str:
@@ -209,7 +218,7 @@ def test_no_network_data_says_share_cannot_be_computed(client: TestClient, db_se
     make_company_month(db_session, company, hashrate_avg_ehs=Decimal("10"))
     page = client.get("/companies/nonet").text
     assert "share" not in figures(page)
-    assert "No network hashrate figures" in page
+    assert "No network figures for these months" in page
 
 
 def test_share_of_network_uses_network_month(client: TestClient, db_session: Session) -> None:

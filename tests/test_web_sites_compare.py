@@ -73,13 +73,54 @@ def test_site_without_figures_and_unknown_site(client: TestClient, db_session: S
     assert client.get("/companies/bare/sites/nope").status_code == 404
 
 
-def test_compare_with_only_the_demo_company_says_what_it_needs(client: TestClient, db_session: Session) -> None:
-    demo.seed_demo(session=db_session)
+def test_compare_with_one_company_says_what_it_needs(client: TestClient, db_session: Session) -> None:
+    make_company_month(db_session, make_company(db_session, slug="solo", name="Solo"))
     response = client.get("/compare")
     assert response.status_code == 200
     assert "Comparing needs at least two companies" in response.text
+    assert names(figures(response.text)["compare"]) == ["Solo"]
+
+
+def test_compare_defaults_to_btc_mined_of_every_company_over_24_months(client: TestClient, db_session: Session) -> None:
+    demo.seed_demo(session=db_session)
+    response = client.get("/compare")
+    assert "Comparing needs" not in response.text
     fig = figures(response.text)["compare"]
-    assert names(fig) == ["CleanSpark"]
+    x = trace(fig, "CleanSpark")["x"]
+    # The latest month any company published (January 2026) and the 23 before it.
+    assert (x[0], x[-1], len(x)) == ("2024-02-01", "2026-01-01", 24)
+    assert "MARA Holdings" in names(fig) and "IREN" in names(fig)
+    assert by_month(trace(fig, "MARA Holdings"))["2025-09-01"] == 736
+    csv_rows = parse_csv(client.get("/compare.csv").text)
+    assert len(csv_rows) == 24 and "btc_mined:mara" in csv_rows[0]
+    everything = figures(client.get("/compare?range=all").text)["compare"]
+    assert trace(everything, "IREN")["x"][0] == "2021-12-01"
+
+
+def test_compare_normalised_per_ehs_and_indexed(client: TestClient, db_session: Session) -> None:
+    a = make_company(db_session, slug="alpha", name="Alpha")
+    for month, mined, hashrate in ((1, "310", "20"), (2, "280", None), (3, "341", "22")):
+        make_company_month(
+            db_session,
+            a,
+            period=dt.date(2025, month, 1),
+            btc_mined_total=Decimal(mined),
+            hashrate_avg_ehs=Decimal(hashrate) if hashrate else None,
+        )
+    per_ehs = figures(client.get("/compare?normalise=per_ehs&range=all").text)["compare"]
+    # 310 / 20, a gap where no average hashrate was reported, 341 / 22.
+    assert by_month(trace(per_ehs, "Alpha")) == {"2025-01-01": 15.5, "2025-02-01": None, "2025-03-01": 15.5}
+    assert trace(per_ehs, "Alpha")["meta"]["unit"] == "BTC per EH/s"
+    indexed = figures(client.get("/compare?normalise=index&range=all").text)["compare"]
+    assert by_month(trace(indexed, "Alpha")) == {
+        "2025-01-01": 100.0,
+        "2025-02-01": float(Decimal(280) / 310 * 100),
+        "2025-03-01": 110.0,
+    }
+    rows = parse_csv(client.get("/compare.csv?normalise=index&range=all&header=units").text)
+    assert rows[2]["btc_mined:alpha (index)"] == "110"
+    assert client.get("/compare?normalise=per_ehs&metric=fleet_efficiency_jth").status_code == 400
+    assert client.get("/compare?normalise=sideways").status_code == 400
 
 
 def test_compare_two_companies_on_a_normalised_metric(client: TestClient, db_session: Session) -> None:
@@ -101,7 +142,7 @@ def test_compare_two_companies_on_a_normalised_metric(client: TestClient, db_ses
         hashrate_avg_ehs=Decimal("10"),
         fleet_efficiency_jth=Decimal("21"),
     )
-    page = client.get("/compare?metric=btc_per_ehs_day").text
+    page = client.get("/compare?metric=btc_per_ehs_day&range=all").text
     assert "Comparing needs" not in page
     fig = figures(page)["compare"]
     assert names(fig) == ["Alpha", "Beta"]
@@ -109,7 +150,7 @@ def test_compare_two_companies_on_a_normalised_metric(client: TestClient, db_ses
     assert by_month(trace(fig, "Beta")) == {"2025-01-01": None, "2025-02-01": 1.0}
     eff = figures(client.get("/compare?metric=fleet_efficiency_jth&company=beta").text)["compare"]
     assert names(eff) == ["Beta"]
-    rows = parse_csv(client.get("/compare.csv?metric=fleet_efficiency_jth").text)
+    rows = parse_csv(client.get("/compare.csv?metric=fleet_efficiency_jth&range=all").text)
     assert rows[0]["fleet_efficiency_jth:alpha"] == "17.5"
     assert rows[0]["fleet_efficiency_jth:alpha__estimate"] == "false"
     assert rows[1]["fleet_efficiency_jth:beta"] == "21"

@@ -132,9 +132,11 @@ def company_monthly(
     """Every calendar month from `from` to `to` (default: the first and last published month), published figures
     only; `null` where nothing was published.
 
-    Per month: the company-level figures, the sums and weighted means over its sites, the derived metrics
-    (yield, share of network, unallocated, treasury residual…) and their month-over-month and year-over-year
-    change. The wide shape comes whole (every month) unless `limit`/`cursor` ask for pages; the long shape
+    Per month: the company-level figures, the sums and weighted means over its sites, the network and price
+    reference, the derived metrics (yield, share of network, unallocated, treasury residual, hashprice, treasury
+    value, mining revenue, realized hashrate, realization…) and their month-over-month and year-over-year
+    change. A derived figure computed by the dictionary's second formula says so (`basis` in its provenance).
+    The wide shape comes whole (every month) unless `limit`/`cursor` ask for pages; the long shape
     (one row per figure) comes in pages.
     """
     chosen = negotiate(request, fmt)

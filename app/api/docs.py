@@ -16,11 +16,13 @@ from typing import Any
 
 from fastapi import APIRouter, FastAPI, HTTPException, Request
 from fastapi.responses import RedirectResponse, Response
+from pydantic import BaseModel
 
 from app.api.entities import ENTITY_SCHEMAS
 from app.api.writes import WRITE_SCHEMAS
 from app.http.problems import MEDIA_TYPE, Problem
 from app.http.templating import templates
+from app.schemas.market import NetworkMonthWrite
 
 router = APIRouter(include_in_schema=False)
 
@@ -95,7 +97,8 @@ def api_openapi(app: FastAPI) -> Callable[[], dict[str, Any]]:
         problem = Problem.model_json_schema(ref_template="#/components/schemas/{model}")
         schemas.update(problem.pop("$defs", {}))
         schemas["Problem"] = problem
-        for model in (*WRITE_SCHEMAS, *ENTITY_SCHEMAS):
+        body_schemas: tuple[type[BaseModel], ...] = (*WRITE_SCHEMAS, NetworkMonthWrite, *ENTITY_SCHEMAS)
+        for model in body_schemas:
             body = model.model_json_schema(ref_template="#/components/schemas/{model}", mode="validation")
             schemas.update(body.pop("$defs", {}))
             schemas[model.__name__] = body
@@ -136,13 +139,21 @@ API_DESCRIPTION = """Monthly production figures of bitcoin-mining companies, per
   message names the parameter (`from: expected YYYY-MM, got 2025-1`).
 * **CORS**: public reads (GET, HEAD) answer any origin, without credentials.
 * **Writes**: `PUT` a month with `Authorization: Bearer <token>`; updating needs `If-Match` with the month's ETag.
+* **Data sources**: network figures carry their source per figure (`provenance=true`). The Coin Metrics community
+  data is CC BY-NC 4.0 (attribution, non-commercial); prices are Yahoo Finance closes (reference only). See
+  `/sources`; an operator loads their own figures for commercial use.
 """
 
 TAGS = [
     {"name": "companies", "description": "Companies and their monthly figures"},
     {"name": "sites", "description": "Sites and their monthly figures"},
-    {"name": "network", "description": "Bitcoin network reference figures"},
+    {
+        "name": "network",
+        "description": "Bitcoin network and market reference figures (difficulty, hashrate, blocks, subsidy, fees, "
+        "BTC price, hashprice), each with its source; Coin Metrics figures are CC BY-NC 4.0",
+    },
     {"name": "across companies", "description": "One metric of every company in a month; several companies at once"},
+    {"name": "market", "description": "Companies side by side: the league table and quarters"},
     {"name": "events", "description": "Events drawn on the charts"},
     {"name": "metrics", "description": "The metric dictionary"},
     {"name": "writes", "description": "Token-authenticated writes of monthly figures"},

@@ -37,7 +37,10 @@ def list_metrics(request: Request, session: SessionDep, fmt: FormatQuery = None)
     chosen = negotiate(request, fmt)
 
     def build() -> Response:
-        rows = [{k: v for k, v in asdict(m).items() if k in COLUMNS} for m in METRICS.values()]
+        rows = [
+            {k: v for k, v in {**asdict(m), "minimum": m.minimum, "maximum": m.maximum}.items() if k in COLUMNS}
+            for m in METRICS.values()
+        ]
         if chosen == "csv":
             return csv_response(csv_text(COLUMNS, ([r[c] for c in COLUMNS] for r in rows)), "metrics.csv")
         return json_response({"data": rows})

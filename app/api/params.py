@@ -15,8 +15,9 @@ from typing import Annotated, Any, Literal
 from fastapi import Query
 
 from app.api.common import _MONTH, CURSOR_HINT, DEFAULT_LIMIT, MAX_LIMIT, MONTH_PATTERN, FormatName, ShapeName
-from app.domain.metrics import METRICS, NETWORK_METRICS, SITE_METRICS
+from app.domain.metrics import METRICS, SITE_METRICS
 from app.http.problems import ApiProblem, describe_pattern
+from app.schemas.market import NETWORK_READ_METRICS
 
 LIST_PATTERN = r"^[a-z0-9_-]+(,[a-z0-9_-]+)*$"
 SLUG_LIST_HINT = "comma-separated slugs (lower-case letters, digits, - and _)"
@@ -127,7 +128,7 @@ def _metrics_query(names: Sequence[str]) -> Any:
 
 MetricsQuery = _metrics_query(tuple(METRICS))
 SiteMetricsQuery = _metrics_query(SITE_METRICS)
-NetworkMetricsQuery = _metrics_query(NETWORK_METRICS)
+NetworkMetricsQuery = _metrics_query(NETWORK_READ_METRICS)
 
 
 SitesQuery = Annotated[

@@ -4,9 +4,12 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Iterable, Sequence
+from decimal import Decimal
 from typing import Any
 
 from app.api.series import Change, Provenance, Record, provenance_of
+from app.domain.derived import DERIVED_INPUTS, hashprice
+from app.domain.metrics import NETWORK_METRICS
 from app.domain.reports import MonthView, month_range, row_sources, sources_of, with_changes
 from app.store.models import NetworkMonth, SiteMonth
 
@@ -99,22 +102,70 @@ def site_records(
     return out
 
 
+def network_figure_sources(row: NetworkMonth) -> dict[str, dict[str, Any]]:
+    """Each present network figure's source: its own entry (source keys, link, licence), else the row's link."""
+    out: dict[str, dict[str, Any]] = {}
+    entries = row.figure_sources or {}
+    for name in NETWORK_METRICS:
+        if getattr(row, name) is None:
+            continue
+        entry = entries.get(name) or {}
+        out[name] = {
+            "source": entry.get("source"),
+            "source_url": entry.get("source_url") or row.source_url,
+            "licence": entry.get("licence"),
+            "attribution": entry.get("quote"),
+            "is_estimate": bool(entry.get("is_estimate", row.is_estimate)),
+        }
+    return out
+
+
+def network_values(row: NetworkMonth) -> dict[str, Decimal | None]:
+    """The stored figures of a network month and the hashprice they give."""
+    values: dict[str, Decimal | None] = {n: getattr(row, n) for n in NETWORK_METRICS}
+    values["hashprice_usd_per_ph_day"] = hashprice(
+        row.network_subsidy_btc, row.network_fees_btc, row.network_hashrate_avg_ehs, row.btc_price_avg_usd, row.period
+    )
+    return values
+
+
+def _joined(entries: Sequence[dict[str, Any]], key: str) -> str | None:
+    return "; ".join(dict.fromkeys(str(e[key]) for e in entries if e.get(key))) or None
+
+
+def _network_record(row: NetworkMonth, names: Sequence[str]) -> Record:
+    values = network_values(row)
+    sources = network_figure_sources(row)
+    provenance: dict[str, Provenance] = {}
+    details: dict[str, dict[str, Any]] = {}
+    for name in names:
+        if values.get(name) is None:
+            continue
+        # A derived figure (hashprice) has its inputs' sources.
+        found = [sources[n] for n in DERIVED_INPUTS.get(name, (name,)) if n in sources]
+        if not found:
+            continue
+        urls = list(dict.fromkeys(e["source_url"] for e in found if e["source_url"]))
+        provenance[name] = Provenance(" ".join(urls) or None, any(e["is_estimate"] for e in found))
+        details[name] = {k: v for k in ("source", "licence", "attribution") if (v := _joined(found, k))}
+    return Record(
+        row.period,
+        (),
+        {n: values.get(n) for n in names},
+        provenance,
+        extra={"source_url": row.source_url, "is_estimate": row.is_estimate},
+        details=details,
+    )
+
+
 def network_records(rows: Sequence[NetworkMonth], names: Sequence[str], first: dt.date, last: dt.date) -> list[Record]:
+    """Every month from first to last; a month without reference figures is nulls."""
     by_period = {row.period: row for row in rows}
     out: list[Record] = []
     for period in month_range(first, last):
         row = by_period.get(period)
         if row is None:
             out.append(Record(period, (), dict.fromkeys(names), extra={"source_url": None, "is_estimate": False}))
-            continue
-        sources = row_sources(row, names)
-        out.append(
-            Record(
-                period,
-                (),
-                {n: getattr(row, n, None) for n in names},
-                {n: p for n, s in sources.items() if (p := provenance_of((s,))) is not None},
-                extra={"source_url": row.source_url, "is_estimate": row.is_estimate},
-            )
-        )
+        else:
+            out.append(_network_record(row, names))
     return out

@@ -45,6 +45,7 @@ class Provenance(NamedTuple):
     source_url: str | None
     estimate: bool
     illustrative: bool = False
+    basis: str | None = None  # a derived figure computed by the dictionary's second formula: which and why
 
 
 def provenance_of(sources: Sequence[FigureSource]) -> Provenance | None:
@@ -52,8 +53,12 @@ def provenance_of(sources: Sequence[FigureSource]) -> Provenance | None:
     if not sources:
         return None
     urls = list(dict.fromkeys(s.source_url for s in sources if s.source_url))
+    basis = next((s.basis for s in sources if s.basis), None)
     return Provenance(
-        " ".join(urls) or None, any(s.is_estimate for s in sources), any(s.is_illustrative for s in sources)
+        " ".join(urls) or None,
+        any(s.is_estimate for s in sources),
+        any(s.is_illustrative for s in sources),
+        basis,
     )
 
 
@@ -68,6 +73,7 @@ class Record:
     revised: bool = False
     changes: dict[str, Change] = field(default_factory=dict)
     extra: dict[str, Any] = field(default_factory=dict)  # row-level columns, in order
+    details: dict[str, dict[str, Any]] = field(default_factory=dict)  # more per figure (a licence) for JSON
 
 
 @dataclass(frozen=True, slots=True)
@@ -127,6 +133,9 @@ def _sources_json(rec: Record, layout: Layout) -> dict[str, Any]:
         }
         if layout.with_revised:
             entry["revised"] = rec.revised
+        if prov.basis:
+            entry["basis"] = prov.basis
+        entry.update(rec.details.get(name, {}))
         out[name] = entry
     return out
 

@@ -22,6 +22,7 @@ from app.api.auth import OptionalToken, WriteToken, actor_for_token, check_compa
 from app.api.common import MONTH_PATTERN, encode_json
 from app.api.deps import ApiCompany, ApiSite
 from app.cache.etags import http_date
+from app.domain.metrics import METRICS
 from app.http.deps import SessionDep
 from app.http.problems import ApiProblem, error_responses
 from app.schemas import format_period, parse_period
@@ -215,6 +216,38 @@ def _save_errors(exc: Exception) -> ApiProblem:
     )
 
 
+def _refuse_silent_removals(
+    row: SiteMonth | CompanyMonth | None, data: SiteMonthCreate | CompanyMonthCreate, reason: str | None
+) -> None:
+    """A PUT replaces every figure, so one left out becomes null: removing a published figure that way is a
+    correction and needs a reason (409 listing each figure the body drops)."""
+    if row is None or row.status != RecordStatus.published or (reason and reason.strip()):
+        return
+    dropped = [n for n in type(data).metric_names() if getattr(row, n) is not None and getattr(data, n) is None]
+    if not dropped:
+        return
+    errors = [
+        {
+            "path": f"body.{name}",
+            "message": f"the published {METRICS[name].label} ({_plain(getattr(row, name))} {METRICS[name].unit})"
+            " would be removed: a figure left out of a PUT becomes null",
+        }
+        for name in dropped
+    ]
+    errors.append({"path": "body.reason", "message": "required to remove published figures"})
+    raise ApiProblem(
+        409,
+        f"This PUT removes {len(dropped)} published figure(s) ({', '.join(dropped)}): send them again to keep"
+        " them, or a reason to remove them.",
+        errors=errors,
+    )
+
+
+def _plain(value: Any) -> str:
+    text = format(value, "f") if isinstance(value, Decimal) else str(value)
+    return text.rstrip("0").rstrip(".") if "." in text else text
+
+
 WRITE_ERRORS = error_responses(400, 401, 403, 404, 409, 412, 413, 415, 422, 428)
 
 
@@ -264,12 +297,14 @@ def put_site_month(
     data = _validate(SiteMonthWrite, body)
     row = month_queries.get_site_month(site, month, session=session)
     expected = _expected_version(request, row)
+    figures = SiteMonthCreate.model_validate(data.model_dump(exclude={"publish", "reason"}))
+    _refuse_silent_removals(row, figures, data.reason)
     try:
         saved = month_queries.save_site_month(
             session=session,
             site=site,
             period=month,
-            data=SiteMonthCreate.model_validate(data.model_dump(exclude={"publish", "reason"})),
+            data=figures,
             actor=actor_for_token(token),
             expected_version=expected,
             publish=publish or data.publish,
@@ -326,12 +361,14 @@ def put_company_month(
     data = _validate(CompanyMonthWrite, body)
     row = month_queries.get_company_month(company, month, session=session)
     expected = _expected_version(request, row)
+    figures = CompanyMonthCreate.model_validate(data.model_dump(exclude={"publish", "reason"}))
+    _refuse_silent_removals(row, figures, data.reason)
     try:
         saved = month_queries.save_company_month(
             session=session,
             company=company,
             period=month,
-            data=CompanyMonthCreate.model_validate(data.model_dump(exclude={"publish", "reason"})),
+            data=figures,
             actor=actor_for_token(token),
             expected_version=expected,
             publish=publish or data.publish,

@@ -4,8 +4,8 @@ A correction or a monthly release is followed by a burst of investors opening th
 that page costs far more than sending it, so the write that publishes pays for it: once its transaction has
 committed, the hooks registered with app.cache.publish_hooks render the pages of the companies it changed and store
 them here with the data revision they were built at. The first reader, on any worker, then gets a finished page.
-A page that had to be built on demand (nothing published it since the last change) is kept here too, by the
-request that built it, so the other workers do not build it again.
+A page that had to be built on demand (nothing published it since the last change) is kept here too, after
+the request that built it has answered, so the other workers do not build it again.
 
 A stored page is served only while nothing it shows has changed since it was built: for a company's pages,
 while the company's `changed_revision` is not newer than the page. A correction to one company therefore
@@ -18,15 +18,16 @@ from __future__ import annotations
 
 import gzip
 import logging
+from collections.abc import Sequence
 from dataclasses import dataclass
 
 import brotli
 from sqlalchemy import ColumnElement, case, null, select
 from sqlalchemy.dialects import postgresql, sqlite
-from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.orm import Session
 
 from app.cache.responses import MIN_COMPRESS_BYTES, CachedBody, compress
+from app.store.db import begin_writing
 from app.store.models import PageSnapshot, utcnow
 
 log = logging.getLogger("minedash.page_store")
@@ -66,6 +67,40 @@ def get(
     return entry
 
 
+@dataclass(frozen=True, slots=True)
+class BuiltPage:
+    """A page ready to be stored, its compressed forms made: the slow part, done before any lock is taken."""
+
+    key: str
+    revision: int
+    media_type: str
+    body: bytes
+    brotli: bytes | None
+    gzipped: bytes | None
+
+    @classmethod
+    def make(
+        cls,
+        key: str,
+        revision: int,
+        body: bytes,
+        media_type: str,
+        *,
+        brotli: bytes | None = None,
+        gzipped: bytes | None = None,
+    ) -> BuiltPage:
+        """Compressed ahead for browsers (br) and other clients (gzip); pass the forms already made."""
+        compressible = len(body) >= MIN_COMPRESS_BYTES
+        return cls(
+            key=key,
+            revision=revision,
+            media_type=media_type,
+            body=body,
+            brotli=(brotli or compress(body, "br")) if compressible else None,
+            gzipped=(gzipped or compress(body, "gzip")) if compressible else None,
+        )
+
+
 def put(
     session: Session,
     key: str,
@@ -76,19 +111,20 @@ def put(
     brotli: bytes | None = None,
     gzipped: bytes | None = None,
 ) -> None:
-    """Store a page built at `revision`, compressed ahead for browsers (br) and other clients (gzip).
+    """Store a page built at `revision` in the session's transaction (see BuiltPage.make for the arguments)."""
+    write(session, BuiltPage.make(key, revision, body, media_type, brotli=brotli, gzipped=gzipped))
 
-    Pass the compressed forms already made to save making them again. A page built at an older revision
-    never replaces a newer one: two writers may finish out of order.
-    """
-    compressible = len(body) >= MIN_COMPRESS_BYTES
+
+def write(session: Session, page: BuiltPage) -> None:
+    """Store a page in the session's transaction. One built at an older revision never replaces a newer one:
+    two writers may finish out of order."""
     values = {
-        "key": key,
-        "revision": revision,
-        "media_type": media_type,
-        "body": body,
-        "body_br": (brotli or compress(body, "br")) if compressible else None,
-        "body_gzip": (gzipped or compress(body, "gzip")) if compressible else None,
+        "key": page.key,
+        "revision": page.revision,
+        "media_type": page.media_type,
+        "body": page.body,
+        "body_br": page.brotli,
+        "body_gzip": page.gzipped,
         "built_at": utcnow(),
     }
     dialect = session.get_bind().dialect.name
@@ -100,6 +136,21 @@ def put(
         where=PageSnapshot.revision <= stmt.excluded.revision,
     )
     session.execute(stmt)
+
+
+def store(session: Session, pages: Sequence[BuiltPage]) -> None:
+    """Store pages in a short writing transaction of their own, and commit it.
+
+    The session's current transaction, the one that read the data to build them, is committed first (it
+    wrote nothing). Building a page takes a good part of a second and needs no lock; storing it takes
+    milliseconds: on SQLite only the storing holds the write lock, so other writers wait that long, not
+    for the renders. Each page carries its revision, so storing it in a later transaction is safe.
+    """
+    session.commit()
+    begin_writing(session)
+    for page in pages:
+        write(session, page)
+    session.commit()
 
 
 @dataclass(frozen=True, slots=True)
@@ -121,19 +172,18 @@ class SharedPage:
     def keep(self, entry: CachedBody) -> None:
         """Store a page built on demand, so the other workers need not build it too.
 
-        In a savepoint of the request's own transaction: a failure (a lock, a read-only database) is logged
-        and costs the other workers a build, never this answer.
+        Called once the answer has gone (app.cache.responses.revision_cached runs it as a background task), in
+        a session and transaction of its own that takes the write lock: the read that built the page never
+        writes, so it never waits for a writer or fails on a lock. A failure here (a lock held past the busy
+        timeout, a read-only database) is logged and costs the other workers a build, nothing more.
         """
         try:
-            with self.session.begin_nested():
-                put(
-                    self.session,
-                    self.key,
-                    self.revision,
-                    entry.body,
-                    entry.media_type,
-                    brotli=entry.brotli,
-                    gzipped=entry.gzipped,
-                )
-        except SQLAlchemyError:
+            page = BuiltPage.make(
+                self.key, self.revision, entry.body, entry.media_type, brotli=entry.brotli, gzipped=entry.gzipped
+            )
+            with Session(
+                bind=self.session.get_bind(), join_transaction_mode="create_savepoint", expire_on_commit=False
+            ) as session:
+                store(session, [page])
+        except Exception:
             log.warning("could not store a page built on demand", exc_info=True, extra={"fields": {"key": self.key}})

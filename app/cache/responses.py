@@ -20,6 +20,7 @@ from typing import Any, Protocol
 
 from fastapi import Request
 from fastapi.responses import Response
+from starlette.background import BackgroundTask
 
 from app.cache.etags import cache_headers, etag_for, not_modified, preferred_encoding
 from app.store.models import DataRevision
@@ -241,7 +242,7 @@ class SharedStore(Protocol):
         ...
 
     def keep(self, entry: CachedBody) -> None:
-        """Keep an answer just built; a failure must cost the next reader a build, never this answer."""
+        """Keep an answer just built (called after it was sent); a failure must cost the next reader a build."""
         ...
 
 
@@ -303,10 +304,12 @@ def revision_cached(
         # Compressed on first demand only: the request right after a data change pays for one encoding.
         data = compress(entry.body, encoding)
         cache.add_encoding(etag, entry, encoding, data)
+    response = body_response(entry, headers, encoding, data)
     if built and shared is not None:
-        # After compressing, so the store reuses the client's encoding instead of making it again.
-        shared.keep(entry)
-    return body_response(entry, headers, encoding, data)
+        # Once the answer has gone, in a transaction of its own: a read must never wait for the write lock
+        # (or fail on it). After compressing, so the store reuses the client's encoding.
+        response.background = BackgroundTask(shared.keep, entry)
+    return response
 
 
 def _file(request: Request, revision: DataRevision, etag: str, headers: dict[str, str]) -> None:

@@ -4,9 +4,10 @@ The fast path may answer from memory only when nothing was published since the a
 promises that a write shows on the very next read. So each request needs a revision read that began after
 the request arrived; a cached revision, however fresh, would break that promise.
 
-On Postgres one async connection per worker does it, without the thread pool, the ORM or the pool's
-pre-ping; concurrent requests share one query (see Coalescer). SQLite answers in microseconds from a local
-file, so it is read directly. Any failure answers None: the request then goes through the app, which reads
+Nothing here may block the event loop. On Postgres one async connection per worker does it, without the
+thread pool, the ORM or the pool's pre-ping; on SQLite one connection of the reader's own, on a thread of
+its own. Either way concurrent requests share one query (see Coalescer), and a read that does not answer
+within a timeout is given up. Any failure answers None: the request then goes through the app, which reads
 the revision again in its own session, so a broken reader costs speed, never correctness.
 """
 
@@ -15,12 +16,13 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
+import sqlite3
 from collections.abc import Awaitable, Callable
+from concurrent.futures import ThreadPoolExecutor
 from typing import TYPE_CHECKING, Any, Protocol
 
-from sqlalchemy import Engine, text
+from sqlalchemy import Engine
 from sqlalchemy.engine import make_url
-from sqlalchemy.exc import SQLAlchemyError
 
 if TYPE_CHECKING:
     import psycopg
@@ -179,23 +181,75 @@ class PostgresRevisionReader:
         return self._coalesced.reads
 
 
-class EngineRevisionReader:
-    """A direct read through the engine: for SQLite, where it is a local file read without network or thread."""
+class SqliteRevisionReader:
+    """SQLite: a connection of its own, read on a thread of its own, never on the event loop.
 
-    def __init__(self, engine: Engine) -> None:
-        self._engine = engine
+    The read takes microseconds, but anything that blocks the loop stops every request of the worker, and
+    what it waits for (a connection of the engine's pool, the file's lock) may be held by requests that
+    themselves wait for the loop. So the read runs on one dedicated thread (not the pool the routes share,
+    where it would queue behind them), with a connection that is not the engine's (no pool wait at all),
+    coalesced like Postgres's and given up after `timeout`: the request then goes through the app.
+    In WAL mode (app.store.db) a read does not wait for writers.
+    """
+
+    def __init__(self, connect: Callable[[], sqlite3.Connection], *, timeout: float = 2.0) -> None:
+        self._connect = connect
+        self._executor: ThreadPoolExecutor | None = None
+        # Used only on the executor's one thread.
+        self._conn: sqlite3.Connection | None = None
+        self._coalesced = Coalescer(self._query, timeout=timeout)
+
+    @classmethod
+    def from_engine(cls, engine: Engine, *, busy_timeout_ms: int = 1000, **kwargs: Any) -> SqliteRevisionReader:
+        """Connect to the engine's file as the engine does (same path and URL options), autocommit, read-only."""
+        cargs, cparams = engine.dialect.create_connect_args(engine.url)
+
+        def connect() -> sqlite3.Connection:
+            options: dict[str, Any] = {**cparams, "check_same_thread": False, "isolation_level": None}
+            conn: sqlite3.Connection = sqlite3.connect(str(cargs[0]), **options)
+            conn.execute(f"PRAGMA busy_timeout={int(busy_timeout_ms)}")
+            conn.execute("PRAGMA query_only=ON")
+            return conn
+
+        return cls(connect, **kwargs)
 
     async def read(self) -> int | None:
+        return await self._coalesced()
+
+    async def _query(self) -> int | None:
+        if self._executor is None:
+            self._executor = ThreadPoolExecutor(max_workers=1, thread_name_prefix="minedash-revision")
+        # Cancelled by the Coalescer's timeout, the await ends at once; a read still queued behind a stuck
+        # one is dropped, the stuck one finishes on its thread, and no other thread is started meanwhile.
+        return await asyncio.get_running_loop().run_in_executor(self._executor, self._fetch)
+
+    def _fetch(self) -> int | None:
+        if self._conn is None:
+            self._conn = self._connect()
         try:
-            with self._engine.connect() as conn:
-                value = conn.execute(text(REVISION_SQL)).scalar()
-        except SQLAlchemyError as exc:
-            log.warning("data revision read failed; serving through the app: %s", exc)
-            return None
-        return None if value is None else int(value)
+            # Autocommit: each read is a transaction of its own, so it sees every commit made before it.
+            row = self._conn.execute(REVISION_SQL).fetchone()
+        except sqlite3.Error:
+            self._close_connection()
+            raise
+        return None if row is None else int(row[0])
+
+    def _close_connection(self) -> None:
+        conn, self._conn = self._conn, None
+        if conn is not None:
+            with contextlib.suppress(sqlite3.Error):
+                conn.close()
 
     async def close(self) -> None:
-        pass
+        executor, self._executor = self._executor, None
+        if executor is not None:
+            # On the reader's thread, after any read in flight; the loop does not wait for it.
+            executor.submit(self._close_connection)
+            executor.shutdown(wait=False)
+
+    @property
+    def reads(self) -> int:
+        return self._coalesced.reads
 
 
 def make_revision_reader(url: str, engine: Engine) -> RevisionReader | None:
@@ -204,5 +258,9 @@ def make_revision_reader(url: str, engine: Engine) -> RevisionReader | None:
     if backend == "postgresql":
         return PostgresRevisionReader.from_url(url)
     if backend == "sqlite":
-        return EngineRevisionReader(engine)
+        database = engine.url.database
+        if database in (None, "", ":memory:") or engine.url.query.get("mode") == "memory":
+            # Another connection would see another (empty) database: no fast path.
+            return None
+        return SqliteRevisionReader.from_engine(engine)
     return None

@@ -1,4 +1,5 @@
-"""Demo data: CleanSpark's published monthly figures, read from the sourced CSV files in data/.
+"""Demo data: CleanSpark's published monthly figures, read from data/cleanspark_monthly.csv (the network
+reference is app.demo.market, the other miners app.demo.peers).
 
 Every figure keeps the page it came from and the quote that states it. Rules applied:
 
@@ -39,10 +40,6 @@ COMPANY_COLUMNS = {
     "fleet_efficiency_jth": "fleet_efficiency_jth",
     "miners_deployed": "miners_deployed",
     "contracted_power_mw": "power_capacity_mw",
-}
-NETWORK_COLUMNS = {
-    "network_hashrate_avg_ehs": "network_hashrate_avg_ehs",
-    "difficulty_t": "network_difficulty_t",
 }
 # Published but derived from other figures we store (BTC/day) or not a stored metric: kept out.
 IGNORED_METRICS = {"btc_mined_daily_avg", "btc_sold_avg_price_usd", "utilized_power_mw"}
@@ -88,14 +85,6 @@ CHOSEN: dict[tuple[str, str], tuple[str, str]] = {
         "monthly update (the series every other month comes from); the 10-K says about 1,027",
     ),
 }
-CHOSEN_NETWORK: dict[tuple[str, str], tuple[str, str]] = {
-    ("2024-04", "difficulty_t"): ("88.1", "the later adjustment (25 April) is the one in force at month end"),
-    ("2024-10", "network_hashrate_avg_ehs"): (
-        "700",
-        "TheMinerMag's monthly average; 702 is a rounder repeat",
-    ),
-}
-
 SITES: tuple[dict[str, Any], ...] = (
     {
         "slug": "georgia",
@@ -278,18 +267,3 @@ def company_months(
             provenance["chosen_because"] = CHOSEN[(period, metric)][1]
         months[period]["sources"][column] = provenance
     return months, events
-
-
-def network_months(figures: list[Figure]) -> dict[str, dict[str, Any]]:
-    grouped: dict[tuple[str, str], list[Figure]] = defaultdict(list)
-    for f in figures:
-        if f.metric not in NETWORK_COLUMNS:
-            raise DemoDataError(f"unknown network metric {f.metric!r} in {f.period}")
-        grouped[(f.period, f.metric)].append(f)
-    months: dict[str, dict[str, Any]] = defaultdict(lambda: {"values": {}, "sources": {}})
-    for (period, metric), rows in grouped.items():
-        chosen = _pick(rows, CHOSEN_NETWORK)
-        column = NETWORK_COLUMNS[metric]
-        months[period]["values"][column] = Decimal(chosen.value)
-        months[period]["sources"][column] = chosen.provenance()
-    return months

@@ -21,16 +21,15 @@ from app.demo.figures import (
     Figure,
     company_months,
     month_of,
-    network_months,
     read_figures,
     share_of,
     split_total,
 )
+from app.demo.load_market import assign, primary_source, seed_network, seed_peers
 from app.store.models import (
     Company,
     CompanyMonth,
     Event,
-    NetworkMonth,
     RecordStatus,
     Site,
     SiteMonth,
@@ -40,34 +39,14 @@ from app.store.models import (
 from app.store.queries import bump_data_revision
 
 
-def _assign(row: Any, values: dict[str, Any]) -> bool:
-    """Set attributes that differ; report whether anything changed."""
-    changed = False
-    for key, value in values.items():
-        current = getattr(row, key)
-        if isinstance(value, Decimal) and current is not None:
-            same = Decimal(current) == value
-        else:
-            same = current == value
-        if not same:
-            setattr(row, key, value)
-            changed = True
-    return changed
-
-
-def _primary_source(sources: dict[str, dict[str, Any]]) -> str | None:
-    urls = [s["source_url"] for s in sources.values() if s.get("source_url")]
-    # Most cited first; ties broken by the URL itself so every run picks the same one.
-    return min(set(urls), key=lambda u: (-urls.count(u), u)) if urls else None
-
-
 def seed_demo(*, session: Session, data_dir: Path = DATA_DIR) -> dict[str, int]:
-    """Load (or bring up to date) the CleanSpark demo data. Returns counts of rows written."""
+    """Load (or bring up to date) the demo data: CleanSpark (with an illustrative site split), the network and
+    market reference, and the other listed miners' company figures. Returns counts of rows written."""
     counts = {"created": 0, "updated": 0}
     now = utcnow()
 
     def upsert(row: Any, is_new: bool, values: dict[str, Any]) -> None:
-        if _assign(row, values) or is_new:
+        if assign(row, values) or is_new:
             if is_new:
                 session.add(row)
                 counts["created"] += 1
@@ -126,7 +105,7 @@ def seed_demo(*, session: Session, data_dir: Path = DATA_DIR) -> dict[str, int]:
             {
                 **values,
                 "figure_sources": data["sources"],
-                "source_url": _primary_source(data["sources"]),
+                "source_url": primary_source(data["sources"]),
                 "is_estimate": all(s["is_estimate"] for s in data["sources"].values()) if data["sources"] else False,
                 "note": "; ".join(data["notes"]) or None,
                 "status": RecordStatus.published,
@@ -136,23 +115,8 @@ def seed_demo(*, session: Session, data_dir: Path = DATA_DIR) -> dict[str, int]:
         )
         _seed_site_split(session, sites, existing_sm, period, data, upsert, now)
 
-    network = network_months(read_figures(data_dir / "network_monthly.csv"))
-    existing_nm = {r.period: r for r in session.scalars(select(NetworkMonth))}
-    for period_text, data in sorted(network.items()):
-        period = month_of(period_text)
-        stored = existing_nm.get(period)
-        is_new = stored is None
-        upsert(
-            stored or NetworkMonth(period=period),
-            is_new,
-            {
-                "network_hashrate_avg_ehs": data["values"].get("network_hashrate_avg_ehs"),
-                "network_difficulty_t": data["values"].get("network_difficulty_t"),
-                "figure_sources": data["sources"],
-                "source_url": _primary_source(data["sources"]),
-                "is_estimate": all(s["is_estimate"] for s in data["sources"].values()),
-            },
-        )
+    seed_network(session, data_dir, upsert)
+    seed_peers(session, data_dir, upsert, now)
 
     _seed_events(session, company, sites, event_rows, upsert)
     session.flush()
@@ -197,7 +161,7 @@ def _seed_site_split(
                 **full,
                 "is_illustrative": True,
                 "is_estimate": True,
-                "source_url": _primary_source(data["sources"]),
+                "source_url": primary_source(data["sources"]),
                 "note": ILLUSTRATIVE_NOTE,
                 "status": RecordStatus.published,
                 "published_at": row.published_at or now,

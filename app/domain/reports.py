@@ -11,7 +11,9 @@ from functools import lru_cache
 from operator import attrgetter
 from typing import TYPE_CHECKING, Any, NamedTuple
 
+from app.domain import formulas
 from app.domain import metrics as m
+from app.domain.derived import DERIVED_INPUTS, derive, inputs_of
 
 if TYPE_CHECKING:
     # Only the rows' shapes: the domain is handed rows, it never loads them.
@@ -25,6 +27,7 @@ class FigureSource(NamedTuple):
     is_estimate: bool
     is_illustrative: bool = False
     quote: str | None = None
+    basis: str | None = None  # for a derived figure that took the dictionary's second route: which and why
 
 
 @dataclass(slots=True)
@@ -35,6 +38,9 @@ class SiteFigures:
     is_illustrative: bool
     revised_at: dt.datetime | None = None
     revision_reason: str | None = None
+
+
+_REPORTED = ("site", "company")
 
 
 @dataclass(slots=True)
@@ -48,10 +54,13 @@ class MonthView:
     note: str | None = None
     revised_at: dt.datetime | None = None
     revision_reason: str | None = None
+    # Derived metrics computed by their second route this month (metric -> why), see app.domain.derived.
+    basis: dict[str, str] = field(default_factory=dict)
 
     @property
     def has_data(self) -> bool:
-        return any(v is not None for k, v in self.values.items() if m.METRICS[k].level != "network") or bool(self.sites)
+        # Reported figures only: derived ones follow from them, or (hashprice) from the network's alone.
+        return any(v is not None for k, v in self.values.items() if m.METRICS[k].level in _REPORTED) or bool(self.sites)
 
 
 def month_range(start: dt.date, end: dt.date) -> list[dt.date]:
@@ -173,7 +182,7 @@ def build_company_series(
         columns = list(zip(*site_tuples, strict=True)) if site_tuples else [()] * len(m.SITE_METRICS)
         for i, name in enumerate(m.SITE_METRICS):
             weight = _WEIGHT_COLUMN.get(name)
-            values[name] = m.aggregate_values(name, columns[i], columns[weight] if weight is not None else None)
+            values[name] = formulas.aggregate_values(name, columns[i], columns[weight] if weight is not None else None)
         if site_rows:
             # A company-level figure beats the site sum only where the company reported it.
             merged: dict[str, FigureSource] = {}
@@ -201,17 +210,13 @@ def build_company_series(
         if nm is not None:
             sources.update(row_sources(nm, m.NETWORK_METRICS))
 
-        values["btc_per_day"] = m.btc_per_day(values["btc_mined"], period)
-        values["btc_per_ehs_day"] = m.btc_per_ehs_day(values["btc_mined"], values["hashrate_avg_ehs"], period)
-        values["share_of_network_pct"] = m.percent(values["hashrate_avg_ehs"], values["network_hashrate_avg_ehs"])
-        values["utilization_pct"] = m.percent(values["hashrate_avg_ehs"], values["hashrate_deployed_ehs"])
+        basis = derive(values, period)
         values["unallocated_btc"] = (
-            m.unallocated_btc(values["btc_mined_total"], [r.btc_mined for r in site_rows]) if site_rows else None
+            formulas.unallocated_btc(values["btc_mined_total"], [r.btc_mined for r in site_rows]) if site_rows else None
         )
-        values["treasury_residual_btc"] = m.treasury_residual(
+        values["treasury_residual_btc"] = formulas.treasury_residual(
             values["btc_held_end"], held_before.get(period), values["btc_mined_total"], values["btc_sold"]
         )
-        values["avg_sale_price_usd"] = m.avg_sale_price(values["btc_sold_proceeds_usd"], values["btc_sold"])
 
         revised_at = cm.revised_at if cm is not None else None
         reason = cm.revision_reason if cm is not None else None
@@ -237,6 +242,7 @@ def build_company_series(
                 note=cm.note if cm is not None else None,
                 revised_at=revised_at,
                 revision_reason=reason,
+                basis=basis,
             )
         )
     return views
@@ -252,8 +258,8 @@ def with_changes(views: Sequence[MonthView], metric: str) -> dict[dt.date, tuple
             continue
         month_before, year_before = _month_and_year_before(period)
         out[period] = (
-            m.change_pct(current, by_period.get(month_before)),
-            m.change_pct(current, by_period.get(year_before)),
+            formulas.change_pct(current, by_period.get(month_before)),
+            formulas.change_pct(current, by_period.get(year_before)),
         )
     return out
 
@@ -263,24 +269,20 @@ def _month_and_year_before(period: dt.date) -> tuple[dt.date, dt.date]:
     return add_months(period, -1), add_months(period, -12)
 
 
-# Which stored figures a derived metric is computed from: its provenance is theirs.
-DERIVED_INPUTS: dict[str, tuple[str, ...]] = {
-    "btc_per_day": ("btc_mined",),
-    "btc_per_ehs_day": ("btc_mined", "hashrate_avg_ehs"),
-    "share_of_network_pct": ("hashrate_avg_ehs", "network_hashrate_avg_ehs"),
-    "utilization_pct": ("hashrate_avg_ehs", "hashrate_deployed_ehs"),
-    "unallocated_btc": ("btc_mined_total",),
-    "treasury_residual_btc": ("btc_held_end", "btc_mined_total", "btc_sold"),
-    "avg_sale_price_usd": ("btc_sold_proceeds_usd", "btc_sold"),
-}
-
-
 def sources_of(view: MonthView, metric: str) -> tuple[FigureSource, ...]:
-    """The provenance behind one figure of a month: its own, or its inputs' for a derived metric."""
+    """The provenance behind one figure of a month: its own, or its inputs' for a derived metric (with a note
+    of the route taken when the month computed it by the dictionary's second formula)."""
     if metric in DERIVED_INPUTS:
-        return tuple(view.sources[name] for name in DERIVED_INPUTS[metric] if name in view.sources)
+        found = tuple(view.sources[name] for name in inputs_of(metric, view.basis) if name in view.sources)
+        why = view.basis.get(metric)
+        return (*found, _basis_source(why)) if why else found
     src = view.sources.get(metric)
     return (src,) if src is not None else ()
+
+
+@lru_cache(maxsize=64)
+def _basis_source(why: str) -> FigureSource:
+    return FigureSource(None, False, basis=why)
 
 
 def site_series(views: Sequence[MonthView], site_slug: str) -> list[MonthView]:
@@ -300,10 +302,7 @@ def site_series(views: Sequence[MonthView], site_slug: str) -> list[MonthView]:
         if figures is not None:
             values.update(figures.values)
             sources.update(figures.sources)
-        values["btc_per_day"] = m.btc_per_day(values["btc_mined"], view.period)
-        values["btc_per_ehs_day"] = m.btc_per_ehs_day(values["btc_mined"], values["hashrate_avg_ehs"], view.period)
-        values["share_of_network_pct"] = m.percent(values["hashrate_avg_ehs"], values["network_hashrate_avg_ehs"])
-        values["utilization_pct"] = m.percent(values["hashrate_avg_ehs"], values["hashrate_deployed_ehs"])
+        basis = derive(values, view.period)
         out.append(
             MonthView(
                 period=view.period,
@@ -312,6 +311,7 @@ def site_series(views: Sequence[MonthView], site_slug: str) -> list[MonthView]:
                 sites={site_slug: figures} if figures is not None else {},
                 revised_at=figures.revised_at if figures is not None else None,
                 revision_reason=figures.revision_reason if figures is not None else None,
+                basis=basis,
             )
         )
     return out

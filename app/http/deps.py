@@ -2,13 +2,15 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from typing import Annotated
 
-from fastapi import Depends, HTTPException, Path
+from fastapi import Depends, HTTPException, Path, Request
 from sqlalchemy.orm import Session
 
+from app.http.origin import UNSAFE_METHODS
 from app.store import queries
-from app.store.db import get_session
+from app.store.db import session_scope
 from app.store.models import Company
 
 MAX_ROW_ID = 2**31 - 1  # ids are 32-bit INTEGER columns on both databases
@@ -16,7 +18,13 @@ MAX_ROW_ID = 2**31 - 1  # ids are 32-bit INTEGER columns on both databases
 # A row id in a URL: outside the column's range it is refused as bad input, never passed on to overflow Postgres.
 RowId = Annotated[int, Path(ge=1, le=MAX_ROW_ID)]
 
-# scope="function": the commit happens before the response is sent (see app.store.db.get_session).
+
+def get_session(request: Request) -> Iterator[Session]:
+    """The request's one transaction (app.store.db.session_scope); unsafe methods begin it as a writer."""
+    yield from session_scope(writing=request.method in UNSAFE_METHODS)
+
+
+# scope="function": the commit happens before the response is sent (see app.store.db.session_scope).
 SessionDep = Annotated[Session, Depends(get_session, scope="function")]
 
 

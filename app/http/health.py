@@ -11,8 +11,12 @@ router = APIRouter(tags=["health"])
 
 
 @router.get("/healthz")
-def healthz() -> dict[str, str]:
-    """The process is alive (no database access)."""
+async def healthz() -> dict[str, str]:
+    """The process is alive (no database access).
+
+    On the event loop, not the thread pool: a liveness probe must answer while every worker thread waits
+    for the database, or a busy server would be restarted for being busy.
+    """
     return {"status": "ok"}
 
 

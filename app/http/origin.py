@@ -87,9 +87,9 @@ class CrossOriginGuard:
             )
             await send({"type": "http.response.body", "body": body})
             return
-        from app.http.templating import templates
+        from app.http.templating import render_in_threadpool
 
-        response = templates.TemplateResponse(
+        response = await render_in_threadpool(
             Request(scope),
             "errors/error.html",
             {"status": 403, "title": "Forbidden", "detail": REFUSED_DETAIL},

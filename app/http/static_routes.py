@@ -1,10 +1,11 @@
-"""Serving plotly.js from the installed package, precompressed, with a versioned immutable URL."""
+"""Serving plotly.js (the locked npm build, else the wheel's), precompressed, with a versioned immutable URL."""
 
 from __future__ import annotations
 
 from fastapi import APIRouter, HTTPException, Request
 from fastapi.responses import Response
 from fastapi.staticfiles import StaticFiles
+from starlette.concurrency import run_in_threadpool
 from starlette.types import Scope
 
 from app.cache.etags import preferred_encoding
@@ -45,6 +46,7 @@ class VersionedStaticFiles(StaticFiles):
         response = await super().get_response(path, scope)
         if response.status_code == 200:
             query = Request(scope).query_params
-            current = asset_digest(path) if query.get("v") else None
+            # Hashing the file (once per path) is file I/O: on a worker thread, like StaticFiles' own lookups.
+            current = await run_in_threadpool(asset_digest, path) if query.get("v") else None
             response.headers["Cache-Control"] = IMMUTABLE if current and query.get("v") == current else "no-cache"
         return response

@@ -4,14 +4,27 @@ from __future__ import annotations
 
 import datetime as dt
 from decimal import Decimal
+from typing import Any
 
+from fastapi import Request
+from fastapi.responses import Response
 from fastapi.templating import Jinja2Templates
+from starlette.concurrency import run_in_threadpool
 
 from app.domain.metrics import METRICS
 from app.http.assets import asset_url
 from app.store.migrate import PROJECT_ROOT
 
 templates = Jinja2Templates(directory=str(PROJECT_ROOT / "templates"))
+
+
+async def render_in_threadpool(request: Request, name: str, context: dict[str, Any], **kwargs: Any) -> Response:
+    """A page rendered from `async` code (middleware, exception handlers) without blocking the event loop.
+
+    Loading a template reads (or at least stats) its files and `asset_url` may hash a static file: file I/O
+    that belongs on a worker thread, like every `def` route's rendering.
+    """
+    return await run_in_threadpool(templates.TemplateResponse, request, name, context, **kwargs)
 
 
 def fmt_metric(value: Decimal | float | None, metric: str, with_unit: bool = True) -> str:
@@ -39,3 +52,5 @@ templates.env.filters["change"] = fmt_change
 templates.env.filters["month"] = fmt_month
 templates.env.globals["asset_url"] = asset_url
 templates.env.globals["METRICS"] = METRICS
+templates.env.filters["metric_label"] = lambda name: METRICS[name].label
+templates.env.filters["month_name"] = lambda number: dt.date(2000, int(number), 1).strftime("%B")

@@ -9,7 +9,7 @@ from typing import Any
 from pydantic import BaseModel, ConfigDict, Field, create_model
 
 from app.domain.enums import SiteStatus
-from app.domain.metrics import METRICS, NETWORK_METRICS, SITE_METRICS
+from app.domain.metrics import METRICS, SITE_METRICS
 from app.schemas.months import CompanyMonthCreate, SiteMonthCreate
 from app.schemas.read import CompanyMonthRead, CompanyRead, FigureRow, FigureSourceRead, Number, SeriesAnswer, SiteRead
 
@@ -78,27 +78,6 @@ class SiteMonthly(SeriesAnswer):
     data: list[SiteMonthRead | FigureRow]
 
 
-_network_metric_fields: dict[str, Any] = {
-    name: (Number, Field(default=None, description=f"{METRICS[name].label} ({METRICS[name].unit})"))
-    for name in NETWORK_METRICS
-}
-NetworkMonthRead = create_model(
-    "NetworkMonthRead",
-    period=(str, Field(examples=["2025-01"])),
-    source_url=(str | None, Field(default=None, description="The month's main source")),
-    is_estimate=(bool, False),
-    sources=(
-        dict[str, FigureSourceRead] | None,
-        Field(default=None, description="Provenance of each figure (with ?provenance=true)"),
-    ),
-    **_network_metric_fields,
-)
-
-
-class NetworkMonthly(SeriesAnswer):
-    data: list[NetworkMonthRead | FigureRow]
-
-
 class CrossMonthly(SeriesAnswer):
     companies: list[str] = Field(examples=[["cleanspark", "mara"]])
     data: list[CompanyMonthRead | FigureRow]
@@ -136,6 +115,11 @@ class MetricRead(BaseModel):
     decimals: int = Field(description="Decimals shown on pages (the API returns exact values)")
     formula: str | None = Field(default=None, description="How a derived metric is computed")
     lower_is_better: bool = False
+    may_be_negative: bool = Field(
+        default=False, description="Whether a value below zero is accepted (e.g. a power cost net of credits)"
+    )
+    minimum: Number = Field(default=None, description="Smallest value accepted on entry (a stored metric)")
+    maximum: Number = Field(default=None, description="Largest value accepted on entry (a stored metric)")
 
 
 class MetricList(BaseModel):

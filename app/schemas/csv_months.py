@@ -10,17 +10,23 @@ The format, also described in the README ("Importing CSV"), follows app.domain.c
 * One row per site and month; a company row carries the company-level figures (`btc_mined_total`,
   `btc_held_end`, `btc_sold`, `btc_sold_proceeds_usd`) and, when published as totals, the operating
   figures (hashrates, efficiency, miners, power capacity).
-* An empty cell is a missing figure (not zero). A column absent from the file leaves that field as stored.
+* An empty cell leaves the stored value as it is (as does a column absent from the file); the word `CLEAR`
+  removes a stored value (see app.schemas.csv_cells). Zero is a figure like any other.
+* Numbers are read as people write them (app.domain.numbers): `13,603`, `13 603`, `$1,234` in a USD column,
+  `95%` in a % column; ambiguous ones (`1.234,5`, `1,23`) are refused.
 * A long layout (`period`, `site`, `metric`, `value`, optional `unit`, `source_url`, `is_estimate`: one figure
   per line) is read too.
 * A file without a `site` column is read as the company export: only the company figures (`btc_mined_total`,
   `btc_held_end`, `btc_sold`, `btc_sold_proceeds_usd`) are imported; its other metric columns are combined
   values (site sums, or company totals where reported) and are ignored.
-* A row with no figure and no text (a month the series has no figures for) is skipped.
+* A row whose cells say nothing (a month a calendar-dense export has no figures for, an unfilled template row)
+  creates no month: the plan lists it as unchanged.
 * Columns the export carries for reading only (derived metrics, network figures, status, revision) are
   ignored on import and listed as such; any other unknown column is an error.
 * Cells starting with = + - @ that are not numbers are refused as spreadsheet formulas, except where the
   export neutralised them with a leading apostrophe, which is removed again.
+
+`CsvRow.values` and `.text` hold only the cells that say something: a value, or None for `CLEAR`.
 """
 
 from __future__ import annotations
@@ -30,12 +36,13 @@ import datetime as dt
 import io
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
-from decimal import Decimal, InvalidOperation
+from decimal import Decimal
 from typing import Any
 
 from app.domain.csvio import header_for, is_reading_column, parse_header, safe_cell
 from app.domain.metrics import COMPANY_METRICS, COMPANY_OPERATING_METRICS, DERIVED_METRICS, METRICS, NETWORK_METRICS
 from app.schemas import format_period, parse_period
+from app.schemas.csv_cells import Cleared, decode, read_figure, read_flag, read_text, suggest, unformula
 from app.schemas.months import CompanyMonthCreate, SiteMonthCreate
 
 MAX_IMPORT_BYTES = 2 * 1024 * 1024
@@ -67,13 +74,11 @@ READ_ONLY_COLUMNS = frozenset(
         *NETWORK_METRICS,
     }
 )
-_FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
-_TRUE = {"true", "1", "yes", "y"}
-_FALSE = {"false", "0", "no", "n", ""}
 
 
-def export_columns() -> list[str]:
-    return ["period", "site", *(header_for(m, units=False) for m in ALL_METRICS), *PROVENANCE]
+def export_columns(*, units: bool = False) -> list[str]:
+    """The wide layout's header: bare metric names as the API writes them, or `name (unit)` (the template)."""
+    return ["period", "site", *(header_for(m, units=units) for m in ALL_METRICS), *PROVENANCE]
 
 
 def write_csv(rows: Iterable[dict[str, Any]]) -> str:
@@ -102,9 +107,9 @@ class CsvRow:
     line: int
     period: dt.date | None
     site: str | None  # slug; None = the company row
-    values: dict[str, Decimal | None] = field(default_factory=dict)
-    text: dict[str, str | None] = field(default_factory=dict)  # note, source_url
-    is_estimate: bool | None = None
+    values: dict[str, Decimal | None] = field(default_factory=dict)  # None: CLEAR
+    text: dict[str, str | None] = field(default_factory=dict)  # note, source_url; None: CLEAR
+    is_estimate: bool | None = None  # None: not given
     errors: list[str] = field(default_factory=list)
     period_text: str = ""
 
@@ -128,31 +133,10 @@ class _Column:
     name: str
     factor: Decimal = Decimal(1)  # value / factor = stored unit
 
-
-def decode(content: bytes) -> tuple[str | None, str | None]:
-    """Text of the upload, or an error message (encoding, binary)."""
-    if b"\x00" in content:
-        return None, "This is not a text file (it contains NUL bytes). Upload a CSV file."
-    try:
-        text = content.decode("utf-8-sig")
-    except UnicodeDecodeError as exc:
-        line = content[: exc.start].count(b"\n") + 1
-        return None, (
-            f"The file is not UTF-8 (byte {exc.start + 1}, line {line}). Save it as “CSV UTF-8” and upload it again."
-        )
-    return text, None
-
-
-def _unformula(cell: str) -> tuple[str, str | None]:
-    """The cell's value, or an error for something a spreadsheet would run as a formula."""
-    if cell.startswith("'") and cell[1:2] and cell[1] in "=+-@\t\r":
-        return cell[1:], None  # neutralised by an export: the text itself
-    if cell.startswith(_FORMULA_START):
-        try:
-            Decimal(cell.strip())
-        except InvalidOperation:
-            return cell, f"{cell[:40]!r} looks like a spreadsheet formula and is refused"
-    return cell, None
+    @property
+    def unit(self) -> str:
+        """The unit the column's numbers are written in (its `$` or `%` is accepted)."""
+        return "PH/s" if self.factor == 1000 else METRICS[self.name].unit
 
 
 def _header(cells: Sequence[str]) -> tuple[dict[str, _Column], list[str], list[str], str]:
@@ -194,8 +178,9 @@ def _header(cells: Sequence[str]) -> tuple[dict[str, _Column], list[str], list[s
             ignored.append(cell)
             continue
         errors.append(
-            f"Unknown column {cell!r}. Columns: period, site, a metric's name (or `name (unit)`), "
-            f"{', '.join(PROVENANCE)}."
+            f"Unknown column {cell!r}{suggest(name, (*ALL_METRICS, *PROVENANCE, 'period', 'site'))}."
+            f" Columns: period, site, {', '.join(PROVENANCE)} and a metric by its name or as `name (unit)`: "
+            f"{metric_list()}."
         )
     if "site" not in columns and not long_layout:
         # The company export: its site-level columns are combined values (site sums or company totals).
@@ -204,6 +189,11 @@ def _header(cells: Sequence[str]) -> tuple[dict[str, _Column], list[str], list[s
     if "period" not in columns:
         errors.insert(0, "The header has no `period` column (the first line must be the header: period, site, …).")
     return columns, ignored, errors, "long" if long_layout else "wide"
+
+
+def metric_list(names: Sequence[str] = ALL_METRICS) -> str:
+    """`btc_mined (BTC), hashrate_avg_ehs (EH/s or PH/s), …`: what an error or the import page lists."""
+    return ", ".join(f"{n} ({METRICS[n].unit}{' or PH/s' if n in HASHRATE else ''})" for n in names)
 
 
 def _is_figure_provenance(cell: str) -> bool:
@@ -223,28 +213,6 @@ def _unit_factor(name: str, unit: str | None) -> tuple[Decimal, str | None]:
         return Decimal(1000), None
     accepted = f"{expected} or PH/s" if name in HASHRATE else expected
     return Decimal(1), f"unit {unit.strip()!r} is not accepted for {name}; use {accepted}"
-
-
-def _number(text: str, factor: Decimal) -> tuple[Decimal | None, str | None]:
-    text = text.strip()
-    if not text:
-        return None, None
-    try:
-        value = Decimal(text)
-    except InvalidOperation:
-        return None, f"{text[:40]!r} is not a number (use . for decimals, no thousands separators)"
-    if not value.is_finite():
-        return None, f"{text!r} is not a finite number"
-    return (value / factor if factor != 1 else value), None
-
-
-def _flag(text: str) -> tuple[bool | None, str | None]:
-    lowered = text.strip().lower()
-    if lowered in _TRUE:
-        return True, None
-    if lowered in _FALSE:
-        return False, None
-    return None, f"is_estimate must be true or false, not {text[:20]!r}"
 
 
 def parse_csv(content: bytes) -> ParsedCsv:
@@ -273,18 +241,11 @@ def parse_csv(content: bytes) -> ParsedCsv:
         present = sorted({m for r in rows for m in r.values}, key=ALL_METRICS.index)
     else:
         rows = [_wide_row(number, cells, columns, len(lines[0])) for number, cells in body]
-        # A row without any figure or text is a gap of a calendar-dense export: it neither creates a month nor
-        # empties a stored one (an empty cell beside a figure still means "missing").
-        rows = [r for r in rows if r.errors or any(v is not None for v in r.values.values()) or _has_text(r)]
         present = [c.name for c in sorted(columns.values(), key=lambda c: c.index) if c.name not in ("period", "site")]
     if not rows:
         return ParsedCsv([], present, ignored, ["The file has a header but no rows."], layout)
     _mark_duplicates(rows)
     return ParsedCsv(rows, present, ignored, [], layout)
-
-
-def _has_text(row: CsvRow) -> bool:
-    return bool(row.is_estimate) or any(v for v in row.text.values())
 
 
 def _key_cells(row: CsvRow, period_cell: str, site_cell: str) -> None:
@@ -293,7 +254,7 @@ def _key_cells(row: CsvRow, period_cell: str, site_cell: str) -> None:
         row.period = parse_period(row.period_text)
     except ValueError as exc:
         row.errors.append(f"period: {exc}")
-    site, problem = _unformula(site_cell.strip())
+    site, problem = unformula(site_cell.strip())
     if problem:
         row.errors.append(f"site: {problem}")
     row.site = site.strip() or None
@@ -309,25 +270,30 @@ def _wide_row(number: int, cells: list[str], columns: dict[str, _Column], width:
         row.errors.append(f"{len(cells)} cells but the header has {width} columns")
     _key_cells(row, cell("period"), cell("site"))
     for col in columns.values():
-        raw = cell(col.name)
-        if col.name in ("period", "site"):
-            continue
-        value, problem = _unformula(raw)
-        if problem:
-            row.errors.append(f"{col.name}: {problem}")
-            continue
-        if col.name == "is_estimate":
-            flag, problem = _flag(value)
-            row.is_estimate = flag
-        elif col.name in ("note", "source_url"):
-            row.text[col.name] = value.strip() or None
-            problem = None
-        else:
-            number_value, problem = _number(value, col.factor)
-            row.values[col.name] = number_value
-        if problem:
-            row.errors.append(f"{col.name}: {problem}")
+        if col.name not in ("period", "site"):
+            _read_cell(row, col, cell(col.name))
     return row
+
+
+def _read_cell(row: CsvRow, col: _Column, raw: str, where: str = "") -> None:
+    """One figure, flag or text into the row; an empty cell says nothing, CLEAR says "remove"."""
+    problem: str | None
+    if col.name == "is_estimate":
+        flag, problem = read_flag(raw)
+        if flag is not None:
+            row.is_estimate = False if isinstance(flag, Cleared) else (bool(row.is_estimate) or flag)
+    elif col.name in ("note", "source_url"):
+        text, problem = read_text(raw)
+        if text is not None and not row.text.get(col.name):
+            row.text[col.name] = None if isinstance(text, Cleared) else text
+    else:
+        value, problem = read_figure(raw, col.unit, col.factor)
+        if value is not None:
+            if col.name in row.values and where:
+                row.errors.append(f"{where}: {col.name} given twice for this month")
+            row.values[col.name] = None if isinstance(value, Cleared) else value
+    if problem:
+        row.errors.append(f"{where or col.name}{', ' + col.name if where else ''}: {problem}")
 
 
 def _long_rows(body: list[tuple[int, list[str]]], columns: dict[str, _Column]) -> list[CsvRow]:
@@ -346,30 +312,22 @@ def _long_rows(body: list[tuple[int, list[str]]], columns: dict[str, _Column]) -
             row = CsvRow(line=number, period=None, site=None)
             _key_cells(row, key[0], key[1])
             grouped[key] = row
-        for name in ("source_url", "note"):
-            if name in columns and not row.text.get(name):
-                row.text[name] = _unformula(cell(cells, name))[0].strip() or None
-        if "is_estimate" in columns:
-            flag, _ = _flag(cell(cells, "is_estimate"))
-            row.is_estimate = bool(row.is_estimate) or bool(flag)
+        for name in ("source_url", "note", "is_estimate"):
+            if name in columns:
+                _read_cell(row, columns[name], cell(cells, name), f"line {number}")
         metric = cell(cells, "metric").strip()
         if metric in READ_ONLY_COLUMNS or (company_export and metric in ALL_METRICS and metric not in COMPANY_METRICS):
             continue
         if metric not in ALL_METRICS:
-            row.errors.append(f"line {number}: unknown metric {metric[:40]!r}")
+            known = ALL_METRICS if row.site is None or company_export else SITE_FIELDS
+            hint = suggest(metric, ALL_METRICS) or f"; metrics: {metric_list(known)}"
+            row.errors.append(f"line {number}: unknown metric {metric[:40]!r}{hint}")
             continue
         factor, problem = _unit_factor(metric, cell(cells, "unit").strip() or None)
         if problem:
             row.errors.append(f"line {number}: {problem}")
             continue
-        raw, problem = _unformula(cell(cells, "value"))
-        value, number_problem = (None, problem) if problem else _number(raw, factor)
-        if number_problem:
-            row.errors.append(f"line {number}, {metric}: {number_problem}")
-            continue
-        if metric in row.values:
-            row.errors.append(f"line {number}: {metric} given twice for this month")
-        row.values[metric] = value
+        _read_cell(row, _Column(0, metric, factor), cell(cells, "value"), f"line {number}")
     return list(grouped.values())
 
 

@@ -1,7 +1,9 @@
 """Write schemas for monthly figures: what the staff forms, the CSV import and the API accept.
 
-Every metric is optional (a missing figure is missing, not zero), an exact Decimal, non-negative and
-within a plausible range; the precision matches the database column so nothing is rounded silently.
+Every metric is optional (a missing figure is missing, not zero), an exact Decimal with the sign and the
+plausible range the metric dictionary gives it; the precision matches the database column so nothing is
+rounded silently. A figure given as text (a form field, a CSV cell, a JSON string) is read by
+`app.domain.numbers.parse_number`: "13,603", "$1,234" for USD, "95%" for percentages.
 Rules that need the database (month not in the future, the site's company, the treasury roll-forward)
 live in `app.store.queries.months`.
 """
@@ -12,22 +14,55 @@ from decimal import Decimal
 from typing import Annotated, Any
 from urllib.parse import urlsplit
 
-from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
+from pydantic import BaseModel, ConfigDict, Field, ValidationInfo, field_validator, model_validator
 
-from app.domain.metrics import COMPANY_METRICS, COMPANY_OPERATING_METRICS, SITE_METRICS
+from app.domain.metrics import COMPANY_METRICS, COMPANY_OPERATING_METRICS, METRICS, SITE_METRICS, check_value
+from app.domain.numbers import parse_number
 
-# Bounds are "plausible", not physical limits: a value outside them is almost certainly a typo
-# (a unit mix-up, a misplaced decimal point). Precision follows app.store.models.
-BtcAmount = Annotated[Decimal, Field(ge=0, le=Decimal("250000"), max_digits=18, decimal_places=8)]
-Hashrate = Annotated[Decimal, Field(ge=0, le=Decimal("5000"), max_digits=14, decimal_places=6)]
-Efficiency = Annotated[Decimal, Field(ge=5, le=60, max_digits=8, decimal_places=3)]
-Machines = Annotated[int, Field(ge=0, le=10_000_000)]
-PowerMw = Annotated[Decimal, Field(ge=0, le=Decimal("100000"), max_digits=10, decimal_places=3)]
-EnergyMwh = Annotated[Decimal, Field(ge=0, le=Decimal("100000000"), max_digits=14, decimal_places=3)]
-PowerCost = Annotated[Decimal, Field(ge=0, le=1, max_digits=8, decimal_places=5)]
-Percent = Annotated[Decimal, Field(ge=0, le=100, max_digits=6, decimal_places=3)]
-Hours = Annotated[Decimal, Field(ge=0, le=744, max_digits=8, decimal_places=2)]
-Usd = Annotated[Decimal, Field(ge=0, le=Decimal("1e15"), max_digits=18, decimal_places=2)]
+# Precision follows app.store.models, so nothing is rounded silently. The sign and the plausible range of
+# each figure come from the metric dictionary (`_bounds`), checked by `_read_figure` with a message that
+# names the metric and its unit; the same bounds go into the JSON schema.
+BtcAmount = Annotated[Decimal, Field(max_digits=18, decimal_places=8)]
+Hashrate = Annotated[Decimal, Field(max_digits=14, decimal_places=6)]
+Efficiency = Annotated[Decimal, Field(max_digits=8, decimal_places=3)]
+Machines = int
+PowerMw = Annotated[Decimal, Field(max_digits=10, decimal_places=3)]
+EnergyMwh = Annotated[Decimal, Field(max_digits=14, decimal_places=3)]
+PowerCost = Annotated[Decimal, Field(max_digits=8, decimal_places=5)]
+Percent = Annotated[Decimal, Field(max_digits=6, decimal_places=3)]
+Hours = Annotated[Decimal, Field(max_digits=8, decimal_places=2)]
+Usd = Annotated[Decimal, Field(max_digits=18, decimal_places=2)]
+# Metrics stored as whole numbers: a typed "13,603" becomes the int 13603.
+_WHOLE_NUMBERS = frozenset({"miners_deployed"})
+
+
+def _bounds(name: str) -> Any:
+    """The field's default (missing) with the dictionary's range, for the JSON schema and as a last guard."""
+    spec = METRICS[name]
+    assert spec.bounds is not None, f"{name} has no range in the metric dictionary"
+    # Whole bounds as ints: the OpenAPI document is plain JSON (a Decimal would not serialise there).
+    low, high = (int(b) if b == b.to_integral_value() else b for b in spec.bounds)
+    return Field(default=None, ge=low, le=high)
+
+
+def read_figure(name: str, value: Any) -> Any:
+    """A figure as given (text typed by a person, a JSON number, a Decimal) -> its value, checked against the
+    dictionary's sign and range rules. Text goes through the one number reader (app.domain.numbers)."""
+    if isinstance(value, str):
+        value = parse_number(value, METRICS[name].unit)
+    if isinstance(value, bool) or not isinstance(value, Decimal | int):
+        return value  # None, or something pydantic refuses with its own message
+    if isinstance(value, Decimal) and not value.is_finite():
+        raise ValueError(f"{METRICS[name].label} must be a finite number")
+    problem = check_value(name, value)
+    if problem:
+        raise ValueError(problem)
+    if name in _WHOLE_NUMBERS and isinstance(value, Decimal):
+        if value != value.to_integral_value():
+            raise ValueError(f"{METRICS[name].label} must be a whole number of {METRICS[name].unit}")
+        return int(value)
+    return value
+
 
 NOTE_MAX = 5000
 URL_MAX = 2000
@@ -45,6 +80,11 @@ class _Provenance(BaseModel):
     note: str | None = Field(default=None, max_length=NOTE_MAX)
     source_url: str | None = Field(default=None, max_length=URL_MAX, examples=["https://example.com/release"])
     is_estimate: bool = False
+
+    @field_validator("*", mode="before")
+    @classmethod
+    def _read_figure(cls, value: Any, info: ValidationInfo) -> Any:
+        return read_figure(info.field_name, value) if info.field_name in METRICS else value
 
     @field_validator("note", "source_url", mode="before")
     @classmethod
@@ -92,34 +132,34 @@ def _field_error(field: str, message: str) -> ValueError:
 class SiteMonthCreate(_Provenance):
     """One site's figures for one month (every site-level metric of the dictionary)."""
 
-    btc_mined: BtcAmount | None = None
-    hashrate_avg_ehs: Hashrate | None = None
-    hashrate_end_ehs: Hashrate | None = None
-    hashrate_deployed_ehs: Hashrate | None = None
-    fleet_efficiency_jth: Efficiency | None = None
-    miners_deployed: Machines | None = None
-    power_capacity_mw: PowerMw | None = None
-    energy_mwh: EnergyMwh | None = None
-    power_cost_usd_kwh: PowerCost | None = None
-    uptime_pct: Percent | None = None
-    curtailment_hours: Hours | None = None
-    power_credits_usd: Usd | None = None
+    btc_mined: BtcAmount | None = _bounds("btc_mined")
+    hashrate_avg_ehs: Hashrate | None = _bounds("hashrate_avg_ehs")
+    hashrate_end_ehs: Hashrate | None = _bounds("hashrate_end_ehs")
+    hashrate_deployed_ehs: Hashrate | None = _bounds("hashrate_deployed_ehs")
+    fleet_efficiency_jth: Efficiency | None = _bounds("fleet_efficiency_jth")
+    miners_deployed: Machines | None = _bounds("miners_deployed")
+    power_capacity_mw: PowerMw | None = _bounds("power_capacity_mw")
+    energy_mwh: EnergyMwh | None = _bounds("energy_mwh")
+    power_cost_usd_kwh: PowerCost | None = _bounds("power_cost_usd_kwh")
+    uptime_pct: Percent | None = _bounds("uptime_pct")
+    curtailment_hours: Hours | None = _bounds("curtailment_hours")
+    power_credits_usd: Usd | None = _bounds("power_credits_usd")
 
 
 class CompanyMonthCreate(_Provenance):
     """The company-level figures of one month: the published total, treasury and sales, and the
     operating figures a company publishes as its own totals (optional where sites are broken out)."""
 
-    btc_mined_total: BtcAmount | None = None
-    btc_held_end: BtcAmount | None = Field(default=None, le=Decimal("10000000"))
-    btc_sold: BtcAmount | None = None
-    btc_sold_proceeds_usd: Usd | None = None
-    hashrate_avg_ehs: Hashrate | None = None
-    hashrate_end_ehs: Hashrate | None = None
-    hashrate_deployed_ehs: Hashrate | None = None
-    fleet_efficiency_jth: Efficiency | None = None
-    miners_deployed: Machines | None = None
-    power_capacity_mw: PowerMw | None = None
+    btc_mined_total: BtcAmount | None = _bounds("btc_mined_total")
+    btc_held_end: BtcAmount | None = _bounds("btc_held_end")
+    btc_sold: BtcAmount | None = _bounds("btc_sold")
+    btc_sold_proceeds_usd: Usd | None = _bounds("btc_sold_proceeds_usd")
+    hashrate_avg_ehs: Hashrate | None = _bounds("hashrate_avg_ehs")
+    hashrate_end_ehs: Hashrate | None = _bounds("hashrate_end_ehs")
+    hashrate_deployed_ehs: Hashrate | None = _bounds("hashrate_deployed_ehs")
+    fleet_efficiency_jth: Efficiency | None = _bounds("fleet_efficiency_jth")
+    miners_deployed: Machines | None = _bounds("miners_deployed")
+    power_capacity_mw: PowerMw | None = _bounds("power_capacity_mw")
 
     @model_validator(mode="after")
     def _proceeds_need_a_sale(self) -> CompanyMonthCreate:
@@ -144,13 +184,16 @@ def field_errors(exc: Any) -> dict[str, str]:
         if not field or field == "__root__":
             head, sep, rest = message.partition(": ")
             field, message = (head, rest) if sep else ("", message)
-        out.setdefault(field, _friendly(message, err))
+        out.setdefault(field, _friendly(message, err, field))
     return out
 
 
-def _friendly(message: str, err: dict[str, Any]) -> str:
+def _friendly(message: str, err: dict[str, Any], field: str = "") -> str:
     kind = err.get("type", "")
     ctx = err.get("ctx") or {}
+    spec = METRICS.get(field)
+    if spec is not None and kind == "decimal_max_places":
+        return f"{spec.label} takes at most {ctx.get('decimal_places')} decimal places ({spec.unit})"
     if kind == "finite_number":
         return "must be a finite number"
     if kind in ("decimal_parsing", "decimal_type", "int_parsing", "int_type", "int_from_float"):

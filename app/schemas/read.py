@@ -71,6 +71,11 @@ class FigureSourceRead(BaseModel):
     is_estimate: bool
     is_illustrative: bool = False
     revised: bool = Field(default=False, description="The month holding this figure was corrected after publication")
+    basis: str | None = Field(
+        default=None,
+        description="For a derived figure computed by the dictionary's second formula: which, and why",
+        examples=["Via realized hashrate: no average hashrate reported this month, so BTC mined ÷ BTC issued"],
+    )
 
 
 class ChangeRead(BaseModel):

@@ -2,12 +2,15 @@
 
 from __future__ import annotations
 
+import sqlite3
 from collections.abc import Iterator
 from functools import lru_cache
 from typing import Any
 
-from sqlalchemy import Engine, create_engine, event, text
-from sqlalchemy.exc import SQLAlchemyError
+from sqlalchemy import Connection, Engine, create_engine, event, text
+from sqlalchemy.engine import make_url
+from sqlalchemy.exc import DBAPIError, SQLAlchemyError
+from sqlalchemy.exc import TimeoutError as PoolTimeoutError
 from sqlalchemy.orm import Session, sessionmaker
 
 from app.settings import get_settings
@@ -17,10 +20,27 @@ class DatabaseUnavailable(RuntimeError):
     """The database cannot be reached or is not migrated; the message is one line."""
 
 
+# Execution option naming a connection whose transactions write: on SQLite they begin IMMEDIATE (see
+# begin_writing). Set per connection, so reads keep the cheaper deferred BEGIN.
+WRITING = "minedash_writing"
+# How long a SQLite statement waits for another connection's write lock before "database is locked", unless
+# the URL says otherwise (`sqlite:///minedash.db?timeout=10`, in seconds, as Python's sqlite3 takes it).
+SQLITE_BUSY_TIMEOUT = 5.0
+# SQLite connections are cheap, and a request waiting for one holds a worker thread: let every thread of
+# anyio's pool (40) have one, with room for a publish hook's second connection; a request that still finds
+# none gives up after the busy timeout (answered 503) rather than SQLAlchemy's 30 s.
+SQLITE_POOL_SIZE = 40
+SQLITE_POOL_OVERFLOW = 10
+
+
 def make_engine(url: str, **kwargs: Any) -> Engine:
     if url.startswith("sqlite"):
+        busy_timeout = float(make_url(url).query.get("timeout", SQLITE_BUSY_TIMEOUT))  # type: ignore[arg-type]
+        if not _is_memory(url):
+            pool = {"pool_size": SQLITE_POOL_SIZE, "max_overflow": SQLITE_POOL_OVERFLOW, "pool_timeout": busy_timeout}
+            kwargs = {**pool, **kwargs}
         engine = create_engine(url, connect_args={"check_same_thread": False}, **kwargs)
-        _fix_sqlite_transactions(engine)
+        _fix_sqlite_transactions(engine, busy_timeout)
         return engine
     return create_engine(
         url,
@@ -32,7 +52,12 @@ def make_engine(url: str, **kwargs: Any) -> Engine:
     )
 
 
-def _fix_sqlite_transactions(engine: Engine) -> None:
+def _is_memory(url: str) -> bool:
+    parsed = make_url(url)
+    return parsed.database in (None, "", ":memory:") or parsed.query.get("mode") == "memory"
+
+
+def _fix_sqlite_transactions(engine: Engine, busy_timeout: float) -> None:
     # pysqlite opens transactions lazily and behind SQLAlchemy's back, which breaks SAVEPOINT
     # (used by the tests) and lets foreign keys go unchecked; take control of both.
     @event.listens_for(engine, "connect")
@@ -40,12 +65,35 @@ def _fix_sqlite_transactions(engine: Engine) -> None:
         dbapi_connection.isolation_level = None
         cursor = dbapi_connection.cursor()
         cursor.execute("PRAGMA foreign_keys=ON")
-        cursor.execute("PRAGMA busy_timeout=5000")
+        cursor.execute(f"PRAGMA busy_timeout={round(busy_timeout * 1000)}")
+        # Write-ahead log: readers never wait for the writer and the writer never waits for readers. It is
+        # a property of the file, kept once set (an in-memory database answers "memory" and stays so).
+        cursor.execute("PRAGMA journal_mode=WAL")
         cursor.close()
 
     @event.listens_for(engine, "begin")
-    def _on_begin(conn: Any) -> None:
-        conn.exec_driver_sql("BEGIN")
+    def _on_begin(conn: Connection) -> None:
+        # A deferred transaction that reads and then writes cannot wait for the write lock: if another
+        # writer got it meanwhile, SQLite fails at once ("database is locked") instead of applying the busy
+        # timeout. A writing transaction therefore takes the lock when it begins and then waits its turn.
+        conn.exec_driver_sql("BEGIN IMMEDIATE" if conn.get_execution_options().get(WRITING) else "BEGIN")
+
+
+def begin_writing(session: Session) -> None:
+    """Begin the session's transaction as one that writes: on SQLite it holds the write lock from the start.
+
+    Call it before the session's first statement (a later call would start nothing and warn). Writers then
+    queue for the lock (up to the busy timeout) instead of failing each other halfway. On Postgres, where
+    row locks do this job, it is an ordinary BEGIN. A session bound to a connection that is already in a
+    transaction (the tests') joins it with a savepoint, as before.
+    """
+    if isinstance(session.get_bind(), Engine):
+        session.connection(execution_options={WRITING: True})
+
+
+def writing_engine(engine: Engine) -> Engine:
+    """The same engine (pool, events) whose transactions all begin as writers: for migrations."""
+    return engine.execution_options(**{WRITING: True})
 
 
 @lru_cache(maxsize=1)
@@ -58,14 +106,17 @@ def get_sessionmaker() -> sessionmaker[Session]:
     return sessionmaker(bind=get_engine(), expire_on_commit=False)
 
 
-def get_session() -> Iterator[Session]:
-    """One transaction per request: commit on success, roll back on error.
+def session_scope(*, writing: bool) -> Iterator[Session]:
+    """One transaction per request: commit on success, roll back on error (app.http.deps.get_session).
 
-    Declared with ``Depends(get_session, scope="function")`` so the commit runs before the
-    response is sent: a failed commit becomes an error response, never a false "saved".
+    The dependency is declared with ``scope="function"`` so the commit runs before the response is sent:
+    a failed commit becomes an error response, never a false "saved". `writing` requests (unsafe methods)
+    begin with the write lock (see begin_writing).
     """
     session = get_sessionmaker()()
     try:
+        if writing:
+            begin_writing(session)
         yield session
         session.commit()
     except BaseException:
@@ -75,10 +126,42 @@ def get_session() -> Iterator[Session]:
         session.close()
 
 
+# SQLite's primary result codes that mean "try again": another connection holds the lock, or the file
+# cannot be opened right now.
+_SQLITE_BUSY, _SQLITE_LOCKED, _SQLITE_CANTOPEN = 5, 6, 14
+
+
+def unavailable_reason(exc: BaseException) -> str | None:
+    """One line saying why the database cannot serve right now (locked, busy, unreachable), or None.
+
+    None means the error is not about availability (a bug, a constraint): it stays a 500 / a traceback.
+    """
+    if isinstance(exc, PoolTimeoutError):
+        return "all database connections are busy"
+    if not isinstance(exc, DBAPIError):
+        return None
+    orig = exc.orig
+    if isinstance(orig, sqlite3.Error):
+        code = getattr(orig, "sqlite_errorcode", None)
+        primary = code & 0xFF if isinstance(code, int) else None
+        message = str(orig).strip().splitlines()[0] if str(orig).strip() else type(orig).__name__
+        if primary in (_SQLITE_BUSY, _SQLITE_LOCKED) or "database is locked" in message:
+            return f"the database is locked by another writer ({message})"
+        if primary == _SQLITE_CANTOPEN:
+            return f"cannot open the database ({message})"
+        return None
+    import psycopg
+
+    # Postgres's OperationalError family: connection lost or refused, lock or statement timeouts,
+    # serialization failures and deadlocks. All say "not now", none says "never".
+    if isinstance(orig, psycopg.OperationalError):
+        text = str(orig).strip()
+        return text.splitlines()[0] if text else type(orig).__name__
+    return None
+
+
 def describe_url(url: str) -> str:
     """The URL without its password, for messages."""
-    from sqlalchemy.engine import make_url
-
     try:
         return make_url(url).render_as_string(hide_password=True)
     except Exception:

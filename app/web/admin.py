@@ -1,4 +1,4 @@
-"""Admin pages: the index. Users, companies, sites and events live in app/web/admin_*.py."""
+"""Admin pages: the index. Users, companies, sites, events and the network reference live in app/web/admin_*.py."""
 
 from __future__ import annotations
 
@@ -7,11 +7,12 @@ from fastapi.responses import HTMLResponse, Response
 
 from app.http.auth import AdminUser
 from app.http.templating import templates
-from app.web import admin_companies, admin_users
+from app.web import admin_companies, admin_network, admin_users
 
 router = APIRouter()
 router.include_router(admin_users.router)
 router.include_router(admin_companies.router)
+router.include_router(admin_network.router)
 
 
 @router.get("/staff/admin/", response_class=HTMLResponse, name="admin:index")

@@ -16,7 +16,6 @@ from markupsafe import Markup
 
 from app.domain.charts import Chart, Point
 from app.domain.csvio import safe_cell
-from app.domain.metrics import METRICS
 from app.domain.reports import FigureSource
 
 ILLUSTRATIVE = Markup(
@@ -74,7 +73,7 @@ def table_rows(chart: Chart, limit: int | None = None) -> list[Row]:
     est./ill./rev. flags and source links. Numbers need no escaping; marks are escaped when rendered.
     """
     marks = _Marks()
-    formats = [f",.{METRICS[s.metric].decimals}f" for s in chart.series]
+    formats = [f",.{s.decimals}f" for s in chart.series]
     gap = '<td data-value="">—</td>'
     indexes: Sequence[int] = range(len(chart.periods) - 1, -1, -1)
     if limit is not None:

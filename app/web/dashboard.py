@@ -15,19 +15,32 @@ from app.cache.responses import revision_cached
 from app.domain import charts
 from app.domain.charts import Chart
 from app.domain.csvio import safe_cell
+from app.domain.quarters import RULES, Basis, build_quarters
 from app.domain.reports import MonthView, add_months
 from app.http.deps import CompanyOr404, SessionDep
 from app.http.templating import templates
 from app.store import queries
 from app.store.models import Company
-from app.store.queries.dashboard import company_data_summaries, company_data_summary
+from app.store.queries.dashboard import company_data_summary
 from app.web.chart_csv import csv_response, wants_units
+from app.web.home import company_rows
 from app.web.page_helpers import HISTORY_MONTHS, TABLE_MONTHS, chart_context, kpi_cards
 from app.web.view_params import RANGES, ViewParams, parse_view_params
 
 router = APIRouter()
 
 OVERVIEW_TEMPLATE = "dashboard/overview.html"
+# The columns of the overview's quarter table (flows, stocks at quarter end, day-weighted averages).
+QUARTER_TABLE = (
+    "btc_mined",
+    "mining_revenue_usd",
+    "btc_sold",
+    "btc_held_end",
+    "treasury_value_usd",
+    "hashrate_avg_ehs",
+    "realized_hashrate_ehs",
+    "share_of_network_pct",
+)
 
 
 def _load(
@@ -54,6 +67,7 @@ def build_overview_context(
     params: ViewParams | None = None,
     published_only: bool = True,
     preview: bool = False,
+    quarter_basis: Basis = "fiscal",
 ) -> dict[str, Any]:
     """Template context of the company overview; render it with templates/dashboard/overview.html.
 
@@ -73,6 +87,11 @@ def build_overview_context(
     events = queries.list_events(session=session, company_id=company.id)
     chart_list = charts.overview_charts(views, sites, events, params.sites) if views else []
     illustrative = any(f.is_illustrative for v in views for f in v.sites.values())
+    quarters = []
+    if views:
+        # From the views with their year of history, so the first quarter shown is whole.
+        shown = build_quarters(history, company.fiscal_year_end_month, quarter_basis)
+        quarters = [q for q in reversed(shown) if q.end >= views[0].period and q.start <= views[-1].period]
     return {
         "company": company,
         "sites": sites,
@@ -91,6 +110,10 @@ def build_overview_context(
         "has_site_split": any(v.sites for v in views),
         "published_only": published_only,
         "preview": preview,
+        "quarters": quarters,
+        "quarter_basis": quarter_basis,
+        "quarter_metrics": QUARTER_TABLE,
+        "quarter_rules": RULES,
         "csv_base": None if preview else f"/companies/{company.slug}/charts",
         "site_base": f"/companies/{company.slug}/sites",
     }
@@ -105,8 +128,16 @@ def render_overview(
     drafts included the page must not go through the public, revision-keyed cache.
     """
     params = parse_view_params(request)
+    basis = request.query_params.get("quarters") or "fiscal"
+    if basis not in ("fiscal", "calendar"):
+        raise HTTPException(status_code=400, detail="quarters: use fiscal or calendar")
     context = build_overview_context(
-        company, session=session, params=params, published_only=published_only, preview=preview
+        company,
+        session=session,
+        params=params,
+        published_only=published_only,
+        preview=preview,
+        quarter_basis="calendar" if basis == "calendar" else "fiscal",
     )
     return overview_page(context)
 
@@ -128,9 +159,16 @@ def prebuild_overviews(session: Session, company_ids: frozenset[int]) -> None:
     is filed under, so a concurrent publish can make it outdated (and so unused) but never wrongly current.
     """
     revision = queries.get_data_revision(session=session).revision
+    pages = []
     for company in session.scalars(select(Company).where(Company.id.in_(company_ids)).order_by(Company.id)):
         page = overview_page(build_overview_context(company, session=session))
-        page_store.put(session, overview_key(company.id), revision, bytes(page.body), page.headers["content-type"])
+        pages.append(
+            page_store.BuiltPage.make(
+                overview_key(company.id), revision, bytes(page.body), page.headers["content-type"]
+            )
+        )
+    # Built while reading; stored in a short writing transaction of its own.
+    page_store.store(session, pages)
 
 
 def _overview_response(request: Request, company: Company, session: Session) -> Response:
@@ -154,9 +192,9 @@ def home(request: Request, session: SessionDep) -> Response:
     revision = queries.get_data_revision(session=session)
 
     def build() -> Response:
-        summaries = company_data_summaries([c.id for c in companies], session=session)
+        rows = company_rows(companies, session=session)
         return templates.TemplateResponse(
-            request, "dashboard/company_list.html", {"companies": companies, "summaries": summaries}
+            request, "dashboard/company_list.html", {"companies": companies, "rows": rows}
         )
 
     return revision_cached(request, revision, build)

@@ -26,8 +26,10 @@ from typing import Any
 from fastapi import APIRouter, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from sqlalchemy.orm import Session
+from starlette.concurrency import run_in_threadpool
 from starlette.datastructures import UploadFile
 
+from app.domain.reports import add_months
 from app.http.auth import EditorUser, actor_for_user
 from app.http.deps import CompanyOr404, SessionDep
 from app.http.templating import templates
@@ -40,6 +42,7 @@ from app.schemas.csv_months import (
     parse_csv,
     write_csv,
 )
+from app.schemas.csv_template import LAYOUTS, accepted_metrics, template_csv
 from app.settings import get_settings
 from app.store import queries
 from app.store.models import Company, User
@@ -72,9 +75,11 @@ def _too_large(request: Request, limit: int) -> bool:
         return True
 
 
-def _page(request: Request, company: Company, status_code: int = 200, **context: Any) -> Response:
+def _page(request: Request, company: Company, session: Session, status_code: int = 200, **context: Any) -> Response:
     base = {
         "company": company,
+        "sites": queries.list_sites(company.id, session=session),
+        "accepted": accepted_metrics(),
         "active_nav": "import",
         "max_mb": MAX_IMPORT_BYTES // (1024 * 1024),
         "columns": export_columns(),
@@ -101,8 +106,25 @@ def import_home(request: Request, user: EditorUser, session: SessionDep) -> Resp
 
 
 @router.get("/staff/companies/{slug}/import", response_class=HTMLResponse, name="staff:import")
-def import_form(request: Request, company: CompanyOr404, user: EditorUser) -> Response:
-    return _page(request, company)
+def import_form(request: Request, company: CompanyOr404, user: EditorUser, session: SessionDep) -> Response:
+    return _page(request, company, session)
+
+
+@router.get("/staff/companies/{slug}/import/template.csv", name="staff:import_template")
+def import_template(request: Request, company: CompanyOr404, user: EditorUser, session: SessionDep) -> Response:
+    """An empty import file for this company's sites and metrics (`?layout=long`: one figure per line)."""
+    layout = request.query_params.get("layout", "wide")
+    layout = layout if layout in LAYOUTS else "wide"
+    slugs = [s.slug for s in queries.list_sites(company.id, session=session)]
+    period = add_months(month_queries.current_month(), -1)
+    return Response(
+        template_csv(period, slugs, layout),
+        media_type="text/csv; charset=utf-8",
+        headers={
+            "Content-Disposition": f'attachment; filename="{company.slug}-import-template-{layout}.csv"',
+            **NO_STORE,
+        },
+    )
 
 
 def _dry_run(
@@ -121,12 +143,15 @@ def _dry_run(
 ) -> Response:
     parsed: ParsedCsv = parse_csv(content)
     if parsed.errors:
-        return _page(request, company, 422, file_errors=parsed.errors, filename=filename, ignored=parsed.ignored)
+        return _page(
+            request, company, session, 422, file_errors=parsed.errors, filename=filename, ignored=parsed.ignored
+        )
     plan = import_queries.plan_import(session=session, company=company, parsed=parsed)
     digest = plan.digest()
     return _page(
         request,
         company,
+        session,
         status_code if not plan.has_errors else 422,
         plan=plan,
         layout=parsed.layout,
@@ -143,19 +168,19 @@ def _dry_run(
 
 @router.post("/staff/companies/{slug}/import", response_class=HTMLResponse)
 async def import_upload(request: Request, company: CompanyOr404, user: EditorUser, session: SessionDep) -> Response:
+    # Rendering, parsing and planning are synchronous (templates from disk, the database): off the event loop.
     if _too_large(request, MAX_IMPORT_BYTES + _OVERHEAD):
-        return _page(request, company, 413, file_errors=[_size_message()])
+        return await run_in_threadpool(_page, request, company, session, 413, file_errors=[_size_message()])
     form = await request.form(max_files=1, max_fields=10, max_part_size=_OVERHEAD)
     upload = form.get("file")
     if not isinstance(upload, UploadFile) or not upload.filename:
-        return _page(request, company, 422, file_errors=["Choose a CSV file to upload."])
+        return await run_in_threadpool(
+            _page, request, company, session, 422, file_errors=["Choose a CSV file to upload."]
+        )
     content = await upload.read(MAX_IMPORT_BYTES + 1)
     if len(content) > MAX_IMPORT_BYTES:
-        return _page(request, company, 413, file_errors=[_size_message()])
+        return await run_in_threadpool(_page, request, company, session, 413, file_errors=[_size_message()])
     filename = upload.filename[:200]
-    # Parsing and planning are synchronous database work: run them off the event loop.
-    from starlette.concurrency import run_in_threadpool
-
     return await run_in_threadpool(_dry_run, request, company, user, session, content, filename)
 
 
@@ -166,11 +191,9 @@ def _size_message() -> str:
 @router.post("/staff/companies/{slug}/import/confirm", response_class=HTMLResponse)
 async def import_confirm(request: Request, company: CompanyOr404, user: EditorUser, session: SessionDep) -> Response:
     if _too_large(request, _CONFIRM_LIMIT):
-        return _page(request, company, 413, file_errors=[_size_message()])
+        return await run_in_threadpool(_page, request, company, session, 413, file_errors=[_size_message()])
     form = await request.form(max_files=0, max_fields=20, max_part_size=_CONFIRM_LIMIT)
     fields = {k: v for k, v in form.items() if isinstance(v, str)}
-    from starlette.concurrency import run_in_threadpool
-
     return await run_in_threadpool(_confirm, request, company, user, session, fields)
 
 
@@ -182,7 +205,9 @@ def _confirm(request: Request, company: Company, user: User, session: Session, f
     digest = fields.get("digest", "")
     filename = fields.get("filename", "")[:200]
     if not content or not hmac.compare_digest(_signature(user, company, content, digest), fields.get("signature", "")):
-        return _page(request, company, 400, file_errors=["This confirmation does not match a dry run: upload again."])
+        return _page(
+            request, company, session, 400, file_errors=["This confirmation does not match a dry run: upload again."]
+        )
     publish = fields.get("publish") == "on"
     reason = fields.get("reason", "").strip()
     parsed = parse_csv(content)
@@ -191,6 +216,16 @@ def _confirm(request: Request, company: Company, user: User, session: Session, f
     if plan is None or plan.digest() != digest:
         message = "The stored figures changed since your dry run. Review the new dry run and confirm again."
         return _dry_run(request, company, user, session, content, filename, status_code=409, message=message, **again)
+    if plan.needs_reason and not reason:
+        changed = plan.published_changes
+        removed = sum(1 for _, c in changed if c.removal)
+        reason_error = (
+            f"{len(changed)} published figure(s) change{f', {removed} removed' if removed else ''}:"
+            " say why (investors see the reason with the correction)"
+        )
+        return _dry_run(
+            request, company, user, session, content, filename, status_code=422, reason_error=reason_error, **again
+        )
     if plan.warnings and fields.get("confirm_warnings") != "on":
         message = "Confirm that you checked the warnings below."
         return _dry_run(request, company, user, session, content, filename, status_code=422, message=message, **again)

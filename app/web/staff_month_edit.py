@@ -12,7 +12,7 @@ from fastapi import APIRouter, HTTPException, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from sqlalchemy.orm import Session
 
-from app.domain import metrics
+from app.domain import formulas
 from app.domain.reports import add_months
 from app.http.auth import EditorUser, actor_for_user
 from app.http.deps import CompanyOr404, SessionDep
@@ -22,6 +22,7 @@ from app.schemas.months import CompanyMonthCreate, SiteMonthCreate
 from app.store import queries
 from app.store.models import Company, CompanyMonth, RecordStatus, Site, SiteMonth
 from app.store.queries import months as month_queries
+from app.web import staff_month_checks as checks
 from app.web.staff_month_form import (
     COMPANY_MAIN_FIELDS,
     COMPANY_METRIC_FIELDS,
@@ -100,7 +101,7 @@ def _context(
         "hashrate_units": tuple(HASHRATE_UNITS),
         "totals": compute_totals(period, site_values, company_values, previous_held),
         "previous_held_end": previous_held,
-        "days_in_month": metrics.days_in_month(period),
+        "days_in_month": formulas.days_in_month(period),
         "status": status,
         "has_published": any(r.published_at is not None for r in stored),
         "month_url": month_url(company, period),
@@ -115,6 +116,7 @@ def _context(
         "reason_error": None,
         "conflict": None,
         "saved": None,
+        "removal": None,
         **extra,
     }
 
@@ -210,8 +212,21 @@ def month_save(
         if check is not None:
             confirmed = fields.get("confirm_treasury") == plain(check.difference)
             warnings.append({"message": check.message, "difference": plain(check.difference), "confirmed": confirmed})
-    if page_errors or any(r.errors for r in rows) or any(not w["confirmed"] for w in warnings):
-        return render(422, page_errors=page_errors, warnings=warnings, reason=reason)
+    # Every problem at once: field errors, the treasury, removals of published figures and the reason.
+    removals = checks.published_removals(rows, by_site, company_row, unit)
+    token = checks.removals_token(removals) if removals else ""
+    removal = {"items": removals, "token": token, "confirmed": bool(token) and fields.get("confirm_removals") == token}
+    touched = {r.key for r in rows if _posted_fingerprint(r) != r.loaded}
+    reason_error = None
+    if not reason.strip() and checks.reason_needed(rows, touched, by_site, company_row, publish=publish):
+        reason_error = (
+            "This month is published: say why it changes (the reason is shown to investors with the correction)"
+        )
+    blocked = any(r.errors for r in rows) or any(not w["confirmed"] for w in warnings)
+    if page_errors or blocked or (removals and not removal["confirmed"]) or reason_error:
+        return render(
+            422, page_errors=page_errors, warnings=warnings, reason=reason, reason_error=reason_error, removal=removal
+        )
 
     try:
         with session.begin_nested():
@@ -219,9 +234,10 @@ def month_save(
     except month_queries.VersionConflict:
         return _conflict(render, rows, company, month, session, unit, reason, warnings)
     except month_queries.ReasonRequired as exc:
-        return render(422, warnings=warnings, reason=reason, reason_error=str(exc))
+        return render(422, warnings=warnings, reason=reason, reason_error=str(exc), removal=removal)
     except month_queries.MonthValidationError as exc:
-        return render(422, warnings=warnings, reason=reason, page_errors=[e["message"] for e in exc.errors])
+        errors = [e["message"] for e in exc.errors]
+        return render(422, warnings=warnings, reason=reason, page_errors=errors, removal=removal)
     saved = "unchanged" if not written else ("correction" if reason.strip() else ("published" if publish else "draft"))
     return RedirectResponse(f"{month_url(company, month)}?saved={saved}&unit={unit}", status_code=303)
 

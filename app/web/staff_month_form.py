@@ -10,13 +10,14 @@ from __future__ import annotations
 
 import datetime as dt
 from dataclasses import dataclass, field
-from decimal import Decimal, InvalidOperation
+from decimal import Decimal
 from typing import Annotated, Any
 
 from fastapi import Depends, Request
 from pydantic import ValidationError
 
-from app.domain import metrics
+from app.domain import formulas, metrics
+from app.domain.numbers import NumberError, format_bound, parse_number
 from app.schemas.months import CompanyMonthCreate, SiteMonthCreate, field_errors
 from app.store.models import CompanyMonth, Site, SiteMonth
 
@@ -153,15 +154,16 @@ def _version(text: str | None) -> int | None:
 
 
 def _to_ehs(text: str, hashrate_unit: str) -> tuple[str | Decimal, str | None]:
-    """Typed hashrate -> EH/s; an error message when a PH/s value is more precise than storage."""
+    """Typed hashrate -> EH/s (read by the shared number reader); an error message when it is not a number
+    or a PH/s value is more precise than storage."""
     factor = HASHRATE_UNITS[hashrate_unit]
     if factor == 1 or not text:
         return text, None
     try:
-        value = Decimal(text)
-    except InvalidOperation:
-        return text, None  # the schema says "must be a number"
-    if not value.is_finite():
+        value = parse_number(text, hashrate_unit)
+    except NumberError as exc:
+        return text, str(exc)
+    if value is None:
         return text, None
     converted = value / factor
     if converted.as_tuple().exponent < -6:  # type: ignore[operator]
@@ -215,9 +217,13 @@ def _read_row(
 
 
 def _in_unit(name: str, message: str, hashrate_unit: str) -> str:
-    # Bounds are checked in EH/s; say so when the editor typed PH/s.
-    if name in HASHRATE_FIELDS and hashrate_unit != "EH/s" and message.startswith("must be at most"):
-        return f"{message} EH/s ({plain(Decimal(message.rsplit(' ', 1)[1]) * 1000)} PH/s)"
+    # Bounds are checked in EH/s; say them in PH/s too when the editor typed PH/s.
+    spec = metrics.METRICS.get(name)
+    typed_other = name in HASHRATE_FIELDS and hashrate_unit != "EH/s"
+    if typed_other and spec is not None and spec.bounds and "between" in message:
+        factor = HASHRATE_UNITS[hashrate_unit]
+        low, high = (format_bound(b * factor) for b in spec.bounds)
+        return f"{message} ({low} to {high} {hashrate_unit})"
     return message
 
 
@@ -239,8 +245,8 @@ def compute_totals(
     previous_held_end: Decimal | None,
 ) -> MonthTotals:
     """Sum of sites, BTC not allocated to a site, production yield and the treasury roll-forward."""
-    sites_btc = metrics.aggregate("btc_mined", site_values)
-    sites_hashrate = metrics.aggregate("hashrate_avg_ehs", site_values)
+    sites_btc = formulas.aggregate("btc_mined", site_values)
+    sites_hashrate = formulas.aggregate("hashrate_avg_ehs", site_values)
     total = company_values.get("btc_mined_total")
     btc = total if total is not None else sites_btc
     hashrate = company_values.get("hashrate_avg_ehs") or sites_hashrate
@@ -253,9 +259,9 @@ def compute_totals(
     return MonthTotals(
         sites_btc=sites_btc,
         sites_hashrate_avg=sites_hashrate,
-        unallocated_btc=metrics.unallocated_btc(total, [v.get("btc_mined") for v in site_values])
+        unallocated_btc=formulas.unallocated_btc(total, [v.get("btc_mined") for v in site_values])
         if site_values
         else None,
-        btc_per_ehs_day=metrics.btc_per_ehs_day(btc, hashrate, period),
+        btc_per_ehs_day=formulas.btc_per_ehs_day(btc, hashrate, period),
         expected_held_end=expected,
     )

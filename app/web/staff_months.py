@@ -75,37 +75,56 @@ def month_status(rows: list[SiteMonth | CompanyMonth]) -> str:
 # --- list and new -------------------------------------------------------------------------------------
 
 
+def row_state(row: SiteMonth | CompanyMonth | None) -> str:
+    """One row's state in the month list: not entered, draft, published or revised."""
+    if row is None:
+        return "not entered"
+    return month_status([row])
+
+
 @router.get("/staff/companies/{slug}/months", response_class=HTMLResponse, name="staff:months")
 def months_list(request: Request, company: CompanyOr404, user: EditorUser, session: SessionDep) -> Response:
+    """Every month from the company's first entered one to the current one, newest first; a missing month is
+    listed as "not entered", so a gap in the releases shows. Each month has its state per site."""
     sites = list(queries.list_sites(company.id, session=session))
     company_rows = queries.list_company_months(company.id, session=session, published_only=False)
     site_rows = queries.list_site_months(company.id, session=session, published_only=False)
-    by_period: dict[dt.date, dict[str, Any]] = defaultdict(lambda: {"company": None, "sites": []})
+    by_period: dict[dt.date, dict[str, Any]] = defaultdict(lambda: {"company": None, "sites": {}})
     for crow in company_rows:
         by_period[crow.period]["company"] = crow
     for srow in site_rows:
-        by_period[srow.period]["sites"].append(srow)
+        by_period[srow.period]["sites"][srow.site_id] = srow
     months = []
-    for period in sorted(by_period, reverse=True):
-        entry = by_period[period]
-        rows: list[SiteMonth | CompanyMonth] = [*entry["sites"], *([entry["company"]] if entry["company"] else [])]
-        latest = max(rows, key=lambda r: r.updated_at)
+    period = month_queries.current_month()
+    first = min(by_period, default=None)
+    while first is not None and period >= first:
+        entry = by_period.get(period) or {"company": None, "sites": {}}
+        rows: list[SiteMonth | CompanyMonth] = [
+            *entry["sites"].values(),
+            *([entry["company"]] if entry["company"] else []),
+        ]
+        latest = max(rows, key=lambda r: r.updated_at) if rows else None
         months.append(
             {
                 "period": period,
-                "status": month_status(rows),
+                "status": month_status(rows) if rows else "not entered",
                 "btc_mined_total": entry["company"].btc_mined_total if entry["company"] else None,
                 "sites_entered": len(entry["sites"]),
-                "updated_by": latest.updated_by,
-                "updated_at": latest.updated_at,
+                "company_state": row_state(entry["company"]),
+                "site_states": [row_state(entry["sites"].get(site.id)) for site in sites],
+                "updated_by": latest.updated_by if latest else None,
+                "updated_at": latest.updated_at if latest else None,
             }
         )
+        period = add_months(period, -1)
+    missing = sum(1 for m in months if m["status"] == "not entered")
     return templates.TemplateResponse(
         request,
         "staff/months/list.html",
         {
             "company": company,
             "months": months,
+            "missing": missing,
             "sites": sites,
             "active_nav": "months",
             "user": user,

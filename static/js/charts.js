@@ -4,6 +4,7 @@
   "use strict";
 
   var dark = window.matchMedia("(prefers-color-scheme: dark)");
+  var phone = window.matchMedia("(max-width: 640px)");
 
   function themed(layout) {
     var isDark = dark.matches;
@@ -12,8 +13,11 @@
     layout.paper_bgcolor = "rgba(0,0,0,0)";
     layout.plot_bgcolor = "rgba(0,0,0,0)";
     layout.font = Object.assign({}, layout.font, { color: fg, family: "system-ui, sans-serif" });
-    ["xaxis", "yaxis"].forEach(function (axis) {
-      layout[axis] = Object.assign({}, layout[axis], { gridcolor: grid, zerolinecolor: grid });
+    // Every axis, including a chart's second axis or panel (yaxis3, yaxis4).
+    Object.keys(layout).forEach(function (axis) {
+      if (/^[xy]axis\d*$/.test(axis)) {
+        layout[axis] = Object.assign({}, layout[axis], { gridcolor: grid, zerolinecolor: grid });
+      }
     });
     (layout.shapes || []).forEach(function (shape) {
       if (shape.line) { shape.line.color = isDark ? "#9ca3af" : "#6b7280"; }
@@ -53,7 +57,11 @@
       return;
     }
     expandNotes(figure);
-    var config = { responsive: true, displaylogo: false, modeBarButtonsToRemove: ["lasso2d", "select2d"] };
+    // On a phone the mode bar would sit on the plot itself: none there (the CSV and table links under each
+    // chart remain); elsewhere only the PNG download.
+    var config = phone.matches
+      ? { responsive: true, displayModeBar: false }
+      : { responsive: true, displaylogo: false, modeBarButtons: [["toImage"]] };
     window.Plotly.react(el, recolourTotals(figure.data), themed(figure.layout), config).then(function () {
       el.setAttribute("data-drawn", "true");
     });

@@ -7,17 +7,24 @@
   if (!form) { return; }
   var DIGITS = 12;
   var SCALE = 10n ** BigInt(DIGITS);
-  var NUMBER = /^\+?(\d+(\.\d*)?|\.\d+)$/;
+  var NUMBER = /^[+-]?(\d+(\.\d*)?|\.\d+)$/;
+  // Thousands separators as the server reads them (app/domain/numbers.py): one kind per number, groups of three.
+  var GROUPED = /^[+-]?\d{1,3}([,\u0020\u00a0\u202f])\d{3}(\1\d{3})*(\.\d*)?$/;
 
   function parse(text) {
-    text = (text || "").trim();
+    text = (text || "").trim().replace(/\u2212/g, "-");
+    // A leading $ (USD figures) and a trailing % (percentages) decorate the number.
+    text = text.replace(/^([+-]?)\s*\$\s*/, "$1").replace(/\s*%$/, "");
+    if (GROUPED.test(text)) { text = text.replace(/[,\u0020\u00a0\u202f]/g, ""); }
     if (!NUMBER.test(text)) { return null; }
-    text = text.replace("+", "");
+    var negative = text.charAt(0) === "-";
+    text = text.replace(/^[+-]/, "");
     var parts = text.split(".");
     var frac = (parts[1] || "").slice(0, DIGITS);
     if ((parts[1] || "").length > DIGITS) { return null; }
     while (frac.length < DIGITS) { frac += "0"; }
-    return BigInt(parts[0] || "0") * SCALE + BigInt(frac || "0");
+    var value = BigInt(parts[0] || "0") * SCALE + BigInt(frac || "0");
+    return negative ? -value : value;
   }
 
   function format(value) {

@@ -95,7 +95,7 @@ def test_enter_fix_publish_and_see_the_overview_change(
     page.wait_for_load_state("networkidle")
     error_id = (bad.get_attribute("aria-describedby") or "").strip()
     assert error_id, "the bad field points at its message"
-    assert page.locator(f"#{error_id}").inner_text() == "must be at most 60"
+    assert page.locator(f"#{error_id}").inner_text() == "Fleet efficiency must be between 5 and 60 J/TH"
     assert page.locator("#error-summary").is_visible()
     # Every other value is kept.
     for i, site in enumerate(sites):

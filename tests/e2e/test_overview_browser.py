@@ -8,7 +8,11 @@ import pytest
 
 pytestmark = pytest.mark.e2e
 
-CHARTS = {"chart-hashrate", "chart-btc_mined", "chart-treasury", "chart-efficiency", "chart-yield", "chart-share"}
+CHARTS = {
+    f"chart-{key}"
+    for key in ("hashrate", "btc_mined", "realized", "share", "yield", "revenue", "treasury", "efficiency", "hashprice")
+}
+OVERVIEW = "/companies/cleanspark"
 
 
 def _wait_for_charts(page, count: int = len(CHARTS)) -> None:
@@ -24,7 +28,7 @@ def _traces(page) -> dict[str, list[dict]]:
 
 
 def test_overview_draws_every_chart_with_database_values(open_page) -> None:
-    page, problems = open_page("/")
+    page, problems = open_page(OVERVIEW)
     _wait_for_charts(page)
     traces = _traces(page)
     assert set(traces) == CHARTS
@@ -43,7 +47,7 @@ def test_overview_draws_every_chart_with_database_values(open_page) -> None:
 
 
 def test_phone_width_has_no_horizontal_scroll(open_page) -> None:
-    page, problems = open_page("/", width=375, height=812)
+    page, problems = open_page(OVERVIEW, width=375, height=812)
     _wait_for_charts(page)
     overflow = page.evaluate("document.documentElement.scrollWidth - document.documentElement.clientWidth")
     assert overflow <= 0
@@ -55,7 +59,7 @@ def test_phone_width_has_no_horizontal_scroll(open_page) -> None:
 
 
 def test_dark_mode_renders(open_page, tmp_path: Path) -> None:
-    page, problems = open_page("/", dark=True)
+    page, problems = open_page(OVERVIEW, dark=True)
     _wait_for_charts(page)
     background = page.evaluate("getComputedStyle(document.body).backgroundColor")
     assert background != "rgb(248, 250, 252)"  # not the light theme's background

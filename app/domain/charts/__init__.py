@@ -4,29 +4,34 @@ Each chart is a `Chart`: the series it draws with their exact decimals and prove
 dict drawn from those same series. The page's table and the CSV download read the series, so they show
 exactly what the chart shows. Missing months are ``None``: Plotly draws a gap, tables show "—".
 
-`figure` holds the model and the Plotly plumbing; `company` and `site` the charts of each page.
+`figure` holds the model and the Plotly plumbing, `layout` the axes and events; `company`, `market`, `site` and
+`compare` the charts of each page; `sparkline` the small inline SVG lines of the company list.
 """
 
 from app.domain.charts.company import (
     OVERVIEW_CHARTS,
     btc_mined_chart,
-    compare_chart,
     efficiency_chart,
     hashrate_chart,
     overview_charts,
-    share_chart,
-    treasury_chart,
     yield_chart,
 )
-from app.domain.charts.figure import PALETTE, Chart, Point, Series, alt_text, colour, events_in, fmt
+from app.domain.charts.compare import NORMALISATIONS, PER_EHS_METRICS, compare_chart
+from app.domain.charts.figure import PALETTE, Chart, Point, Series, alt_text, colour, fmt
+from app.domain.charts.layout import events_in
+from app.domain.charts.market import hashprice_chart, realized_chart, revenue_chart, share_chart, treasury_chart
 from app.domain.charts.site import site_btc_chart, site_charts, site_efficiency_chart, site_hashrate_chart
+from app.domain.charts.sparkline import Sparkline, sparkline
 
 __all__ = [
+    "NORMALISATIONS",
     "OVERVIEW_CHARTS",
     "PALETTE",
+    "PER_EHS_METRICS",
     "Chart",
     "Point",
     "Series",
+    "Sparkline",
     "alt_text",
     "btc_mined_chart",
     "colour",
@@ -34,13 +39,17 @@ __all__ = [
     "efficiency_chart",
     "events_in",
     "fmt",
+    "hashprice_chart",
     "hashrate_chart",
     "overview_charts",
+    "realized_chart",
+    "revenue_chart",
     "share_chart",
     "site_btc_chart",
     "site_charts",
     "site_efficiency_chart",
     "site_hashrate_chart",
+    "sparkline",
     "treasury_chart",
     "yield_chart",
 ]

@@ -1,5 +1,5 @@
-"""The company charts: hashrate and BTC mined by site, treasury, efficiency, yield, share; the overview's order;
-the compare chart."""
+"""The company charts: hashrate and BTC mined by site, efficiency, yield; the overview's charts in page order
+(the market charts are in `market`)."""
 
 from __future__ import annotations
 
@@ -15,11 +15,11 @@ from app.domain.charts.figure import (
     Series,
     colour,
     company_points,
-    events_in,
     finish,
     site_points,
 )
-from app.domain.metrics import METRICS
+from app.domain.charts.layout import events_in
+from app.domain.charts.market import hashprice_chart, realized_chart, revenue_chart, share_chart, treasury_chart
 from app.domain.reports import MonthView
 
 if TYPE_CHECKING:
@@ -120,43 +120,6 @@ def btc_mined_chart(
     return finish(chart, barmode="relative")
 
 
-def treasury_chart(views: Sequence[MonthView], events: Sequence[Event]) -> Chart:
-    """Holdings at month end, with the month's mined (up) and sold (down) flows as bars."""
-    periods = [v.period for v in views]
-    series = [
-        Series(
-            "btc_mined_total",
-            "Mined in the month",
-            "btc_mined_total",
-            company_points(views, "btc_mined_total"),
-            "bar",
-            "#16a34a",
-        ),
-        Series(
-            "btc_sold",
-            "Sold in the month",
-            "btc_sold",
-            company_points(views, "btc_sold"),
-            "bar",
-            "#dc2626",
-            negate=True,
-        ),
-        Series(
-            "btc_held_end",
-            "Holdings at month end",
-            "btc_held_end",
-            company_points(views, "btc_held_end"),
-            colour="#d97706",
-            width=2.5,
-        ),
-    ]
-    chart = Chart("treasury", "Treasury holdings", "BTC", periods, series, events=events_in(events, periods))
-    chart.note = "Bars: BTC mined (up) and sold (down) in the month. Line: holdings at month end."
-    chart = finish(chart, barmode="relative")
-    chart.figure["layout"]["yaxis"]["rangemode"] = "normal"
-    return chart
-
-
 def efficiency_chart(
     views: Sequence[MonthView], sites: Sequence[Site], events: Sequence[Event], selected: Sequence[str] = ()
 ) -> Chart:
@@ -201,36 +164,19 @@ def yield_chart(views: Sequence[MonthView], events: Sequence[Event], *, label: s
     return chart
 
 
-def share_chart(views: Sequence[MonthView], events: Sequence[Event], *, label: str = "Company") -> Chart:
-    """Share of the network's hashrate, where network figures exist."""
-    periods = [v.period for v in views]
-    series = [
-        Series(
-            "share_of_network_pct",
-            label,
-            "share_of_network_pct",
-            company_points(views, "share_of_network_pct"),
-            colour="#9333ea",
-            width=2.5,
-        )
-    ]
-    chart = Chart("share", "Share of network hashrate", "%", periods, series, events=events_in(events, periods))
-    chart.note = "Average operating hashrate ÷ the network's average hashrate."
-    if all(v.values.get("network_hashrate_avg_ehs") is None for v in views):
-        chart.note = "No network hashrate figures for these months: the share cannot be computed."
-    return finish(chart)
-
-
 ChartBuilder = Callable[[Sequence[MonthView], Sequence["Site"], Sequence["Event"], Sequence[str]], Chart]
 
 # The company overview's charts by key, in page order.
 OVERVIEW_CHARTS: dict[str, ChartBuilder] = {
     "hashrate": hashrate_chart,
     "btc_mined": btc_mined_chart,
+    "realized": lambda views, sites, events, selected: realized_chart(views, events),
+    "share": lambda views, sites, events, selected: share_chart(views, events),
+    "yield": lambda views, sites, events, selected: yield_chart(views, events),
+    "revenue": lambda views, sites, events, selected: revenue_chart(views, events),
     "treasury": lambda views, sites, events, selected: treasury_chart(views, events),
     "efficiency": efficiency_chart,
-    "yield": lambda views, sites, events, selected: yield_chart(views, events),
-    "share": lambda views, sites, events, selected: share_chart(views, events),
+    "hashprice": lambda views, sites, events, selected: hashprice_chart(views, events),
 }
 
 
@@ -239,20 +185,3 @@ def overview_charts(
 ) -> list[Chart]:
     """Every chart of the company overview, in page order."""
     return [build(views, sites, events, selected) for build in OVERVIEW_CHARTS.values()]
-
-
-def compare_chart(metric: str, named_views: Sequence[tuple[str, str, Sequence[MonthView]]]) -> Chart:
-    """One metric for several companies on one chart; named_views = (slug, name, views) with equal periods."""
-    periods = [v.period for v in named_views[0][2]] if named_views else []
-    series = [
-        Series(f"{metric}:{slug}", name, metric, company_points(views, metric), colour=colour(i))
-        for i, (slug, name, views) in enumerate(named_views)
-    ]
-    spec = METRICS[metric]
-    chart = Chart("compare", spec.label, spec.unit, periods, series)
-    if spec.lower_is_better:
-        chart.note = f"{spec.label} in {spec.unit}: lower is better."
-    chart = finish(chart)
-    if metric != "btc_held_end":
-        chart.figure["layout"]["yaxis"]["rangemode"] = "normal"
-    return chart

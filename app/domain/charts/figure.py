@@ -14,12 +14,25 @@ from dataclasses import dataclass, field
 from decimal import Decimal
 from typing import TYPE_CHECKING, Any, Literal, NamedTuple
 
+from app.domain.charts.layout import event_overlay, layout
 from app.domain.metrics import METRICS
 from app.domain.reports import FigureSource, MonthView, sources_of
 
-PALETTE = ("#2563eb", "#16a34a", "#d97706", "#9333ea", "#dc2626", "#0891b2", "#4d7c0f", "#be185d")
+PALETTE = (
+    "#2563eb",
+    "#16a34a",
+    "#d97706",
+    "#9333ea",
+    "#dc2626",
+    "#0891b2",
+    "#4d7c0f",
+    "#be185d",
+    "#0f766e",
+    "#92400e",
+    "#475569",
+    "#a21caf",
+)
 TOTAL_COLOUR = "#111827"
-EVENT_COLOUR = "#6b7280"
 UNALLOCATED_COLOUR = "#9ca3af"
 
 Kind = Literal["bar", "line"]
@@ -78,10 +91,23 @@ class Series:
     negate: bool = False  # drawn below the axis (sales), stored and exported as the positive figure
     dash: str = "solid"
     width: float = 2.0
+    axis: str = "y"  # "y3", "y4": a second axis or panel the chart's layout defines ("y2" carries events)
+    # A series that is not the metric itself (normalised compare lines): its own unit, decimals and formula.
+    unit_override: str | None = None
+    decimals_override: int | None = None
+    formula_override: str | None = None
 
     @property
     def unit(self) -> str:
-        return METRICS[self.metric].unit
+        return self.unit_override or METRICS[self.metric].unit
+
+    @property
+    def decimals(self) -> int:
+        return METRICS[self.metric].decimals if self.decimals_override is None else self.decimals_override
+
+    @property
+    def formula(self) -> str | None:
+        return self.formula_override or METRICS[self.metric].formula
 
     @property
     def is_empty(self) -> bool:
@@ -144,6 +170,12 @@ def fmt(value: Decimal | None, metric: str, with_unit: bool = True) -> str:
     return f"{text} {spec.unit}" if with_unit else text
 
 
+def _fmt_series(value: Decimal | None, series: Series) -> str:
+    if value is None:
+        return "—"
+    return f"{value:,.{series.decimals}f} {series.unit}"
+
+
 def _why(point: Point) -> list[str]:
     lines: list[str] = []
     if point.is_illustrative:
@@ -154,6 +186,7 @@ def _why(point: Point) -> list[str]:
         if src.quote and not src.is_illustrative:
             lines.append(f"“{src.quote[:90]}”")
             break
+    lines.extend(src.basis for src in point.sources if src.basis)
     for url in point.source_urls[:2]:
         lines.append(f"Source: {url[:70]}")
     if point.revised:
@@ -173,6 +206,7 @@ class _Notes:
         self.texts: list[str] = [""]
         self.flagged: list[bool] = [False]  # estimated or illustrative: hatched bars, open markers
         self.illustrative: list[bool] = [False]
+        self.alternative: list[bool] = [False]  # a derived figure by its second route: a diamond marker
         self._by_key: dict[tuple[tuple[FigureSource, ...], str | None], int] = {}
         self._by_text: dict[str, int] = {"": 0}
 
@@ -187,32 +221,35 @@ class _Notes:
                 self.texts.append(text)
                 self.flagged.append(point.is_estimate or point.is_illustrative)
                 self.illustrative.append(point.is_illustrative)
+                self.alternative.append(any(src.basis for src in point.sources))
             self._by_key[key] = found
         return found
 
 
 def _hovertemplate(series: Series, value: str, note: str) -> str:
     """The hover of every point of a series; Plotly fills in the month, the value and the point's note."""
-    spec = METRICS[series.metric]
-    formula = f"<br>= {spec.formula}" if spec.formula else ""
+    formula = f"<br>= {series.formula}" if series.formula else ""
     # <extra></extra> hides the trace-name box: the label is already the first line.
-    return f"<b>{series.label}</b><br>%{{x|%b %Y}}: {value} {spec.unit}{formula}{note}<extra></extra>"
+    return f"<b>{series.label}</b><br>%{{x|%b %Y}}: {value} {series.unit}{formula}{note}<extra></extra>"
 
 
 def _trace(series: Series, x: list[str], notes: _Notes) -> dict[str, Any]:
-    decimals = METRICS[series.metric].decimals
+    decimals = series.decimals
     y: list[float | None] = []
     refs: list[Any] = []
     flagged: list[bool] = []
+    alternative: list[bool] = []
     known = all_illustrative = 0
     for p in series.points:
         if p.value is None:
             y.append(None)
             refs.append(0)
             flagged.append(False)
+            alternative.append(False)
             continue
         ref = notes.index(p)
         flagged.append(notes.flagged[ref])
+        alternative.append(notes.alternative[ref])
         known += 1
         all_illustrative += notes.illustrative[ref]
         if series.negate:
@@ -236,6 +273,7 @@ def _trace(series: Series, x: list[str], notes: _Notes) -> dict[str, Any]:
         "customdata": refs,  # note indexes, or [positive value, note index] for a negated series
         "hovertemplate": template,
         "meta": {"key": series.key, "unit": series.unit},
+        **({"yaxis": series.axis} if series.axis != "y" else {}),
     }
     if series.kind == "bar":
         return {
@@ -259,84 +297,29 @@ def _trace(series: Series, x: list[str], notes: _Notes) -> dict[str, Any]:
             "width": series.width,
             "dash": "dot" if illustrative else series.dash,
         },
-        # Open markers: estimated or illustrative figures.
-        "marker": {"symbol": ["circle-open" if f else "circle" for f in flagged], "size": 7, "color": series.colour},
+        # Open markers: estimated or illustrative figures; diamonds: derived by the dictionary's second route.
+        "marker": {
+            "symbol": [
+                ("diamond" if a else "circle") + ("-open" if f else "")
+                for f, a in zip(flagged, alternative, strict=True)
+            ],
+            "size": 7,
+            "color": series.colour,
+        },
     }
 
 
-def _month_end(period: dt.date) -> dt.date:
-    year, month = (period.year + 1, 1) if period.month == 12 else (period.year, period.month + 1)
-    return dt.date(year, month, 1) - dt.timedelta(days=1)
-
-
-def events_in(events: Sequence[Event], periods: Sequence[dt.date]) -> list[Event]:
-    if not periods:
-        return []
-    return [e for e in events if periods[0] <= e.date <= _month_end(periods[-1])]
-
-
-def _event_overlay(events: Sequence[Event]) -> tuple[list[dict[str, Any]], dict[str, Any]]:
-    """Dotted vertical lines for events plus a marker trace at the top that carries their titles on hover."""
-    shapes = [
-        {
-            "type": "line",
-            "xref": "x",
-            "yref": "paper",
-            "x0": e.date.isoformat(),
-            "x1": e.date.isoformat(),
-            "y0": 0,
-            "y1": 1,
-            "line": {"color": EVENT_COLOUR, "width": 1, "dash": "dot"},
-            "layer": "below",
-        }
-        for e in events
-    ]
-    trace = {
-        "type": "scatter",
-        "mode": "markers",
-        "name": "Events",
-        "x": [e.date.isoformat() for e in events],
-        "y": [1] * len(events),
-        "yaxis": "y2",
-        "marker": {"symbol": "triangle-down", "size": 10, "color": EVENT_COLOUR},
-        "hovertext": [f"<b>{e.title}</b><br>{e.date:%d %b %Y} · {e.kind}" for e in events],
-        "hoverinfo": "text",
-        "showlegend": bool(events),
-        "meta": {"key": "events"},
-    }
-    return shapes, trace
-
-
-def _layout(y_title: str, shapes: list[dict[str, Any]], periods: Sequence[dt.date], **extra: Any) -> dict[str, Any]:
-    # No Plotly title: the page's heading names the chart, once.
-    x_range = None
-    if periods:
-        # Half a month of margin each side so the first and last bars are whole.
-        x_range = [(periods[0] - dt.timedelta(days=16)).isoformat(), (periods[-1] + dt.timedelta(days=16)).isoformat()]
-    return {
-        "xaxis": {"type": "date", "tickformat": "%b %Y", "hoverformat": "%b %Y", "range": x_range},
-        "yaxis": {"title": {"text": y_title}, "rangemode": "tozero", "separatethousands": True, "automargin": True},
-        # A hidden axis so event markers sit at the top whatever the data's scale.
-        "yaxis2": {"overlaying": "y", "range": [0, 1.05], "visible": False, "fixedrange": True},
-        "shapes": shapes,
-        "hovermode": "closest",
-        "legend": {"orientation": "h", "y": -0.18, "traceorder": "normal"},
-        "margin": {"l": 56, "r": 16, "t": 16, "b": 40},
-        "separators": ".,",
-        **extra,
-    }
-
-
-def finish(chart: Chart, **layout: Any) -> Chart:
+def finish(chart: Chart, **extra: Any) -> Chart:
+    """Drop empty series, draw the rest with the event overlay; `extra` goes into the layout."""
     shown = [s for s in chart.series if not s.is_empty]
     chart.series = shown
-    shapes, event_trace = _event_overlay(chart.events)
+    shapes, event_trace = event_overlay(chart.events)
     x = [p.isoformat() for p in chart.periods]
     notes = _Notes()
     traces = [_trace(s, x, notes) for s in shown]
     chart.figure = {
         "data": [*traces, event_trace],
-        "layout": _layout(chart.unit, shapes, chart.periods, **layout),
+        "layout": layout(chart.unit, shapes, chart.periods, **extra),
         # Not Plotly's: the hover notes that `customdata` indexes (see _Notes).
         "notes": notes.texts,
     }
@@ -357,7 +340,7 @@ def alt_text(chart: Chart) -> str:
         last_period, last_value = known[-1]
         missing = len(chart.periods) - len(known)
         parts.append(
-            f"{s.label}: latest {fmt(last_value, s.metric)} in {last_period:%B %Y}"
+            f"{s.label}: latest {_fmt_series(last_value, s)} in {last_period:%B %Y}"
             + (f", {missing} month(s) without a figure" if missing else "")
         )
     more = f"; and {len(chart.series) - 6} more series" if len(chart.series) > 6 else ""

@@ -5,8 +5,10 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import TYPE_CHECKING
 
-from app.domain.charts.company import share_chart, yield_chart
-from app.domain.charts.figure import Chart, Series, company_points, events_in, finish
+from app.domain.charts.company import yield_chart
+from app.domain.charts.figure import Chart, Series, company_points, finish
+from app.domain.charts.layout import events_in
+from app.domain.charts.market import share_chart
 from app.domain.reports import MonthView
 
 if TYPE_CHECKING:

@@ -137,7 +137,7 @@ class SiteMonth(ReportedMixin, Base):
         CheckConstraint("power_capacity_mw IS NULL OR power_capacity_mw >= 0", name="power_non_negative"),
         CheckConstraint("energy_mwh IS NULL OR energy_mwh >= 0", name="energy_non_negative"),
         CheckConstraint(
-            "power_cost_usd_kwh IS NULL OR power_cost_usd_kwh BETWEEN 0 AND 10", name="power_cost_plausible"
+            "power_cost_usd_kwh IS NULL OR power_cost_usd_kwh BETWEEN -10 AND 10", name="power_cost_plausible"
         ),
         CheckConstraint("uptime_pct IS NULL OR uptime_pct BETWEEN 0 AND 100", name="uptime_range"),
         CheckConstraint("curtailment_hours IS NULL OR curtailment_hours BETWEEN 0 AND 744", name="curtailment_range"),
@@ -204,17 +204,35 @@ class NetworkMonth(TimestampMixin, Base):
     id: Mapped[int] = mapped_column(primary_key=True)
     period: Mapped[dt.date] = mapped_column(Date, unique=True)
     network_hashrate_avg_ehs: Mapped[Decimal | None] = mapped_column(Numeric(14, 3))
-    network_difficulty_t: Mapped[Decimal | None] = mapped_column(Numeric(14, 4))
+    network_difficulty_avg_t: Mapped[Decimal | None] = mapped_column(Numeric(14, 4))
+    network_difficulty_t: Mapped[Decimal | None] = mapped_column(Numeric(14, 4))  # at month end
+    network_blocks: Mapped[int | None] = mapped_column(Integer)
+    network_subsidy_btc: Mapped[Decimal | None] = mapped_column(BTC)
+    network_fees_btc: Mapped[Decimal | None] = mapped_column(BTC)
     btc_price_avg_usd: Mapped[Decimal | None] = mapped_column(USD)
+    btc_price_close_usd: Mapped[Decimal | None] = mapped_column(USD)
     source_url: Mapped[str | None] = mapped_column(String(2000))
     is_estimate: Mapped[bool] = mapped_column(Boolean, default=False, server_default="0")
     note: Mapped[str | None] = mapped_column(Text)
+    # Per column: {"btc_price_close_usd": {"source": "YF", "source_url": ..., "quote": ..., "licence": ...}}; the
+    # row's source_url applies to a figure without an entry. A figure changed by staff loses its entry.
     figure_sources: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict, server_default="{}")
+    # Optimistic locking for the staff form, the import and the API's If-Match, as for company months.
+    version: Mapped[int] = mapped_column(Integer, default=1, server_default="1")
+    updated_by: Mapped[str | None] = mapped_column(String(200))
 
     __table_args__ = (
         CheckConstraint("network_hashrate_avg_ehs IS NULL OR network_hashrate_avg_ehs > 0", name="hashrate_positive"),
+        CheckConstraint(
+            "network_difficulty_avg_t IS NULL OR network_difficulty_avg_t > 0", name="difficulty_avg_positive"
+        ),
         CheckConstraint("network_difficulty_t IS NULL OR network_difficulty_t > 0", name="difficulty_positive"),
+        CheckConstraint("network_blocks IS NULL OR network_blocks >= 0", name="blocks_non_negative"),
+        CheckConstraint("network_subsidy_btc IS NULL OR network_subsidy_btc >= 0", name="subsidy_non_negative"),
+        CheckConstraint("network_fees_btc IS NULL OR network_fees_btc >= 0", name="fees_non_negative"),
         CheckConstraint("btc_price_avg_usd IS NULL OR btc_price_avg_usd > 0", name="price_positive"),
+        CheckConstraint("btc_price_close_usd IS NULL OR btc_price_close_usd > 0", name="close_positive"),
+        CheckConstraint("version >= 1", name="version_positive"),
     )
 
 

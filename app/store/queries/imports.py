@@ -12,19 +12,28 @@ import datetime as dt
 import hashlib
 from dataclasses import dataclass, field
 from decimal import Decimal
-from typing import Any
+from typing import Any, NamedTuple
 
 from pydantic import ValidationError
 from sqlalchemy.orm import Session
 
 from app.domain.actors import Actor
-from app.domain.metrics import treasury_residual
+from app.domain.formulas import treasury_residual
 from app.domain.reports import add_months
 from app.schemas.csv_months import COMPANY_FIELDS, COMPANY_ONLY, SITE_FIELDS, SITE_ONLY, CsvRow, ParsedCsv
 from app.schemas.months import CompanyMonthCreate, SiteMonthCreate, field_errors
 from app.store import queries
 from app.store.models import Company, CompanyMonth, RecordStatus, Site, SiteMonth
 from app.store.queries import months as month_queries
+
+
+class Change(NamedTuple):
+    """One field of one row: its stored text and its new text ("removed" when the file says CLEAR)."""
+
+    field: str
+    old: str
+    new: str
+    removal: bool = False
 
 
 @dataclass
@@ -34,7 +43,7 @@ class PlannedRow:
     period: dt.date | None
     site: Site | None
     status: str  # new, changed, unchanged, error
-    changes: list[tuple[str, str, str]] = field(default_factory=list)  # field, old, new
+    changes: list[Change] = field(default_factory=list)
     errors: list[str] = field(default_factory=list)
     warnings: list[str] = field(default_factory=list)
     data: SiteMonthCreate | CompanyMonthCreate | None = None
@@ -65,6 +74,16 @@ class ImportPlan:
     @property
     def needs_reason(self) -> bool:
         return any(r.is_correction for r in self.rows)
+
+    @property
+    def published_changes(self) -> list[tuple[PlannedRow, Change]]:
+        """Every change to a published row (removals first): what investors will see corrected."""
+        found = [(r, c) for r in self.rows if r.is_correction for c in r.changes]
+        return sorted(found, key=lambda rc: not rc[1].removal)
+
+    @property
+    def removals(self) -> list[tuple[PlannedRow, Change]]:
+        return [(r, c) for r in self.rows if r.status == "changed" for c in r.changes if c.removal]
 
     @property
     def warnings(self) -> list[str]:
@@ -155,21 +174,29 @@ def _plan_row(
     out.data = data
     if stored is None:
         out.status = "new"
+        # Zero is a figure: only missing values (and a false estimate flag) are left out.
         out.changes = [
-            (n, "—", _text(getattr(data, n)))
+            Change(n, "—", _text(getattr(data, n)))
             for n in (*names, "note", "source_url", "is_estimate")
-            if getattr(data, n) not in (None, False)
+            if getattr(data, n) is not None and getattr(data, n) is not False
         ]
+        # A row of empty cells (an unfilled template) creates nothing.
+        out.status = "new" if out.changes else "unchanged"
         return out
     out.expected_version = stored.version
     out.stored_status = stored.status.value
-    out.changes = [
-        (n, _text(getattr(stored, n)), _text(getattr(data, n)))
-        for n in (*names, "note", "source_url", "is_estimate")
-        if getattr(stored, n) != getattr(data, n)
-    ]
+    found = (_change(n, getattr(stored, n), getattr(data, n)) for n in (*names, "note", "source_url", "is_estimate"))
+    out.changes = [c for c in found if c is not None]
     out.status = "changed" if out.changes else "unchanged"
     return out
+
+
+def _change(name: str, old: Any, new: Any) -> Change | None:
+    if old == new:
+        return None
+    if new is None:
+        return Change(name, _text(old), "removed", removal=True)
+    return Change(name, _text(old), _text(new))
 
 
 def _treasury_warnings(rows: list[PlannedRow], stored_company: dict[dt.date, CompanyMonth]) -> None:

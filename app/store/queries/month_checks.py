@@ -6,7 +6,7 @@ import datetime as dt
 from dataclasses import dataclass
 from decimal import Decimal
 
-from app.store.models import CompanyMonth, SiteMonth
+from app.store.models import CompanyMonth, RecordStatus, SiteMonth
 
 REASON_MAX = 2000
 
@@ -64,6 +64,13 @@ def _num(value: Decimal) -> str:
 
 def _signed(value: Decimal) -> str:
     return ("+" if value > 0 else "") + _num(value)
+
+
+def is_correction(row: SiteMonth | CompanyMonth, *, changed: bool, publish: bool) -> bool:
+    """Whether saving `row` needs a reason: its published figures change, or figures withdrawn earlier come back."""
+    was_published = row.status == RecordStatus.published
+    publishing = publish and not was_published
+    return (was_published and changed) or (publishing and row.published_at is not None)
 
 
 def current_month(today: dt.date | None = None) -> dt.date:

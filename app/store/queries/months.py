@@ -28,7 +28,7 @@ from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
-from app.domain import metrics
+from app.domain import formulas
 from app.domain.actors import Actor, request_id_var
 from app.domain.reports import add_months
 from app.schemas.months import CompanyMonthCreate, SiteMonthCreate
@@ -42,6 +42,7 @@ from app.store.queries.month_checks import TreasuryCheck as TreasuryCheck
 from app.store.queries.month_checks import VersionConflict as VersionConflict
 from app.store.queries.month_checks import check_period as check_period
 from app.store.queries.month_checks import current_month as current_month
+from app.store.queries.month_checks import is_correction as is_correction
 
 PROVENANCE_FIELDS = ("note", "source_url", "is_estimate")
 LIFE_FIELDS = ("status", "version", "published_at", "revised_at", "revision_reason", "updated_by")
@@ -155,8 +156,7 @@ def _apply(
     publishing = publish and not was_published
     if not changed and not publishing:
         return row
-    # A correction: published figures change, or figures withdrawn earlier come back.
-    correction = (was_published and bool(changed)) or (publishing and row.published_at is not None)
+    correction = is_correction(row, changed=bool(changed), publish=publish)
     if correction and not reason:
         raise ReasonRequired(
             "This month is published: say why it changes (the reason is shown to investors with the correction)"
@@ -350,7 +350,7 @@ def treasury_warning(
     previous = get_company_month(company, add_months(period, -1), session=session)
     if previous is None or previous.btc_held_end is None:
         return None
-    residual = metrics.treasury_residual(data.btc_held_end, previous.btc_held_end, data.btc_mined_total, data.btc_sold)
+    residual = formulas.treasury_residual(data.btc_held_end, previous.btc_held_end, data.btc_mined_total, data.btc_sold)
     if residual is None or residual == 0:
         return None
     return TreasuryCheck(

@@ -1,0 +1,76 @@
+"""The layout shared by every chart: the date axis, the value axis, and events as dotted lines with markers."""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Sequence
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    # Only the rows' shapes: the domain is handed rows, it never loads them.
+    from app.store.models import Event
+
+EVENT_COLOUR = "#6b7280"
+
+
+def _month_end(period: dt.date) -> dt.date:
+    year, month = (period.year + 1, 1) if period.month == 12 else (period.year, period.month + 1)
+    return dt.date(year, month, 1) - dt.timedelta(days=1)
+
+
+def events_in(events: Sequence[Event], periods: Sequence[dt.date]) -> list[Event]:
+    if not periods:
+        return []
+    return [e for e in events if periods[0] <= e.date <= _month_end(periods[-1])]
+
+
+def event_overlay(events: Sequence[Event]) -> tuple[list[dict[str, Any]], dict[str, Any]]:
+    """Dotted vertical lines for events plus a marker trace at the top that carries their titles on hover."""
+    shapes = [
+        {
+            "type": "line",
+            "xref": "x",
+            "yref": "paper",
+            "x0": e.date.isoformat(),
+            "x1": e.date.isoformat(),
+            "y0": 0,
+            "y1": 1,
+            "line": {"color": EVENT_COLOUR, "width": 1, "dash": "dot"},
+            "layer": "below",
+        }
+        for e in events
+    ]
+    trace = {
+        "type": "scatter",
+        "mode": "markers",
+        "name": "Events",
+        "x": [e.date.isoformat() for e in events],
+        "y": [1] * len(events),
+        "yaxis": "y2",
+        "marker": {"symbol": "triangle-down", "size": 10, "color": EVENT_COLOUR},
+        "hovertext": [f"<b>{e.title}</b><br>{e.date:%d %b %Y} · {e.kind}" for e in events],
+        "hoverinfo": "text",
+        "showlegend": bool(events),
+        "meta": {"key": "events"},
+    }
+    return shapes, trace
+
+
+def layout(y_title: str, shapes: list[dict[str, Any]], periods: Sequence[dt.date], **extra: Any) -> dict[str, Any]:
+    # No Plotly title: the page's heading names the chart, once.
+    x_range = None
+    if periods:
+        # Half a month of margin each side so the first and last bars are whole.
+        x_range = [(periods[0] - dt.timedelta(days=16)).isoformat(), (periods[-1] + dt.timedelta(days=16)).isoformat()]
+    return {
+        "xaxis": {"type": "date", "tickformat": "%b %Y", "hoverformat": "%b %Y", "range": x_range},
+        "yaxis": {"title": {"text": y_title}, "rangemode": "tozero", "separatethousands": True, "automargin": True},
+        # A hidden axis so event markers sit at the top whatever the data's scale.
+        "yaxis2": {"overlaying": "y", "range": [0, 1.05], "visible": False, "fixedrange": True},
+        "shapes": shapes,
+        "hovermode": "closest",
+        "legend": {"orientation": "h", "y": -0.18, "traceorder": "normal"},
+        "margin": {"l": 56, "r": 16, "t": 16, "b": 40},
+        "separators": ".,",
+        **extra,
+    }
