@@ -19,6 +19,7 @@ from app.api import companies as api_companies
 from app.api import docs as api_docs
 from app.api import entities as api_entities
 from app.api import events as api_events
+from app.api import frames as api_frames
 from app.api import market as api_market
 from app.api import metrics as api_metrics
 from app.api import network as api_network
@@ -30,6 +31,7 @@ from app.cache.revisions import RevisionReader, make_revision_reader
 from app.http import errors, health, problems, static_routes
 from app.http.assets import STATIC_DIR
 from app.http.auth import HashingBusy, LoginRequired, login_required_handler
+from app.http.cors import PublicReadCors
 from app.http.input_guard import InputGuard
 from app.http.logging_setup import RequestIdMiddleware, configure_logging
 from app.http.methods import MethodSemantics
@@ -116,6 +118,8 @@ def create_app(*, check_database_on_startup: bool = True) -> FastAPI:
     app.add_middleware(MethodSemantics)
     # An exception no handler took becomes a 500 here, inside the two below, so it has their headers.
     app.add_middleware(errors.UnhandledErrors)
+    # Outside the fast path, so answers from memory carry the CORS headers too.
+    app.add_middleware(PublicReadCors)
     app.add_middleware(SecurityHeadersMiddleware)
     app.add_middleware(RequestIdMiddleware)
 
@@ -125,6 +129,7 @@ def create_app(*, check_database_on_startup: bool = True) -> FastAPI:
     app.include_router(api_sites.router)
     app.include_router(api_network.router)
     app.include_router(api_events.router)
+    app.include_router(api_frames.router)
     app.include_router(api_market.router)
     app.include_router(api_metrics.router)
     app.include_router(api_writes.router)

@@ -48,17 +48,17 @@ def _follow(client: TestClient, url: str) -> tuple[list[dict], int]:
     return rows, pages
 
 
-def _site_months(db_session: Session, slug: str, sites: int, months: int) -> list[tuple[str, str]]:
+def _site_months(db_session: Session, slug: str, sites: int, months: int) -> dict[tuple[str, str], Decimal | None]:
     company = make_company(db_session, slug=slug)
-    made = []
+    made: dict[tuple[str, str], Decimal | None] = {}
     for s in range(sites):
         site = make_site(db_session, company, slug=f"s{s:02d}")
         for m in range(months):
             period = add_months(dt.date(2022, 1, 1), m)
             status = "draft" if (s + m) % 7 == 0 else "published"
-            make_site_month(db_session, site, period=period, btc_mined=Decimal(f"{s}.{m:08d}"), status=status)
-            if status == "published":
-                made.append((f"{period:%Y-%m}", site.slug))
+            btc = Decimal(f"{s}.{m:08d}")
+            make_site_month(db_session, site, period=period, btc_mined=btc, status=status)
+            made[(f"{period:%Y-%m}", site.slug)] = btc if status == "published" else None
     return made
 
 
@@ -69,8 +69,12 @@ def test_paging_site_months_returns_every_row_once(client: TestClient, db_sessio
     expected = _site_months(db_session, slug, sites=5, months=13)
     rows, pages = _follow(client, f"/api/v1/companies/{slug}/site-monthly?limit={limit}&metrics=btc_mined")
     got = [(r["period"], r["site"]) for r in rows]
-    assert got == sorted(expected)  # each published row once, in (period, site) order; drafts never
+    # Every (month, site) once, in (period, site) order; a draft is a null, never its value.
+    assert got == sorted(expected)
+    assert {(r["period"], r["site"]): r["btc_mined"] for r in rows} == expected
     assert pages == -(-len(expected) // limit)
+    whole = _exact(client.get(f"/api/v1/companies/{slug}/site-monthly?metrics=btc_mined"))
+    assert whole["count"] == len(expected) and whole["next"] is None and whole["limit"] is None
 
 
 def test_paging_company_months_covers_the_range_once(client: TestClient, db_session: Session) -> None:
@@ -86,9 +90,10 @@ def test_paging_company_months_covers_the_range_once(client: TestClient, db_sess
 
 def test_limit_over_the_maximum_is_refused(client: TestClient, db_session: Session) -> None:
     make_company(db_session, slug="capped")
-    response = client.get("/api/v1/companies/capped/monthly?limit=1001")
+    response = client.get("/api/v1/companies/capped/monthly?limit=10001")
     assert response.status_code == 400
     assert response.json()["errors"][0]["path"] == "query.limit"
+    assert response.json()["detail"] == "limit: expected at most 10000, got 10001"
 
 
 def test_bad_cursor_is_a_problem(client: TestClient) -> None:
@@ -138,10 +143,13 @@ def test_wide_csv_equals_json(client: TestClient, db_session: Session) -> None:
     rows = _csv(client.get(url + "&format=csv"))
     assert [r["period"] for r in rows] == [m["period"] for m in body["data"]]
     for row, month in zip(rows, body["data"], strict=True):
-        for name, spec in METRICS.items():
-            cell = row[f"{name} ({spec.unit})"]
+        assert row["company"] == month["company"] == "twin"
+        for name in METRICS:
+            cell = row[name]  # the same bare names as the JSON keys
             assert (Decimal(cell) if cell else None) == month[name], (month["period"], name)
-    assert body["data"][0]["btc_mined"] is None and rows[0]["btc_mined (BTC)"] == ""  # a gap, not a zero
+    assert body["data"][0]["btc_mined"] is None and rows[0]["btc_mined"] == ""  # a gap, not a zero
+    with_units = _csv(client.get(url + "&format=csv&header=units"))
+    assert [r[f"btc_mined ({METRICS['btc_mined'].unit})"] for r in with_units] == [r["btc_mined"] for r in rows]
 
 
 def test_long_csv_equals_json_with_provenance(client: TestClient, db_session: Session) -> None:

@@ -58,7 +58,7 @@ def test_write_then_read_round_trip_is_exact(client: TestClient, db_session: Ses
     # The JSON text itself carries the digits (no float noise), and so does the CSV.
     assert b'"btc_mined":0.12345678,' in client.get(SITE_URL).content
     csv_text = client.get("/api/v1/companies/writer/sites/north/monthly?format=csv&shape=long").text
-    assert "2025-03,north,btc_mined,0.12345678,BTC" in csv_text
+    assert "2025-03,writer,north,btc_mined,0.12345678,BTC" in csv_text
     # The company view sums the site: the same exact figure.
     company = _exact(client.get("/api/v1/companies/writer/monthly?from=2025-03&to=2025-03"))["data"][0]
     assert company["btc_mined"] == Decimal("0.12345678")

@@ -191,7 +191,8 @@ def seed_source(session: Session) -> dict[str, Any]:
             published_at=dt.datetime(2025, month + 1, 3, 14, 0, 0, 123456, tzinfo=dt.UTC),
         )
     make_event(session, date=dt.date(2028, 4, 1), title="Halving (expected)", kind=EventKind.halving)
-    make_network_month(session, period=dt.date(2019, 1, 1), network_hashrate_avg_ehs=Decimal("180.125"))
+    # A month before the demo's network reference (which starts in 2020-01).
+    make_network_month(session, period=dt.date(2019, 6, 1), network_hashrate_avg_ehs=Decimal("180.125"))
 
     session.add(
         ApiToken(name="feeder", scope=TokenScope.write, token_hash="f" * 64, prefix="mdk_secret", company_id=other.id)

@@ -64,7 +64,8 @@ def _rows(db_session: Session, company: Company) -> list[SiteMonth]:
 
 def test_parse_reads_units_and_neutralised_cells() -> None:
     parsed = parse_csv(
-        b"\xef\xbb\xbfPeriod,site,hashrate_avg_ehs (PH/s),note\n2025-01,alpha,1500,'=not a formula\n2025-01,,,\n"
+        b"\xef\xbb\xbfPeriod,site,hashrate_avg_ehs (PH/s),note\n"
+        b"2025-01,alpha,1500,'=not a formula\n2025-01,,,company note\n"
     )
     assert parsed.errors == []
     first = parsed.rows[0]

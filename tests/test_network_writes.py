@@ -58,7 +58,8 @@ def test_put_creates_then_needs_if_match(client: TestClient, db_session: Session
     got = client.get(URL)
     assert got.status_code == 200 and got.headers["etag"] == updated.headers["etag"]
     assert client.get(URL, headers={"If-None-Match": got.headers["etag"]}).status_code == 304
-    entries = db_session.scalars(select(AuditEntry).where(AuditEntry.entity == "network_month")).all()
+    in_order = select(AuditEntry).where(AuditEntry.entity == "network_month").order_by(AuditEntry.id)
+    entries = db_session.scalars(in_order).all()
     assert [e.action.value for e in entries] == ["create", "update"]
     assert entries[1].actor_label == "token:feed" and Decimal(entries[1].after["btc_price_close_usd"]) == 82000
 

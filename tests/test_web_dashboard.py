@@ -78,15 +78,18 @@ def test_every_chart_has_a_table_and_a_csv_with_units_and_sources(client: TestCl
     assert response.headers["content-type"].startswith("text/csv")
     rows = parse_csv(response.text)
     by_period = {r["period"]: r for r in rows}
-    assert by_period["2025-01"]["btc_mined_total (BTC)"] == "626"
-    assert by_period["2025-01"]["btc_mined_total source_url"].startswith("https://")
-    assert by_period["2025-02"]["btc_mined_total (BTC)"] == ""  # a gap, not a zero
-    assert by_period["2025-01"]["btc_mined:georgia provenance"] == "illustrative"
+    assert by_period["2025-01"]["btc_mined_total"] == "626"
+    assert by_period["2025-01"]["btc_mined_total__source_url"].startswith("https://")
+    assert by_period["2025-01"]["btc_mined_total__estimate"] == "false"
+    assert by_period["2025-02"]["btc_mined_total"] == ""  # a gap, not a zero
+    assert by_period["2025-01"]["btc_mined:georgia__illustrative"] == "true"
     # The CSV's series are exactly the chart's.
     chart = figures(page)["btc_mined"]
     chart_keys = [t["meta"]["key"] for t in chart["data"] if t["name"] != "Events"]
-    csv_keys = [h.split(" (")[0] for h in rows[0] if h.endswith(")")]
+    csv_keys = [h for h in rows[0] if h not in ("period", "revision_reason") and "__" not in h]
     assert chart_keys == csv_keys
+    with_units = parse_csv(client.get("/companies/cleanspark/charts/btc_mined.csv?header=units").text)
+    assert with_units[0]["btc_mined_total (BTC)"] == rows[0]["btc_mined_total"]
     assert len(rows) == len(chart["data"][0]["x"])
 
 
@@ -239,10 +242,12 @@ def test_one_month_only(client: TestClient, db_session: Session) -> None:
     assert rows == [
         {
             "period": "2025-06",
-            "btc_mined_total (BTC)": "42.12345678",
-            "btc_mined_total provenance": "reported",
-            "btc_mined_total source_url": "",
-            "revised": "",
+            "btc_mined_total": "42.12345678",
+            "btc_mined_total__source_url": "",
+            "btc_mined_total__estimate": "false",
+            "btc_mined_total__illustrative": "false",
+            "btc_mined_total__revised": "false",
+            "revision_reason": "",
         }
     ]
 
@@ -294,7 +299,8 @@ def test_revised_month_says_so(client: TestClient, db_session: Session) -> None:
     btc = figures(page)["btc_mined"]
     assert "Revised 2025-03-02" in hover_notes(btc, trace(btc, "Published company total"))[0]
     rows = parse_csv(client.get("/companies/revised/charts/btc_mined.csv").text)
-    assert "auditor restated the total" in rows[0]["revised"]
+    assert "auditor restated the total" in rows[0]["revision_reason"]
+    assert rows[0]["btc_mined_total__revised"] == "true"
 
 
 def test_events_are_on_every_chart_with_their_titles(client: TestClient, db_session: Session) -> None:

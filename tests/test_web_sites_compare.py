@@ -51,7 +51,7 @@ def test_site_page_shows_facts_trends_and_its_months(client: TestClient, db_sess
     assert by_month(trace(figs["share"], "Site"))["2025-01-01"] == 0.5
     assert 'data-value="80.12345678"' in page  # the month table carries the exact figure
     rows = parse_csv(client.get("/companies/acme/sites/rock/charts/btc_mined.csv").text)
-    assert [r["btc_mined (BTC)"] for r in rows] == ["80.12345678", "", "90"]
+    assert [r["btc_mined"] for r in rows] == ["80.12345678", "", "90"]
 
 
 def test_site_page_of_the_demo_is_labelled_illustrative(client: TestClient, db_session: Session) -> None:
@@ -92,7 +92,7 @@ def test_compare_defaults_to_btc_mined_of_every_company_over_24_months(client: T
     assert "MARA Holdings" in names(fig) and "IREN" in names(fig)
     assert by_month(trace(fig, "MARA Holdings"))["2025-09-01"] == 736
     csv_rows = parse_csv(client.get("/compare.csv").text)
-    assert len(csv_rows) == 24 and "btc_mined:mara (BTC)" in csv_rows[0]
+    assert len(csv_rows) == 24 and "btc_mined:mara" in csv_rows[0]
     everything = figures(client.get("/compare?range=all").text)["compare"]
     assert trace(everything, "IREN")["x"][0] == "2021-12-01"
 
@@ -117,7 +117,7 @@ def test_compare_normalised_per_ehs_and_indexed(client: TestClient, db_session: 
         "2025-02-01": float(Decimal(280) / 310 * 100),
         "2025-03-01": 110.0,
     }
-    rows = parse_csv(client.get("/compare.csv?normalise=index&range=all").text)
+    rows = parse_csv(client.get("/compare.csv?normalise=index&range=all&header=units").text)
     assert rows[2]["btc_mined:alpha (index)"] == "110"
     assert client.get("/compare?normalise=per_ehs&metric=fleet_efficiency_jth").status_code == 400
     assert client.get("/compare?normalise=sideways").status_code == 400
@@ -151,10 +151,20 @@ def test_compare_two_companies_on_a_normalised_metric(client: TestClient, db_ses
     eff = figures(client.get("/compare?metric=fleet_efficiency_jth&company=beta").text)["compare"]
     assert names(eff) == ["Beta"]
     rows = parse_csv(client.get("/compare.csv?metric=fleet_efficiency_jth&range=all").text)
-    assert rows[0]["fleet_efficiency_jth:alpha (J/TH)"] == "17.5"
-    assert rows[1]["fleet_efficiency_jth:beta (J/TH)"] == "21"
+    assert rows[0]["fleet_efficiency_jth:alpha"] == "17.5"
+    assert rows[0]["fleet_efficiency_jth:alpha__estimate"] == "false"
+    assert rows[1]["fleet_efficiency_jth:beta"] == "21"
     assert client.get("/compare?metric=nonsense").status_code == 400
     assert client.get("/compare?company=nobody").status_code == 400
+    # The CSV is read by scripts: its errors are problem documents, not pages.
+    for url, path in (
+        ("/compare.csv?metric=nonsense", "query.metric"),
+        ("/compare.csv?company=nobody", "query.company"),
+    ):
+        response = client.get(url)
+        assert response.status_code == 400
+        assert response.headers["content-type"] == "application/problem+json"
+        assert response.json()["errors"][0]["path"] == path
 
 
 def test_compare_says_which_company_lacks_the_metric(client: TestClient, db_session: Session) -> None:

@@ -9,95 +9,36 @@ import json
 from collections.abc import Callable, Iterable, Sequence
 from decimal import Decimal
 from json.encoder import encode_basestring as _json_string  # C speed, keeps non-ASCII as is
-from typing import Annotated, Any, Literal
+from typing import Any, Literal
 
-from fastapi import Query, Request
+from fastapi import Request
 from fastapi.responses import Response
 from sqlalchemy.orm import Session
 
 from app.cache.responses import revision_cached
-from app.domain.csvio import safe_cell
-from app.domain.metrics import METRICS, SITE_METRICS
+from app.domain.csvio import moment_text, safe_cell
+from app.domain.metrics import METRICS
 from app.domain.text import MAX_ROW_ID
-from app.http.problems import ApiProblem, error_responses
-from app.schemas import parse_period
+from app.http.problems import ApiProblem, describe_pattern, error_responses
 from app.store import queries
 
-DEFAULT_LIMIT = 100
-MAX_LIMIT = 1000
+# One page size for every paged read (lists, the long shape, cross-company reads); a series in the wide shape is
+# answered whole unless `limit` or `cursor` asks for pages.
+DEFAULT_LIMIT = 1000
+MAX_LIMIT = 10000
+# The most rows of one answer without paging: beyond it a read is refused (400) and asks for pages.
+MAX_WHOLE_ROWS = 10000
 CSV_MEDIA_TYPE = "text/csv; charset=utf-8"
 # Years 2009 (bitcoin's first) to 2100 (app.domain.text.MAX_YEAR): a month the API can answer for.
 MONTH_PATTERN = r"^(2009|20[1-9][0-9]|2100)-(0[1-9]|1[0-2])$"
-LIST_PATTERN = r"^[a-z0-9_-]+(,[a-z0-9_-]+)*$"
+MONTH_HINT = "YYYY-MM (2009-01 to 2100-12)"
+_MONTH = r"(2009|20[1-9][0-9]|2100)-(0[1-9]|1[0-2])"
+_SLUG = r"[a-z0-9][a-z0-9_-]{0,63}"
+CURSOR_HINT = "the `cursor` of a page's `next` link"
+describe_pattern(MONTH_PATTERN, MONTH_HINT)
 
 FormatName = Literal["json", "csv"]
 ShapeName = Literal["wide", "long"]
-
-PeriodQuery = Annotated[
-    str | None, Query(pattern=MONTH_PATTERN, description="Month, YYYY-MM (inclusive)", examples=["2025-01"])
-]
-FromQuery = Annotated[PeriodQuery, Query(alias="from", pattern=MONTH_PATTERN, description="First month, YYYY-MM")]
-ToQuery = Annotated[PeriodQuery, Query(alias="to", pattern=MONTH_PATTERN, description="Last month, YYYY-MM")]
-FormatQuery = Annotated[
-    FormatName | None,
-    Query(alias="format", description="`json` (default) or `csv`; `Accept: text/csv` also selects CSV"),
-]
-ShapeQuery = Annotated[
-    ShapeName, Query(description="CSV layout: `wide` (one row per month) or `long` (one row per figure)")
-]
-LimitQuery = Annotated[
-    int,
-    Query(
-        ge=1,
-        le=MAX_LIMIT,
-        description=f"Page size (default {DEFAULT_LIMIT}, at most {MAX_LIMIT}; larger values are refused with 400)",
-    ),
-]
-_MONTH = r"(2009|20[1-9][0-9]|2100)-(0[1-9]|1[0-2])"
-_SLUG = r"[a-z0-9][a-z0-9_-]{0,63}"
-
-
-def _cursor_query(pattern: str, example: str) -> Any:
-    # Every value the pattern allows is a valid position ("after this key"), so a cursor can never be stale.
-    return Annotated[
-        str | None,
-        Query(
-            max_length=200,
-            pattern=pattern,
-            description="Where the page starts (after this key); take it from the previous page's `next` link",
-            examples=[example],
-        ),
-    ]
-
-
-SlugCursor = _cursor_query(f"^{_SLUG}$", "cleanspark")
-MonthCursor = _cursor_query(f"^{_MONTH}$", "2025-01")
-SiteMonthCursor = _cursor_query(f"^{_MONTH}~{_SLUG}$", "2025-01~georgia")
-EventCursor = _cursor_query(r"^[1-9][0-9]{0,5}~[0-9]{1,18}$", "739000~12")
-
-
-def _names_pattern(names: Sequence[str]) -> str:
-    one = "(" + "|".join(names) + ")"
-    return f"^{one}(,{one})*$"
-
-
-def _metrics_query(names: Sequence[str]) -> Any:
-    return Annotated[
-        str | None,
-        Query(
-            max_length=2000,
-            pattern=_names_pattern(names),
-            description="Comma-separated metric names to include (see /api/v1/metrics); default all",
-            examples=["btc_mined,hashrate_avg_ehs"],
-        ),
-    ]
-
-
-MetricsQuery = _metrics_query(tuple(METRICS))
-SiteMetricsQuery = _metrics_query(SITE_METRICS)
-ProvenanceQuery = Annotated[
-    bool, Query(description="Include each figure's provenance (source URL, estimate and revised flags)")
-]
 
 READ_ERRORS: dict[int | str, dict[str, Any]] = {
     304: {"description": "Not Modified: the copy named by If-None-Match is current"},
@@ -117,68 +58,12 @@ def negotiate(request: Request, fmt: FormatName | None) -> FormatName:
     return "csv" if "text/csv" in accept and "application/json" not in accept else "json"
 
 
-def period_range(period_from: str | None, period_to: str | None) -> tuple[dt.date | None, dt.date | None]:
-    errors = []
-    start = end = None
-    for name, text in (("from", period_from), ("to", period_to)):
-        if text is None:
-            continue
-        try:
-            value = parse_period(text)
-        except ValueError as exc:
-            errors.append({"path": f"query.{name}", "message": str(exc)})
-            continue
-        if name == "from":
-            start = value
-        else:
-            end = value
-    if errors:
-        raise ApiProblem(400, "Invalid month", errors=errors)
-    if start and end and start > end:
-        raise ApiProblem(400, "`from` is after `to`", errors=[{"path": "query.from", "message": "after `to`"}])
-    return start, end
-
-
-def select_metrics(text: str | None, allowed: Sequence[str]) -> tuple[str, ...]:
-    if text is None:
-        return tuple(allowed)
-    names = [n for n in text.split(",") if n]
-    unknown = [n for n in names if n not in allowed]
-    if unknown:
-        raise ApiProblem(
-            400,
-            f"Unknown metric: {', '.join(unknown)}",
-            errors=[{"path": "query.metrics", "message": f"{n!r} is not one of {', '.join(allowed)}"} for n in unknown],
-        )
-    return tuple(dict.fromkeys(names))
-
-
 # --- cursors: the sort key of the last row of the previous page -------------------------------------------
 
 
 def _bad_cursor() -> ApiProblem:
-    return ApiProblem(
-        400, "Invalid cursor", errors=[{"path": "query.cursor", "message": "use the `next` link of a page"}]
-    )
-
-
-def cursor_period(text: str | None) -> dt.date | None:
-    if text is None:
-        return None
-    try:
-        return parse_period(text)
-    except ValueError:
-        raise _bad_cursor() from None
-
-
-def cursor_period_and_slug(text: str | None) -> tuple[dt.date, str] | None:
-    if text is None:
-        return None
-    period, _, slug = text.partition("~")
-    start = cursor_period(period)
-    if start is None or not slug:
-        raise _bad_cursor()
-    return start, slug
+    message = f"cursor: expected {CURSOR_HINT}"
+    return ApiProblem(400, message, errors=[{"path": "query.cursor", "message": message}])
 
 
 def cursor_date_and_id(text: str | None) -> tuple[dt.date, int] | None:
@@ -191,10 +76,6 @@ def cursor_date_and_id(text: str | None) -> tuple[dt.date, int] | None:
         return dt.date.fromordinal(int(ordinal)), min(int(event_id), MAX_ROW_ID)
     except ValueError:
         raise _bad_cursor() from None
-
-
-def period_cursor(period: dt.date) -> str:
-    return f"{period.year:04d}-{period.month:02d}"
 
 
 def event_cursor(day: dt.date, event_id: int) -> str:
@@ -258,8 +139,7 @@ def _encode(value: Any, out: list[str]) -> None:
         out.append(decimal_text(value))
     elif isinstance(value, dt.datetime):
         # SQLite returns naive datetimes for timezone-aware columns; every stored moment is UTC.
-        moment = value if value.tzinfo is not None else value.replace(tzinfo=dt.UTC)
-        out.append(_json_string(moment.isoformat()))
+        out.append(_json_string(moment_text(value)))
     elif isinstance(value, dt.date):
         out.append(_json_string(value.isoformat()))
     elif isinstance(value, dict | list | tuple):  # subclasses: the slower, general path
@@ -273,6 +153,16 @@ def encode_json(value: Any) -> bytes:
     out: list[str] = []
     _encode(value, out)
     return "".join(out).encode()
+
+
+def refuse_partial_csv(total: int | None, page_size: int) -> ApiProblem:
+    """A CSV that would hold only the first page is refused: a spreadsheet or pandas reads no Link header."""
+    rows = f"{total} rows are" if total is not None else "There are"
+    message = (
+        f"{rows} more than one page of {page_size}: add limit/cursor to read them page by page "
+        "(each page's Link header names the next), or shape=wide, or narrow from/to"
+    )
+    return ApiProblem(400, message, errors=[{"path": "query.limit", "message": message}])
 
 
 def csv_text(header: Sequence[str], rows: Iterable[Sequence[object]]) -> bytes:

@@ -7,11 +7,12 @@ from typing import Annotated
 from fastapi import Depends, Path
 
 from app.http.deps import SessionDep
-from app.http.problems import ApiProblem
+from app.http.problems import ApiProblem, describe_pattern
 from app.store import queries
 from app.store.models import Company, Site
 
 SLUG_PATTERN = r"^[a-z0-9][a-z0-9_-]*$"
+describe_pattern(SLUG_PATTERN, "a slug (lower-case letters, digits, - and _)")
 
 CompanySlug = Annotated[
     str, Path(pattern=SLUG_PATTERN, max_length=64, description="The company's slug", examples=["cleanspark"])

@@ -127,14 +127,20 @@ API_DESCRIPTION = """Monthly production figures of bitcoin-mining companies, per
 
 * **Published figures only**; a month or figure that was not published is `null` (JSON) or an empty cell (CSV),
   never `0`. Numbers are exact decimals written out in full.
-* **Formats**: JSON by default; CSV with `?format=csv` or `Accept: text/csv`, `shape=wide` (one row per month)
-  or `shape=long` (one row per figure); headers carry units, `name (unit)`.
-* **Paging**: `limit` (documented per endpoint, at most 1000; more is refused with 400) and a `cursor`
-  (the last key of the previous page; take it from `next`).
-  Follow `next` (in the body, and in a `Link: <…>; rel="next"` header) until it is null: every row exactly once.
-* **Caching**: every read has an `ETag`; send `If-None-Match` to get `304 Not Modified`. `Cache-Control:
-  no-cache`: store, but revalidate.
-* **Errors**: RFC 9457 problem details (`application/problem+json`) with `errors: [{path, message}]`.
+* **Series**: every month from `from` to `to` (default the series' first and last month with a figure); a month
+  without figures is a row of nulls. The JSON says the series' `from`, `to` and the `count` of rows.
+* **Formats**: JSON by default; CSV with `?format=csv` or `Accept: text/csv`; `shape=wide` (one row per month)
+  or `shape=long` (one row per figure), for JSON and CSV alike. One vocabulary: bare metric names in JSON keys,
+  CSV headers (`header=units` for `name (unit)`), `metrics=` and the import; provenance columns
+  `<metric>__source_url`, `__estimate`, `__illustrative`, `__revised`; `changes=flat` for `<metric>_mom_pct`.
+* **Never cut**: a wide series comes whole. The long shape, cross-company reads and lists come in pages of 1000
+  (`limit` up to 10000, a `cursor` from `next`); follow `next` (in the body, and in a `Link: <…>; rel="next"`
+  header) until it is null: every row exactly once. A CSV that would hold only a first page is refused (400).
+* **Caching**: every read has an `ETag` (from the data revision) and `Last-Modified`; send `If-None-Match` to get
+  `304 Not Modified`. `Cache-Control: no-cache`: store, but revalidate.
+* **Errors**: RFC 9457 problem details (`application/problem+json`) with `errors: [{path, message}]`; each
+  message names the parameter (`from: expected YYYY-MM, got 2025-1`).
+* **CORS**: public reads (GET, HEAD) answer any origin, without credentials.
 * **Writes**: `PUT` a month, a company or a site with `Authorization: Bearer <token>`; replacing one that exists
   needs `If-Match` with the ETag of its `GET` (428 without it, 412 when it changed since).
 * **Data sources**: network figures carry their source per figure (`provenance=true`). The Coin Metrics community
@@ -150,6 +156,7 @@ TAGS = [
         "description": "Bitcoin network and market reference figures (difficulty, hashrate, blocks, subsidy, fees, "
         "BTC price, hashprice), each with its source; Coin Metrics figures are CC BY-NC 4.0",
     },
+    {"name": "across companies", "description": "One metric of every company in a month; several companies at once"},
     {"name": "market", "description": "Companies side by side: the league table and quarters"},
     {"name": "events", "description": "Events drawn on the charts"},
     {"name": "metrics", "description": "The metric dictionary"},

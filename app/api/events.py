@@ -9,12 +9,8 @@ from fastapi import APIRouter, Query, Request
 from fastapi.responses import Response
 
 from app.api.common import (
+    DEFAULT_LIMIT,
     READ_ERRORS,
-    EventCursor,
-    FormatQuery,
-    FromQuery,
-    LimitQuery,
-    ToQuery,
     cached,
     csv_response,
     csv_response_doc,
@@ -24,12 +20,12 @@ from app.api.common import (
     json_response,
     negotiate,
     next_link,
-    period_range,
+    refuse_partial_csv,
 )
 from app.api.deps import SLUG_PATTERN
+from app.api.params import EventCursor, FormatQuery, FromQuery, LimitQuery, ToQuery, bad_parameter, period_range
 from app.domain.reports import add_months
 from app.http.deps import SessionDep
-from app.http.problems import ApiProblem
 from app.schemas.api import EventPage
 from app.store import queries
 from app.store.models import EventKind
@@ -61,7 +57,7 @@ def list_events(
     period_from: FromQuery = None,
     period_to: ToQuery = None,
     fmt: FormatQuery = None,
-    limit: LimitQuery = 100,
+    limit: LimitQuery = None,
     cursor: EventCursor = None,
 ) -> Response:
     """Events ordered by date; `from`/`to` select by month."""
@@ -73,12 +69,10 @@ def list_events(
     if company is not None:
         found_company = queries.get_company(company, session=session)
         if found_company is None:
-            raise ApiProblem(
-                404,
-                f"No company with slug {company!r}",
-                errors=[{"path": "query.company", "message": "unknown company"}],
-            )
+            raise bad_parameter("company", f"no company {company!r}", 404)
         company_id = found_company.id
+
+    size = limit or DEFAULT_LIMIT
 
     def build() -> Response:
         found = public.page_events(
@@ -88,10 +82,12 @@ def list_events(
             end=end_day,
             kind=kind.value if kind else None,
             after=after,
-            limit=limit + 1,
+            limit=size + 1,
         )
-        more = len(found) > limit
-        found = found[:limit]
+        more = len(found) > size
+        found = found[:size]
+        if more and chosen == "csv" and limit is None and cursor is None:
+            raise refuse_partial_csv(None, size)
         rows: list[dict[str, Any]] = [
             {
                 "date": e.date,
@@ -108,6 +104,6 @@ def list_events(
         if chosen == "csv":
             lines = ([r[c].isoformat() if c == "date" else r[c] for c in EVENT_COLUMNS] for r in rows)
             return csv_response(csv_text(EVENT_COLUMNS, lines), "events.csv", next_url=nxt)
-        return json_response({"data": rows, "next": nxt, "limit": limit}, next_url=nxt)
+        return json_response({"count": len(rows), "data": rows, "next": nxt, "limit": size}, next_url=nxt)
 
     return cached(request, session, chosen, build)

@@ -10,19 +10,17 @@ from fastapi.responses import Response
 from app.api.common import (
     MONTH_PATTERN,
     READ_ERRORS,
-    FormatQuery,
-    FromQuery,
-    ToQuery,
     cached,
     csv_response,
     csv_response_doc,
     csv_text,
     json_response,
     negotiate,
-    period_range,
     units_for,
 )
 from app.api.deps import ApiCompany
+from app.api.params import FormatQuery, FromQuery, HeaderQuery, ToQuery, period_range
+from app.domain.csvio import change_column, header_for
 from app.domain.league import LEAGUE_METRICS, LeagueRow
 from app.domain.metrics import METRICS
 from app.domain.quarters import QUARTER_METRICS, RULES, Quarter
@@ -95,6 +93,7 @@ def league(
     month: MonthQuery = None,
     sort: SortQuery = "btc_mined",
     fmt: FormatQuery = None,
+    header: HeaderQuery = "names",
 ) -> Response:
     """Every company's BTC mined, realized hashrate, share of network, holdings and fleet efficiency for one
     month, each with its rank and month-over-month change. A missing figure is `null` with no rank (a gap, not
@@ -113,9 +112,9 @@ def league(
             raise ApiProblem(404, "No company has published a BTC-mined figure yet.")
         rows = [league_row(r) for r in found.rows]
         if chosen == "csv":
-            header = ["company", "name", "ticker", "reported"]
+            columns = ["company", "name", "ticker", "reported"]
             for name in LEAGUE_METRICS:
-                header += [f"{name} ({METRICS[name].unit})", f"{name} rank", f"{name} mom_pct"]
+                columns += [header_for(name, units=header == "units"), f"{name}_rank", change_column(name, "mom_pct")]
             lines = (
                 [r["company"], r["name"], r["ticker"], r["reported"]]
                 + [
@@ -125,7 +124,7 @@ def league(
                 ]
                 for r in rows
             )
-            return csv_response(csv_text(header, lines), f"league-{format_period(found.month)}.csv")
+            return csv_response(csv_text(columns, lines), f"league-{format_period(found.month)}.csv")
         body = {
             "month": format_period(found.month),
             "default_month": format_period(found.default_month) if found.default_month else None,
@@ -167,6 +166,7 @@ def company_quarterly(
     period_from: FromQuery = None,
     period_to: ToQuery = None,
     fmt: FormatQuery = None,
+    header: HeaderQuery = "names",
 ) -> Response:
     """Quarters of the company's published months: flows summed, stocks at quarter end, averages weighted by
     days. A quarter with a month without a published release is `complete: false` and lists the month;
@@ -178,16 +178,16 @@ def company_quarterly(
         quarters = load_company_quarters(company, session=session, basis=basis, start=start, end=end)
         rows = [quarter_dict(q) for q in quarters]
         if chosen == "csv":
-            header = ["quarter", "start", "end", "complete", "missing_months"]
-            header += [f"{n} ({METRICS[n].unit})" for n in QUARTER_METRICS]
-            header += [f"{n} months" for n in QUARTER_METRICS]
+            columns = ["quarter", "start", "end", "complete", "missing_months"]
+            columns += [header_for(n, units=header == "units") for n in QUARTER_METRICS]
+            columns += [f"{n}_months" for n in QUARTER_METRICS]
             lines = (
                 [r["label"], r["start"], r["end"], r["complete"], " ".join(r["missing_months"])]
                 + [r["figures"][n] for n in QUARTER_METRICS]
                 + [r["coverage"][n] for n in QUARTER_METRICS]
                 for r in rows
             )
-            return csv_response(csv_text(header, lines), f"{company.slug}-quarterly-{basis}.csv")
+            return csv_response(csv_text(columns, lines), f"{company.slug}-quarterly-{basis}.csv")
         body = {
             "company": company.slug,
             "basis": basis,

@@ -9,7 +9,6 @@ from fastapi.responses import Response
 
 from app.api.common import (
     READ_ERRORS,
-    FormatQuery,
     cached,
     csv_response,
     csv_response_doc,
@@ -17,6 +16,7 @@ from app.api.common import (
     json_response,
     negotiate,
 )
+from app.api.params import FormatQuery
 from app.domain.metrics import METRICS
 from app.http.deps import SessionDep
 from app.schemas.api import MetricList, MetricRead

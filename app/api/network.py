@@ -1,5 +1,5 @@
-"""Bitcoin network and market reference figures per month (shared by every company): the list, one month with
-its ETag, and writing one month with a write token.
+"""Bitcoin network and market reference figures per month (shared by every company): the series, one month
+with its ETag, and writing one month with a write token.
 
 A write needs a token not limited to a company (the figures belong to no company). Creating a month needs no
 precondition (`If-None-Match: *` makes sure it does not exist yet); replacing one needs `If-Match` with its
@@ -15,31 +15,26 @@ from fastapi import APIRouter, Request
 from fastapi.responses import Response
 
 from app.api.auth import WriteToken, actor_for_token
-from app.api.common import (
-    READ_ERRORS,
+from app.api.common import READ_ERRORS, cached, csv_response_doc, encode_json, negotiate
+from app.api.params import (
     FormatQuery,
     FromQuery,
+    HeaderQuery,
     LimitQuery,
-    MonthCursor,
+    NetworkMetricsQuery,
     ProvenanceQuery,
+    SeriesCursor,
+    ShapeQuery,
     ToQuery,
-    cached,
-    csv_response,
-    csv_response_doc,
-    csv_text,
-    cursor_period,
-    encode_json,
-    json_response,
-    negotiate,
-    next_link,
     period_range,
-    units_for,
+    select_metrics,
 )
+from app.api.records import NETWORK_EXTRA, network_figure_sources, network_records, series_bounds
+from app.api.series import Layout, answer
 from app.api.write_body import JsonBody, _request_body, _validate
 from app.api.writes import IfMatch, IfNoneMatch, PeriodPath, _period, _tags
 from app.cache.etags import http_date
-from app.domain.derived import hashprice
-from app.domain.metrics import METRICS, NETWORK_METRICS
+from app.domain.metrics import NETWORK_METRICS
 from app.http.deps import SessionDep
 from app.http.problems import ApiProblem, error_responses
 from app.schemas import format_period
@@ -53,43 +48,10 @@ from app.store.queries.month_checks import MonthValidationError
 router = APIRouter(prefix="/api/v1", tags=["network"])
 
 
-def figure_sources(row: NetworkMonth) -> dict[str, Any]:
-    """Each present figure's source: its own entry, else the row's link."""
-    out: dict[str, Any] = {}
-    entries = row.figure_sources or {}
-    for name in NETWORK_METRICS:
-        if getattr(row, name) is None:
-            continue
-        entry = entries.get(name) or {}
-        out[name] = {
-            "source": entry.get("source"),
-            "source_url": entry.get("source_url") or row.source_url,
-            "licence": entry.get("licence"),
-            "attribution": entry.get("quote"),
-            "is_estimate": bool(entry.get("is_estimate", row.is_estimate)),
-        }
-    return out
-
-
-def network_row(row: NetworkMonth, provenance: bool) -> dict[str, Any]:
-    values: dict[str, Any] = {n: getattr(row, n) for n in NETWORK_METRICS}
-    values["hashprice_usd_per_ph_day"] = hashprice(
-        row.network_subsidy_btc, row.network_fees_btc, row.network_hashrate_avg_ehs, row.btc_price_avg_usd, row.period
-    )
-    return {
-        "period": format_period(row.period),
-        **values,
-        "source_url": row.source_url,
-        "is_estimate": row.is_estimate,
-        "note": row.note,
-        "sources": figure_sources(row) if provenance else None,
-    }
-
-
 @router.get(
     "/network/monthly",
     response_model=NetworkMonthly,
-    responses={200: csv_response_doc("Network months as CSV"), **READ_ERRORS},
+    responses={200: csv_response_doc("Network months as CSV (wide or long)"), **READ_ERRORS},
     summary="Network hashrate, difficulty, blocks, subsidy, fees, BTC price and hashprice per month",
 )
 def network_monthly(
@@ -98,38 +60,51 @@ def network_monthly(
     period_from: FromQuery = None,
     period_to: ToQuery = None,
     provenance: ProvenanceQuery = False,
+    metrics: NetworkMetricsQuery = None,
     fmt: FormatQuery = None,
-    limit: LimitQuery = 120,
-    cursor: MonthCursor = None,
+    shape: ShapeQuery = "wide",
+    header: HeaderQuery = "names",
+    limit: LimitQuery = None,
+    cursor: SeriesCursor = None,
 ) -> Response:
-    """Months with network figures, in order; `null` where the reference has no figure (a gap, never 0).
+    """Every month from the first to the last with network figures (or `from`/`to`); `null` where the reference
+    has no figure (a gap, never 0). `hashprice_usd_per_ph_day` is derived from subsidy, fees, hashrate and price.
 
-    With `provenance=true`, each figure's source (keys such as `CM` or `YF`, link, licence, attribution).
+    Each figure has its own source and estimate flag (`provenance=true`; in JSON also its source keys such as
+    `CM` or `YF`, licence and attribution); `source_url` and `is_estimate` of a row are the month's main source.
     Coin Metrics figures are CC BY-NC 4.0: attribution required, non-commercial use only.
     """
     chosen = negotiate(request, fmt)
+    names = select_metrics(metrics, NETWORK_READ_METRICS)
     start, end = period_range(period_from, period_to)
-    after = cursor_period(cursor)
+    layout = Layout(
+        names,
+        chosen,
+        shape,
+        extra_columns=NETWORK_EXTRA,
+        provenance=provenance,
+        header=header,
+        with_revised=False,
+    )
 
     def build() -> Response:
-        found = public.page_network_months(session=session, start=start, end=end, after=after, limit=limit + 1)
-        more = len(found) > limit
-        found = found[:limit]
-        rows = [network_row(r, provenance or chosen == "csv") for r in found]
-        nxt = next_link(request, rows[-1]["period"]) if more else None
-        if chosen == "csv":
-            header = ["period", *(f"{n} ({METRICS[n].unit})" for n in NETWORK_READ_METRICS), "source_url"]
-            keys = ["period", *NETWORK_READ_METRICS, "source_url"]
-            header += [f"{n} source" for n in NETWORK_METRICS]
-            lines = (
-                [r[k] for k in keys] + [(r["sources"].get(n) or {}).get("source") for n in NETWORK_METRICS]
-                for r in rows
-            )
-            return csv_response(csv_text(header, lines), "network-monthly.csv", next_url=nxt)
-        body = {"units": units_for(NETWORK_READ_METRICS), "data": rows, "next": nxt, "limit": limit}
-        return json_response(body, next_url=nxt)
+        found = public.page_network_months(session=session, start=start, end=end)
+        first, last = series_bounds(start, end, (row.period for row in found))
+        records = network_records(found, names, first, last) if first and last else []
+        return answer(
+            request,
+            records,
+            layout,
+            limit=limit,
+            cursor=cursor,
+            paged=shape == "long",
+            filename=f"network-monthly-{shape}.csv",
+            envelope={},
+            first=first,
+            last=last,
+        )
 
-    return cached(request, session, f"{chosen}-{provenance}", build)
+    return cached(request, session, chosen, build)
 
 
 # --- one month: GET with its ETag, PUT with a write token ------------------------------------------------------
@@ -148,7 +123,7 @@ def _stored(row: NetworkMonth) -> dict[str, Any]:
         "source_url": row.source_url,
         "is_estimate": row.is_estimate,
         "note": row.note,
-        "sources": figure_sources(row),
+        "sources": network_figure_sources(row),
         **{n: getattr(row, n) for n in NETWORK_METRICS},
     }
 

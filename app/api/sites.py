@@ -2,58 +2,55 @@
 
 from __future__ import annotations
 
-from typing import Annotated, Any
+from typing import Any
 
-from fastapi import APIRouter, Query, Request
+from fastapi import APIRouter, Request
 from fastapi.responses import Response
 
 from app.api.common import (
-    LIST_PATTERN,
+    DEFAULT_LIMIT,
     READ_ERRORS,
-    FormatQuery,
-    FromQuery,
-    LimitQuery,
-    ProvenanceQuery,
-    ShapeQuery,
-    SiteMetricsQuery,
-    SiteMonthCursor,
-    SlugCursor,
-    ToQuery,
+    ShapeName,
     cached,
     csv_response,
     csv_response_doc,
     csv_text,
-    cursor_period_and_slug,
     json_response,
     negotiate,
     next_link,
-    period_range,
-    select_metrics,
-    units_for,
+    refuse_partial_csv,
 )
 from app.api.deps import ApiCompany, ApiSite
+from app.api.params import (
+    FormatQuery,
+    FromQuery,
+    HeaderName,
+    HeaderQuery,
+    LimitQuery,
+    ProvenanceQuery,
+    SeriesCursor,
+    ShapeQuery,
+    SiteMetricsQuery,
+    SitesQuery,
+    SlugCursor,
+    ToQuery,
+    period_range,
+    select_metrics,
+    split_slugs,
+)
+from app.api.records import SITE_EXTRA, series_bounds, site_records
 from app.api.resources import resource_response, site_body
-from app.domain.metrics import METRICS, SITE_METRICS
+from app.api.series import Layout, answer
+from app.domain.metrics import SITE_METRICS
 from app.http.deps import SessionDep
 from app.http.problems import ApiProblem
-from app.schemas import SiteRead, format_period
+from app.schemas import SiteRead
 from app.schemas.api import SiteDetail, SiteMonthly, SitePage
 from app.store import queries
-from app.store.models import Company, SiteMonth
+from app.store.models import Company
 from app.store.queries import public
 
 router = APIRouter(prefix="/api/v1", tags=["sites"])
-
-
-SitesQuery = Annotated[
-    str | None,
-    Query(
-        max_length=2000,
-        pattern=LIST_PATTERN,
-        description="Comma-separated site slugs; default every site",
-        examples=["sandersville,washington"],
-    ),
-]
 
 
 @router.get(
@@ -67,26 +64,30 @@ def list_sites(
     company: ApiCompany,
     session: SessionDep,
     fmt: FormatQuery = None,
-    limit: LimitQuery = 100,
+    limit: LimitQuery = None,
     cursor: SlugCursor = None,
 ) -> Response:
     """The company's sites, ordered by slug."""
     chosen = negotiate(request, fmt)
+    size = limit or DEFAULT_LIMIT
 
     def build() -> Response:
-        rows = public.page_sites(company.id, session=session, after=cursor, limit=limit + 1)
-        more = len(rows) > limit
-        rows = rows[:limit]
+        rows = public.page_sites(company.id, session=session, after=cursor, limit=size + 1)
+        more = len(rows) > size
+        rows = rows[:size]
+        if more and chosen == "csv" and limit is None and cursor is None:
+            raise refuse_partial_csv(None, size)
         nxt = next_link(request, rows[-1].slug) if more else None
         items = [SiteRead.model_validate(s).model_dump() for s in rows]
         if chosen == "csv":
             header = ["slug", "name", "region", "status", "capacity_mw", "energized_on"]
             body = csv_text(
-                ["slug", "name", "region", "status", "capacity_mw (MW)", "energized_on"],
-                ([i[h] for h in header] for i in items),
+                ["company", *header],
+                ([company.slug, *(i[h] for h in header)] for i in items),
             )
             return csv_response(body, f"{company.slug}-sites.csv", next_url=nxt)
-        return json_response({"company": company.slug, "data": items, "next": nxt, "limit": limit}, next_url=nxt)
+        body_json = {"company": company.slug, "count": len(items), "data": items, "next": nxt, "limit": size}
+        return json_response(body_json, next_url=nxt)
 
     return cached(request, session, chosen, build)
 
@@ -98,123 +99,54 @@ def get_site(request: Request, company: ApiCompany, site: ApiSite, session: Sess
     return resource_response(request, site_body(company, site, session=session))
 
 
-def site_month_dict(row: SiteMonth, slug: str, names: tuple[str, ...], provenance: bool) -> dict[str, Any]:
-    revised = row.revised_at is not None
-    out: dict[str, Any] = {
-        "period": format_period(row.period),
-        "site": slug,
-        "is_illustrative": row.is_illustrative,
-        "is_estimate": row.is_estimate,
-        "source_url": row.source_url,
-        "note": row.note,
-        "revised": revised,
-        "revised_at": row.revised_at,
-        "revision_reason": row.revision_reason,
-        "sources": None,
-    }
-    out.update({name: getattr(row, name) for name in names})
-    if provenance:
-        per_figure: dict[str, Any] = row.figure_sources or {}
-        sources: dict[str, Any] = {}
-        for name in names:
-            if getattr(row, name) is None:
-                continue
-            entry = per_figure.get(name) or {}
-            sources[name] = {
-                "source_url": entry.get("source_url") or row.source_url,
-                "is_estimate": bool(entry.get("is_estimate", row.is_estimate)),
-                "is_illustrative": row.is_illustrative,
-                "revised": revised,
-            }
-        out["sources"] = sources
-    return out
-
-
-SITE_LONG_HEADER = [
-    "period",
-    "site",
-    "metric",
-    "value",
-    "unit",
-    "source_url",
-    "is_estimate",
-    "is_illustrative",
-    "revised",
-]
-
-
-def _site_csv(rows: list[dict[str, Any]], names: tuple[str, ...], shape: str) -> bytes:
-    if shape == "long":
-
-        def lines() -> Any:
-            for r in rows:
-                for n in names:
-                    if r[n] is None:
-                        continue
-                    flags = (r[k] for k in ("source_url", "is_estimate", "is_illustrative", "revised"))
-                    yield [r["period"], r["site"], n, r[n], METRICS[n].unit, *flags]
-
-        return csv_text(SITE_LONG_HEADER, lines())
-    header = ["period", "site", *(f"{n} ({METRICS[n].unit})" for n in names)]
-    header += ["source_url", "is_estimate", "is_illustrative", "revised", "revised_at", "revision_reason", "note"]
-    tail = ["source_url", "is_estimate", "is_illustrative", "revised", "revised_at", "revision_reason", "note"]
-    return csv_text(
-        header,
-        (
-            [
-                r["period"],
-                r["site"],
-                *(r[n] for n in names),
-                *((r[t].isoformat() if t == "revised_at" and r[t] else r[t]) for t in tail),
-            ]
-            for r in rows
-        ),
-    )
-
-
 def _site_months(
     request: Request,
     session: Any,
     company: Company,
     *,
     site: str | None,
-    site_slugs: list[str] | None,
+    site_slugs: list[str],
     period_from: str | None,
     period_to: str | None,
     provenance: bool,
     metrics: str | None,
     fmt: Any,
-    shape: str,
-    limit: int,
+    shape: ShapeName,
+    header: HeaderName,
+    limit: int | None,
     cursor: str | None,
 ) -> Response:
     chosen = negotiate(request, fmt)
     names = select_metrics(metrics, SITE_METRICS)
     start, end = period_range(period_from, period_to)
-    after = cursor_period_and_slug(cursor)
+    layout = Layout(
+        names,
+        chosen,
+        shape,
+        key_columns=("company", "site"),
+        extra_columns=SITE_EXTRA,
+        provenance=provenance,
+        header=header,
+    )
 
     def build() -> Response:
-        found = public.page_site_months(
-            company.id, session=session, site_slugs=site_slugs, start=start, end=end, after=after, limit=limit + 1
+        found = public.page_site_months(company.id, session=session, site_slugs=site_slugs, start=start, end=end)
+        first, last = series_bounds(start, end, (row.period for row, _ in found))
+        records = site_records(company.slug, site_slugs, found, names, first, last) if first and last else []
+        return answer(
+            request,
+            records,
+            layout,
+            limit=limit,
+            cursor=cursor,
+            paged=shape == "long",
+            filename=f"{company.slug}-{site or 'sites'}-monthly-{shape}.csv",
+            envelope={"company": company.slug, "site": site},
+            first=first,
+            last=last,
         )
-        more = len(found) > limit
-        found = found[:limit]
-        rows = [site_month_dict(row, slug, names, provenance) for row, slug in found]
-        nxt = next_link(request, f"{rows[-1]['period']}~{rows[-1]['site']}") if more else None
-        if chosen == "csv":
-            name = f"{company.slug}-{site or 'sites'}-monthly-{shape}.csv"
-            return csv_response(_site_csv(rows, names, shape), name, next_url=nxt)
-        body = {
-            "company": company.slug,
-            "site": site,
-            "units": units_for(names),
-            "data": rows,
-            "next": nxt,
-            "limit": limit,
-        }
-        return json_response(body, next_url=nxt)
 
-    return cached(request, session, f"{chosen}-{shape}", build)
+    return cached(request, session, chosen, build)
 
 
 @router.get(
@@ -234,13 +166,15 @@ def sites_monthly(
     metrics: SiteMetricsQuery = None,
     fmt: FormatQuery = None,
     shape: ShapeQuery = "wide",
-    limit: LimitQuery = 100,
-    cursor: SiteMonthCursor = None,
+    header: HeaderQuery = "names",
+    limit: LimitQuery = None,
+    cursor: SeriesCursor = None,
 ) -> Response:
-    """Published site months of the company, ordered by (period, site); one row per site and month reported."""
-    slugs = [s for s in sites.split(",") if s] if sites else None
-    if slugs is not None:
-        known = {s.slug for s in queries.list_sites(company.id, session=session)}
+    """Published site months of the company, ordered by (period, site): every month from the first to the last
+    with a figure of the sites asked for (default every site), each of them on it (nulls where not reported)."""
+    known = sorted(s.slug for s in queries.list_sites(company.id, session=session))
+    slugs = split_slugs(sites) or known
+    if sites:
         unknown = [s for s in slugs if s not in known]
         if unknown:
             raise ApiProblem(
@@ -260,6 +194,7 @@ def sites_monthly(
         metrics=metrics,
         fmt=fmt,
         shape=shape,
+        header=header,
         limit=limit,
         cursor=cursor,
     )
@@ -282,10 +217,12 @@ def site_monthly(
     metrics: SiteMetricsQuery = None,
     fmt: FormatQuery = None,
     shape: ShapeQuery = "wide",
-    limit: LimitQuery = 100,
-    cursor: SiteMonthCursor = None,
+    header: HeaderQuery = "names",
+    limit: LimitQuery = None,
+    cursor: SeriesCursor = None,
 ) -> Response:
-    """The site's published months in order; a month the site did not report is absent (a gap, not a zero)."""
+    """The site's published months in order: every month from the first to the last with a figure (or `from`/`to`);
+    a month the site did not report is a row of nulls (a gap, not a zero)."""
     return _site_months(
         request,
         session,
@@ -298,6 +235,7 @@ def site_monthly(
         metrics=metrics,
         fmt=fmt,
         shape=shape,
+        header=header,
         limit=limit,
         cursor=cursor,
     )

@@ -77,7 +77,7 @@ def add_months(period: dt.date, count: int) -> dt.date:
     return dt.date(index // 12, index % 12 + 1, 1)
 
 
-def _sources(row: Any, metric_names: Iterable[str], illustrative: bool = False) -> dict[str, FigureSource]:
+def row_sources(row: Any, metric_names: Iterable[str], illustrative: bool = False) -> dict[str, FigureSource]:
     """Provenance of each non-null figure of a row: its own entry, else the row's."""
     names = tuple(metric_names)
     return _sources_of_values(row, names, tuple(getattr(row, name) for name in names), illustrative)
@@ -186,15 +186,15 @@ def build_company_series(
         if site_rows:
             # A company-level figure beats the site sum only where the company reported it.
             merged: dict[str, FigureSource] = {}
-            for row_sources in site_sources:
-                for name, src in row_sources.items():
+            for one_row in site_sources:
+                for name, src in one_row.items():
                     prev = merged.get(name)
                     merged[name] = src if prev is None else _merge_sources(prev, src)
             sources.update(merged)
         for name in m.COMPANY_METRICS:
             values[name] = getattr(cm, name) if cm is not None else None
         if cm is not None:
-            company_sources = _sources(cm, (*m.COMPANY_METRICS, *m.COMPANY_OPERATING_METRICS))
+            company_sources = row_sources(cm, (*m.COMPANY_METRICS, *m.COMPANY_OPERATING_METRICS))
             for name in m.COMPANY_OPERATING_METRICS:
                 reported = getattr(cm, name)
                 if reported is not None:
@@ -208,7 +208,7 @@ def build_company_series(
         for name in m.NETWORK_METRICS:
             values[name] = getattr(nm, name) if nm is not None else None
         if nm is not None:
-            sources.update(_sources(nm, m.NETWORK_METRICS))
+            sources.update(row_sources(nm, m.NETWORK_METRICS))
 
         basis = derive(values, period)
         values["unallocated_btc"] = (

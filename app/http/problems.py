@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import json
 import logging
+from collections.abc import Mapping
 from http import HTTPStatus
 from typing import Any
 
@@ -103,14 +104,68 @@ def _error_path(loc: tuple[Any, ...]) -> str:
     return ".".join(str(part) for part in loc)
 
 
+# What a pattern of a parameter means, in words: an error quotes this, never the regular expression.
+PATTERN_HINTS: dict[str, str] = {}
+
+
+def describe_pattern(pattern: str, hint: str) -> None:
+    """Say in words what `pattern` asks for (`YYYY-MM`), for the error of a parameter that does not match it."""
+    PATTERN_HINTS[pattern] = hint
+
+
+def _shown(value: Any) -> str:
+    text = value if isinstance(value, str) else json.dumps(value, default=str)
+    return text if len(text) <= 60 else text[:57] + "…"
+
+
+def parameter_message(err: Mapping[str, Any]) -> str:
+    """`from: expected YYYY-MM (2009-01 to 2999-12), got 2025-1`: the parameter, what it takes, what came."""
+    loc = tuple(err.get("loc", ()))
+    name = str(loc[-1]) if loc else "request"
+    ctx = err.get("ctx") or {}
+    got = f", got {_shown(err['input'])}" if "input" in err and err.get("type") != "missing" else ""
+    kind = err.get("type")
+    if kind == "string_pattern_mismatch":
+        hint = PATTERN_HINTS.get(str(ctx.get("pattern")), "another form")
+        return f"{name}: expected {hint}{got}"
+    if kind in ("int_parsing", "int_from_float", "int_type"):
+        return f"{name}: expected a whole number{got}"
+    if kind in ("bool_parsing", "bool_type"):
+        return f"{name}: expected true or false{got}"
+    if kind in ("literal_error", "enum"):
+        return f"{name}: expected {ctx.get('expected', 'one of the documented values')}{got}"
+    if kind in ("greater_than_equal", "greater_than"):
+        return f"{name}: expected at least {ctx.get('ge', ctx.get('gt'))}{got}"
+    if kind in ("less_than_equal", "less_than"):
+        return f"{name}: expected at most {ctx.get('le', ctx.get('lt'))}{got}"
+    if kind == "string_too_long":
+        return f"{name}: expected at most {ctx.get('max_length')} characters"
+    if kind == "missing":
+        return f"{name}: required"
+    return f"{name}: {err.get('msg', 'invalid')}"
+
+
 async def validation_problem(request: Request, exc: RequestValidationError) -> Response:
-    errors = [{"path": _error_path(tuple(err["loc"])), "message": err["msg"]} for err in exc.errors()]
-    in_body = any(err["loc"][:1] == ("body",) for err in exc.errors())
+    raw = exc.errors()
+    in_body = any(err["loc"][:1] == ("body",) for err in raw)
+    errors = [
+        {
+            "path": _error_path(tuple(err["loc"])),
+            # A body error keeps pydantic's words (its path says which field); a parameter's names it.
+            "message": err["msg"] if err["loc"][:1] == ("body",) else parameter_message(err),
+        }
+        for err in raw
+    ]
     # A well-formed body whose values break the rules is 422; a broken request line or a body that is
     # not JSON at all is 400.
-    malformed = any(err.get("type") == "json_invalid" for err in exc.errors())
+    malformed = any(err.get("type") == "json_invalid" for err in raw)
     status = 422 if in_body and not malformed else 400
-    detail = "The request body is not valid JSON" if malformed else "Some parameters are invalid"
+    if malformed:
+        detail = "The request body is not valid JSON"
+    elif in_body:
+        detail = "Some parameters are invalid"
+    else:
+        detail = "; ".join(e["message"] for e in errors)
     return problem_response(request, status, detail, errors=errors)
 
 

@@ -11,15 +11,16 @@ from pydantic import BaseModel, ConfigDict, Field, create_model
 from app.domain.enums import SiteStatus
 from app.domain.metrics import METRICS, SITE_METRICS
 from app.schemas.months import CompanyMonthCreate, SiteMonthCreate
-from app.schemas.read import CompanyRead, FigureSourceRead, Number, SiteRead
+from app.schemas.read import CompanyMonthRead, CompanyRead, FigureRow, FigureSourceRead, Number, SeriesAnswer, SiteRead
 from app.schemas.text import MultiLine, OneLine
 
 NEXT_DESCRIPTION = 'URL of the next page; null on the last page (also sent as a `Link: <…>; rel="next"` header)'
 
 
 class Paged(BaseModel):
+    count: int = Field(ge=0, description="Rows in this page")
     next: str | None = Field(default=None, description=NEXT_DESCRIPTION)
-    limit: int = Field(description="Page size used for this answer", examples=[100])
+    limit: int = Field(description="Page size used for this answer", examples=[1000])
 
 
 class CompanyPage(Paged):
@@ -73,11 +74,22 @@ SiteMonthRead = create_model(
 )
 
 
-class SiteMonthly(Paged):
+class SiteMonthly(SeriesAnswer):
     company: str
     site: str | None = Field(default=None, description="The site, when the URL names one")
-    units: dict[str, str]
-    data: list[SiteMonthRead]
+    data: list[SiteMonthRead | FigureRow]
+
+
+class CrossMonthly(SeriesAnswer):
+    companies: list[str] = Field(examples=[["cleanspark", "mara"]])
+    data: list[CompanyMonthRead | FigureRow]
+
+
+class Frame(SeriesAnswer):
+    metric: str = Field(examples=["btc_per_ehs_day"])
+    period: str = Field(examples=["2025-01"])
+    unit: str = Field(examples=["BTC per EH/s per day"])
+    data: list[FigureRow] = Field(description="A row per company, ordered by slug")
 
 
 class EventRead(BaseModel):

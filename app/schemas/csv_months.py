@@ -4,9 +4,9 @@ The format, also described in the README ("Importing CSV"), follows app.domain.c
 
 * UTF-8 (a byte-order mark is allowed), comma-separated (semicolons are recognised), first line a header.
 * `period` (YYYY-MM) and `site` (the site's slug; empty for the company's own figures) come first, then one
-  column per metric headed `name (unit)`, e.g. `btc_mined (BTC)`, then `note`, `source_url`, `is_estimate`
-  (true/false). A bare metric name means the dictionary's unit; hashrate columns may be in PH/s
-  (`hashrate_avg_ehs (PH/s)`) and are converted to EH/s.
+  column per metric headed by its bare name (`btc_mined`, the dictionary's unit) or `name (unit)`, e.g.
+  `btc_mined (BTC)`, then `note`, `source_url`, `is_estimate` (true/false). Hashrate columns may be in PH/s
+  (`hashrate_avg_ehs (PH/s)`) and are converted to EH/s; any other unit is refused.
 * One row per site and month; a company row carries the company-level figures (`btc_mined_total`,
   `btc_held_end`, `btc_sold`, `btc_sold_proceeds_usd`) and, when published as totals, the operating
   figures (hashrates, efficiency, miners, power capacity).
@@ -19,6 +19,8 @@ The format, also described in the README ("Importing CSV"), follows app.domain.c
 * A file without a `site` column is read as the company export: only the company figures (`btc_mined_total`,
   `btc_held_end`, `btc_sold`, `btc_sold_proceeds_usd`) are imported; its other metric columns are combined
   values (site sums, or company totals where reported) and are ignored.
+* A row whose cells say nothing (a month a calendar-dense export has no figures for, an unfilled template row)
+  creates no month: the plan lists it as unchanged.
 * Columns the export carries for reading only (derived metrics, network figures, status, revision) are
   ignored on import and listed as such; any other unknown column is an error.
 * Cells starting with = + - @ that are not numbers are refused as spreadsheet formulas, except where the
@@ -37,7 +39,7 @@ from dataclasses import dataclass, field
 from decimal import Decimal
 from typing import Any
 
-from app.domain.csvio import header_for, parse_header, safe_cell
+from app.domain.csvio import header_for, is_reading_column, parse_header, safe_cell
 from app.domain.metrics import COMPANY_METRICS, COMPANY_OPERATING_METRICS, DERIVED_METRICS, METRICS, NETWORK_METRICS
 from app.schemas import format_period, parse_period
 from app.schemas.csv_cells import Cleared, decode, read_figure, read_flag, read_text, suggest, unformula
@@ -74,8 +76,9 @@ READ_ONLY_COLUMNS = frozenset(
 )
 
 
-def export_columns() -> list[str]:
-    return ["period", "site", *(header_for(m) for m in ALL_METRICS), *PROVENANCE]
+def export_columns(*, units: bool = False) -> list[str]:
+    """The wide layout's header: bare metric names as the API writes them, or `name (unit)` (the template)."""
+    return ["period", "site", *(header_for(m, units=units) for m in ALL_METRICS), *PROVENANCE]
 
 
 def write_csv(rows: Iterable[dict[str, Any]]) -> str:
@@ -154,7 +157,9 @@ def _header(cells: Sequence[str]) -> tuple[dict[str, _Column], list[str], list[s
             head, paren, rest = cell.partition("(")
             name, unit = parse_header(head.lower() + paren + rest)
         except ValueError:
-            errors.append(f"Column {index + 1}: unreadable header {cell!r}; use `name (unit)`, e.g. `btc_mined (BTC)`.")
+            errors.append(
+                f"Column {index + 1}: unreadable header {cell!r}; use a metric's name (`btc_mined`) or `name (unit)`."
+            )
             continue
         if name in columns:
             errors.append(f"Column {cell!r} appears twice.")
@@ -174,7 +179,8 @@ def _header(cells: Sequence[str]) -> tuple[dict[str, _Column], list[str], list[s
             continue
         errors.append(
             f"Unknown column {cell!r}{suggest(name, (*ALL_METRICS, *PROVENANCE, 'period', 'site'))}."
-            f" Columns: period, site, {', '.join(PROVENANCE)} and a metric as `name (unit)`: {metric_list()}."
+            f" Columns: period, site, {', '.join(PROVENANCE)} and a metric by its name or as `name (unit)`: "
+            f"{metric_list()}."
         )
     if "site" not in columns and not long_layout:
         # The company export: its site-level columns are combined values (site sums or company totals).
@@ -191,7 +197,10 @@ def metric_list(names: Sequence[str] = ALL_METRICS) -> str:
 
 
 def _is_figure_provenance(cell: str) -> bool:
-    """`btc_mined source_url` / `btc_mined is_estimate`: per-figure provenance of the company export."""
+    """A figure's provenance or change written beside it for reading (`btc_mined__source_url`,
+    `btc_mined_mom_pct`; older exports wrote `btc_mined source_url`)."""
+    if is_reading_column(cell):
+        return True
     head, _, tail = cell.strip().rpartition(" ")
     return tail in ("source_url", "is_estimate") and head.split(" (")[0] in METRICS
 

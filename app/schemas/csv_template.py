@@ -43,7 +43,8 @@ def template_csv(period: dt.date, site_slugs: Sequence[str], layout: str = "wide
             for name in names:
                 writer.writerow([month, safe_cell(site), name, "", METRICS[name].unit, "", "", ""])
     else:
-        writer.writerow(export_columns())
+        # The template names each column's unit: it is filled in by hand.
+        writer.writerow(export_columns(units=True))
         width = len(ALL_METRICS) + len(PROVENANCE)
         for site, _ in rows:
             writer.writerow([month, safe_cell(site), *([""] * width)])

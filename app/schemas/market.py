@@ -10,7 +10,7 @@ from pydantic import BaseModel, Field, create_model, field_validator
 from app.domain.metrics import METRICS, NETWORK_METRICS
 from app.domain.quarters import QUARTER_METRICS
 from app.schemas.network import NetworkMonthCreate
-from app.schemas.read import Number
+from app.schemas.read import FigureRow, FigureSourceRead, Number, SeriesAnswer
 
 NETWORK_READ_METRICS: tuple[str, ...] = (*NETWORK_METRICS, "hashprice_usd_per_ph_day")
 
@@ -27,25 +27,29 @@ class NetworkFigureSource(BaseModel):
     is_estimate: bool = False
 
 
+class NetworkFigureSourceRead(FigureSourceRead):
+    """A network figure's provenance in a series (a derived figure has its inputs')."""
+
+    source: str | None = Field(default=None, description="Source keys, e.g. CM, YF, RPC+CM", examples=["CM"])
+    licence: str | None = Field(default=None, examples=["CM: CC BY-NC 4.0"])
+    attribution: str | None = Field(default=None, description="What to show next to the figure")
+
+
 NetworkMonthRead = create_model(
     "NetworkMonthRead",
     period=(str, Field(examples=["2025-01"])),
-    source_url=(str | None, None),
+    source_url=(str | None, Field(default=None, description="The month's main source")),
     is_estimate=(bool, False),
-    note=(str | None, None),
     sources=(
-        dict[str, NetworkFigureSource] | None,
+        dict[str, NetworkFigureSourceRead] | None,
         Field(default=None, description="Each figure's source (with ?provenance=true)"),
     ),
     **_figures(NETWORK_READ_METRICS),
 )
 
 
-class NetworkMonthly(BaseModel):
-    units: dict[str, str]
-    data: list[NetworkMonthRead]
-    next: str | None = None
-    limit: int
+class NetworkMonthly(SeriesAnswer):
+    data: list[NetworkMonthRead | FigureRow]
 
 
 class NetworkMonthWrite(NetworkMonthCreate):

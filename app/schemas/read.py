@@ -109,13 +109,43 @@ CompanyMonthRead = create_model(
 )
 
 
-class CompanyMonthly(BaseModel):
-    company: str
-    period_from: str | None = Field(serialization_alias="from")
-    period_to: str | None = Field(serialization_alias="to")
+class FigureRow(BaseModel):
+    """One figure: the long shape's row (and a frame's)."""
+
+    period: str = Field(examples=["2025-01"])
+    company: str | None = Field(default=None, examples=["cleanspark"])
+    site: str | None = Field(default=None, description="Site rows only", examples=["georgia"])
+    metric: str = Field(examples=["btc_mined"])
+    value: Number = Field(default=None, description="null where nothing was published (a frame lists every company)")
+    unit: str = Field(examples=["BTC"])
+    mom_pct: Number = Field(default=None, description="Change from the previous month, percent")
+    yoy_pct: Number = Field(default=None, description="Change from the same month a year earlier, percent")
+    source_url: str | None = None
+    is_estimate: bool | None = None
+    is_illustrative: bool | None = None
+    revised: bool | None = Field(default=None, description="The month holding this figure was corrected")
+
+
+class SeriesAnswer(BaseModel):
+    """What every series answer carries besides its rows."""
+
+    period_from: str | None = Field(
+        default=None, serialization_alias="from", description="The series' first month (not the page's)"
+    )
+    period_to: str | None = Field(
+        default=None, serialization_alias="to", description="The series' last month (not the page's)"
+    )
+    count: int = Field(ge=0, description="Rows in this answer")
     units: dict[str, str]
-    data: list[CompanyMonthRead]
     next: str | None = Field(
         default=None, description="URL of the next page; null on the last page (also a Link header)"
     )
-    limit: int | None = Field(default=None, description="Page size (months) used for this answer")
+    limit: int | None = Field(default=None, description="Rows per page; null when the series came whole")
+
+
+class CompanyMonthly(SeriesAnswer):
+    company: str
+    data: list[CompanyMonthRead | FigureRow] = Field(
+        description="Wide shape: a row per month (with `?changes=flat`, `<metric>_mom_pct` and `<metric>_yoy_pct` "
+        "instead of `changes`); long shape: a row per figure"
+    )

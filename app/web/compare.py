@@ -16,11 +16,12 @@ from app.domain.charts import Chart
 from app.domain.charts.compare import Normalise
 from app.domain.metrics import METRICS
 from app.http.deps import SessionDep
+from app.http.problems import problem_response
 from app.http.templating import templates
 from app.schemas import format_period
 from app.store import queries
 from app.store.queries.dashboard import company_data_summaries, load_companies_series
-from app.web.chart_csv import csv_response
+from app.web.chart_csv import csv_response, wants_units
 from app.web.page_helpers import chart_context
 from app.web.view_params import RANGES, ViewParams, parse_view_params
 
@@ -133,6 +134,7 @@ def compare(request: Request, session: SessionDep) -> Response:
 
 @router.get("/compare.csv", name="dashboard:compare_csv")
 def compare_csv(request: Request, session: SessionDep) -> Response:
+    """The compare chart's data; an error is a problem document (a script reads it), never an HTML page."""
     revision = queries.get_data_revision(session=session)
 
     def build() -> Response:
@@ -140,6 +142,12 @@ def compare_csv(request: Request, session: SessionDep) -> Response:
         if chart is None:
             chart = charts.compare_chart(context["metric"], [], context["normalise"])
         suffix = "" if context["normalise"] == "none" else context["normalise"]
-        return csv_response(chart, ["compare", context["metric"], suffix])
+        return csv_response(chart, ["compare", context["metric"], suffix], units=wants_units(request))
 
-    return revision_cached(request, revision, build)
+    try:
+        return revision_cached(request, revision, build)
+    except HTTPException as exc:
+        detail = exc.detail if isinstance(exc.detail, str) else None
+        name = (detail or "").split(":", 1)[0]
+        errors = [{"path": f"query.{name}", "message": detail}] if detail and name.isidentifier() else []
+        return problem_response(request, exc.status_code, detail, errors=errors, headers=dict(exc.headers or {}))

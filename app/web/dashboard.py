@@ -22,7 +22,7 @@ from app.http.templating import templates
 from app.store import queries
 from app.store.models import Company
 from app.store.queries.dashboard import company_data_summary
-from app.web.chart_csv import csv_response
+from app.web.chart_csv import csv_response, wants_units
 from app.web.home import company_rows
 from app.web.page_helpers import HISTORY_MONTHS, TABLE_MONTHS, chart_context, kpi_cards
 from app.web.view_params import RANGES, ViewParams, parse_view_params
@@ -232,7 +232,7 @@ def overview_chart_csv(request: Request, chart: str, company: CompanyOr404, sess
 
     def build() -> Response:
         found, name = _overview_chart(parse_view_params(request), chart, company, session)
-        return csv_response(found, name)
+        return csv_response(found, name, units=wants_units(request))
 
     return revision_cached(request, revision, build)
 

@@ -32,8 +32,8 @@ def page_site_months(
     site_slugs: Sequence[str] | None,
     start: dt.date | None,
     end: dt.date | None,
-    after: tuple[dt.date, str] | None,
-    limit: int,
+    after: tuple[dt.date, str] | None = None,
+    limit: int | None = None,
 ) -> Sequence[tuple[SiteMonth, str]]:
     """Published site months ordered by (period, site slug), with the site's slug."""
     stmt = (
@@ -50,12 +50,19 @@ def page_site_months(
     if after is not None:
         period, slug = after
         stmt = stmt.where(or_(SiteMonth.period > period, and_(SiteMonth.period == period, Site.slug > slug)))
-    stmt = stmt.order_by(SiteMonth.period, Site.slug).limit(limit)
+    stmt = stmt.order_by(SiteMonth.period, Site.slug)
+    if limit is not None:
+        stmt = stmt.limit(limit)
     return [(row, slug) for row, slug in session.execute(stmt).all()]
 
 
 def page_network_months(
-    *, session: Session, start: dt.date | None, end: dt.date | None, after: dt.date | None, limit: int
+    *,
+    session: Session,
+    start: dt.date | None,
+    end: dt.date | None,
+    after: dt.date | None = None,
+    limit: int | None = None,
 ) -> Sequence[NetworkMonth]:
     stmt = select(NetworkMonth)
     if start is not None:
@@ -64,7 +71,8 @@ def page_network_months(
         stmt = stmt.where(NetworkMonth.period <= end)
     if after is not None:
         stmt = stmt.where(NetworkMonth.period > after)
-    return session.scalars(stmt.order_by(NetworkMonth.period).limit(limit)).all()
+    stmt = stmt.order_by(NetworkMonth.period)
+    return session.scalars(stmt if limit is None else stmt.limit(limit)).all()
 
 
 def page_events(

@@ -1,0 +1,171 @@
+"""Stored rows and assembled months as series records: one rule, every month from the first to the last."""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Iterable, Sequence
+from decimal import Decimal
+from typing import Any
+
+from app.api.series import Change, Provenance, Record, provenance_of
+from app.domain.derived import DERIVED_INPUTS, hashprice
+from app.domain.metrics import NETWORK_METRICS
+from app.domain.reports import MonthView, month_range, row_sources, sources_of, with_changes
+from app.store.models import NetworkMonth, SiteMonth
+
+COMPANY_EXTRA = ("revised", "revised_at", "revision_reason")
+SITE_EXTRA = ("is_illustrative", "is_estimate", "source_url", "note", "revised", "revised_at", "revision_reason")
+NETWORK_EXTRA = ("source_url", "is_estimate")
+
+
+def series_bounds(
+    start: dt.date | None, end: dt.date | None, present: Iterable[dt.date | None]
+) -> tuple[dt.date | None, dt.date | None]:
+    """The months a series covers: `from`/`to` where given, else its first and last month with a figure."""
+    known = [p for p in present if p is not None]
+    first = start or (min(known) if known else None) or end
+    last = end or (max(known) if known else None) or first
+    return first, last
+
+
+def view_changes(views: Sequence[MonthView], names: Sequence[str]) -> dict[dt.date, dict[str, Change]]:
+    by_metric = {n: with_changes(views, n) for n in names}
+    return {v.period: {n: by_metric[n].get(v.period, (None, None)) for n in names} for v in views}
+
+
+def company_records(
+    slug: str, views: Sequence[MonthView], names: Sequence[str], start: dt.date, extra: bool = True
+) -> list[Record]:
+    """A company's months from `start` (the views may begin earlier: the look-back of the changes)."""
+    changes = view_changes(views, names)
+    out: list[Record] = []
+    for view in views:
+        if view.period < start:
+            continue
+        values = {n: view.values.get(n) for n in names}
+        provenance: dict[str, Provenance] = {}
+        for n in names:
+            if values[n] is not None and (prov := provenance_of(sources_of(view, n))) is not None:
+                provenance[n] = prov
+        revised = view.revised_at is not None
+        row_extra: dict[str, Any] = (
+            {"revised": revised, "revised_at": view.revised_at, "revision_reason": view.revision_reason}
+            if extra
+            else {}
+        )
+        out.append(
+            Record(view.period, (("company", slug),), values, provenance, revised, changes[view.period], row_extra)
+        )
+    return out
+
+
+def site_records(
+    company: str,
+    site_slugs: Sequence[str],
+    rows: Sequence[tuple[SiteMonth, str]],
+    names: Sequence[str],
+    first: dt.date,
+    last: dt.date,
+) -> list[Record]:
+    """Every (month, site) from first to last, ordered by month then site; a month not reported is nulls."""
+    by_key = {(row.period, slug): row for row, slug in rows}
+    out: list[Record] = []
+    for period in month_range(first, last):
+        for slug in sorted(site_slugs):
+            keys = (("company", company), ("site", slug))
+            row = by_key.get((period, slug))
+            if row is None:
+                empty: dict[str, Any] = {c: None for c in SITE_EXTRA}
+                empty.update(is_illustrative=False, is_estimate=False, revised=False)
+                out.append(Record(period, keys, dict.fromkeys(names), extra=empty))
+                continue
+            sources = row_sources(row, names, row.is_illustrative)
+            revised = row.revised_at is not None
+            out.append(
+                Record(
+                    period,
+                    keys,
+                    {n: getattr(row, n) for n in names},
+                    {n: p for n, s in sources.items() if (p := provenance_of((s,))) is not None},
+                    revised,
+                    extra={
+                        "is_illustrative": row.is_illustrative,
+                        "is_estimate": row.is_estimate,
+                        "source_url": row.source_url,
+                        "note": row.note,
+                        "revised": revised,
+                        "revised_at": row.revised_at,
+                        "revision_reason": row.revision_reason,
+                    },
+                )
+            )
+    return out
+
+
+def network_figure_sources(row: NetworkMonth) -> dict[str, dict[str, Any]]:
+    """Each present network figure's source: its own entry (source keys, link, licence), else the row's link."""
+    out: dict[str, dict[str, Any]] = {}
+    entries = row.figure_sources or {}
+    for name in NETWORK_METRICS:
+        if getattr(row, name) is None:
+            continue
+        entry = entries.get(name) or {}
+        out[name] = {
+            "source": entry.get("source"),
+            "source_url": entry.get("source_url") or row.source_url,
+            "licence": entry.get("licence"),
+            "attribution": entry.get("quote"),
+            "is_estimate": bool(entry.get("is_estimate", row.is_estimate)),
+        }
+    return out
+
+
+def network_values(row: NetworkMonth) -> dict[str, Decimal | None]:
+    """The stored figures of a network month and the hashprice they give."""
+    values: dict[str, Decimal | None] = {n: getattr(row, n) for n in NETWORK_METRICS}
+    values["hashprice_usd_per_ph_day"] = hashprice(
+        row.network_subsidy_btc, row.network_fees_btc, row.network_hashrate_avg_ehs, row.btc_price_avg_usd, row.period
+    )
+    return values
+
+
+def _joined(entries: Sequence[dict[str, Any]], key: str) -> str | None:
+    return "; ".join(dict.fromkeys(str(e[key]) for e in entries if e.get(key))) or None
+
+
+def _network_record(row: NetworkMonth, names: Sequence[str]) -> Record:
+    values = network_values(row)
+    sources = network_figure_sources(row)
+    provenance: dict[str, Provenance] = {}
+    details: dict[str, dict[str, Any]] = {}
+    for name in names:
+        if values.get(name) is None:
+            continue
+        # A derived figure (hashprice) has its inputs' sources.
+        found = [sources[n] for n in DERIVED_INPUTS.get(name, (name,)) if n in sources]
+        if not found:
+            continue
+        urls = list(dict.fromkeys(e["source_url"] for e in found if e["source_url"]))
+        provenance[name] = Provenance(" ".join(urls) or None, any(e["is_estimate"] for e in found))
+        details[name] = {k: v for k in ("source", "licence", "attribution") if (v := _joined(found, k))}
+    return Record(
+        row.period,
+        (),
+        {n: values.get(n) for n in names},
+        provenance,
+        extra={"source_url": row.source_url, "is_estimate": row.is_estimate},
+        details=details,
+    )
+
+
+def network_records(rows: Sequence[NetworkMonth], names: Sequence[str], first: dt.date, last: dt.date) -> list[Record]:
+    """Every month from first to last; a month without reference figures is nulls."""
+    by_period = {row.period: row for row in rows}
+    out: list[Record] = []
+    for period in month_range(first, last):
+        row = by_period.get(period)
+        if row is None:
+            out.append(Record(period, (), dict.fromkeys(names), extra={"source_url": None, "is_estimate": False}))
+        else:
+            out.append(_network_record(row, names))
+    return out

@@ -1,0 +1,272 @@
+"""Series answers: records (one month of a company, a site, the network), wide or long, JSON or CSV, whole or paged.
+
+One rule for every series: it covers each calendar month from `from` (default its first month with a
+figure) to `to` (default its last); a month without figures is a row of nulls (empty CSV cells), never left
+out and never a zero. The long shape has a row per figure present. Wide series come whole unless the caller
+asks for pages; the long shape and cross-company reads come in pages, and a CSV that would hold only the
+first page is refused instead of cut.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from bisect import bisect_right
+from collections.abc import Iterator, Sequence
+from dataclasses import dataclass, field
+from decimal import Decimal
+from typing import Any, NamedTuple
+
+from fastapi import Request
+from fastapi.responses import Response
+
+from app.api.common import (
+    DEFAULT_LIMIT,
+    MAX_WHOLE_ROWS,
+    FormatName,
+    ShapeName,
+    csv_response,
+    csv_text,
+    json_response,
+    next_link,
+    refuse_partial_csv,
+    units_for,
+)
+from app.api.params import ChangesName, HeaderName, bad_parameter
+from app.domain.csvio import CHANGE_FIELDS, change_column, header_for, provenance_column
+from app.domain.metrics import METRICS
+from app.domain.reports import FigureSource
+from app.schemas import format_period
+
+Change = tuple[Decimal | None, Decimal | None]
+NO_CHANGE: Change = (None, None)
+
+
+class Provenance(NamedTuple):
+    source_url: str | None
+    estimate: bool
+    illustrative: bool = False
+    basis: str | None = None  # a derived figure computed by the dictionary's second formula: which and why
+
+
+def provenance_of(sources: Sequence[FigureSource]) -> Provenance | None:
+    """One figure's provenance from the sources behind it (a derived figure has its inputs')."""
+    if not sources:
+        return None
+    urls = list(dict.fromkeys(s.source_url for s in sources if s.source_url))
+    basis = next((s.basis for s in sources if s.basis), None)
+    return Provenance(
+        " ".join(urls) or None,
+        any(s.is_estimate for s in sources),
+        any(s.is_illustrative for s in sources),
+        basis,
+    )
+
+
+@dataclass(slots=True)
+class Record:
+    """One row of a series: its month, whose it is (company, site), its figures and their provenance."""
+
+    period: dt.date
+    keys: tuple[tuple[str, str], ...]
+    values: dict[str, Decimal | None]
+    provenance: dict[str, Provenance] = field(default_factory=dict)
+    revised: bool = False
+    changes: dict[str, Change] = field(default_factory=dict)
+    extra: dict[str, Any] = field(default_factory=dict)  # row-level columns, in order
+    details: dict[str, dict[str, Any]] = field(default_factory=dict)  # more per figure (a licence) for JSON
+
+
+@dataclass(frozen=True, slots=True)
+class Layout:
+    names: tuple[str, ...]
+    fmt: FormatName
+    shape: ShapeName
+    key_columns: tuple[str, ...] = ()
+    extra_columns: tuple[str, ...] = ()
+    provenance: bool = False
+    changes: ChangesName | None = None
+    header: HeaderName = "names"
+    with_changes: bool = False  # the endpoint computed changes
+    with_revised: bool = True  # figures can be revised (network figures have no history)
+    keep_missing: bool = False  # long rows for missing figures too (a frame lists every company)
+
+    @property
+    def change_mode(self) -> ChangesName:
+        if not self.with_changes:
+            return "none"
+        if self.changes is not None:
+            return self.changes
+        return "nested" if self.fmt == "json" and self.shape == "wide" else "none"
+
+    @property
+    def provenance_fields(self) -> tuple[str, ...]:
+        return ("source_url", "estimate", "illustrative", *(("revised",) if self.with_revised else ()))
+
+
+Row = tuple[tuple[str, ...], Record, str | None]  # sort key, record, metric (long shape)
+
+
+def _rows(records: Sequence[Record], layout: Layout) -> list[Row]:
+    out: list[Row] = []
+    for rec in records:
+        key = (format_period(rec.period), *(v for _, v in rec.keys))
+        if layout.shape == "wide":
+            out.append((key, rec, None))
+            continue
+        for i, name in enumerate(layout.names):
+            if rec.values.get(name) is None and not layout.keep_missing:
+                continue  # a missing figure is no row, never a zero
+            out.append(((*key, f"{i:03d}"), rec, name))
+    return out
+
+
+def _sources_json(rec: Record, layout: Layout) -> dict[str, Any]:
+    out: dict[str, Any] = {}
+    for name in layout.names:
+        prov = rec.provenance.get(name)
+        if prov is None or rec.values.get(name) is None:
+            continue
+        entry: dict[str, Any] = {
+            "source_url": prov.source_url,
+            "is_estimate": prov.estimate,
+            "is_illustrative": prov.illustrative,
+        }
+        if layout.with_revised:
+            entry["revised"] = rec.revised
+        if prov.basis:
+            entry["basis"] = prov.basis
+        entry.update(rec.details.get(name, {}))
+        out[name] = entry
+    return out
+
+
+def wide_json(rec: Record, layout: Layout) -> dict[str, Any]:
+    row: dict[str, Any] = {"period": format_period(rec.period), **dict(rec.keys), **rec.extra}
+    row["sources"] = _sources_json(rec, layout) if layout.provenance else None
+    mode = layout.change_mode
+    for name in layout.names:
+        row[name] = rec.values.get(name)
+        if mode == "flat":
+            mom, yoy = rec.changes.get(name, NO_CHANGE)
+            row[change_column(name, "mom_pct")] = mom
+            row[change_column(name, "yoy_pct")] = yoy
+    if mode == "nested":
+        nested: dict[str, Any] = {}
+        for name in layout.names:
+            mom, yoy = rec.changes.get(name, NO_CHANGE)
+            if mom is not None or yoy is not None:
+                nested[name] = {"mom_pct": mom, "yoy_pct": yoy}
+        row["changes"] = nested
+    return row
+
+
+def long_columns(layout: Layout) -> list[str]:
+    columns = ["period", *layout.key_columns, "metric", "value", "unit"]
+    if layout.with_changes and layout.changes != "none":
+        columns += list(CHANGE_FIELDS)
+    columns += ["source_url", "is_estimate", "is_illustrative"]
+    return columns + (["revised"] if layout.with_revised else [])
+
+
+def long_row(rec: Record, name: str, columns: list[str]) -> dict[str, Any]:
+    prov = rec.provenance.get(name) if rec.values.get(name) is not None else None
+    mom, yoy = rec.changes.get(name, NO_CHANGE)
+    full: dict[str, Any] = {
+        "period": format_period(rec.period),
+        **dict(rec.keys),
+        "metric": name,
+        "value": rec.values.get(name),
+        "unit": METRICS[name].unit,
+        "mom_pct": mom,
+        "yoy_pct": yoy,
+        "source_url": prov.source_url if prov else None,
+        "is_estimate": prov.estimate if prov else None,
+        "is_illustrative": prov.illustrative if prov else None,
+        "revised": rec.revised,
+    }
+    return {c: full[c] for c in columns}
+
+
+def _wide_csv(page: list[Row], layout: Layout) -> bytes:
+    units = layout.header == "units"
+    flat = layout.change_mode == "flat"
+    header = ["period", *layout.key_columns, *(header_for(n, units=units) for n in layout.names)]
+    if flat:
+        header += [change_column(n, f) for n in layout.names for f in CHANGE_FIELDS]
+    header += list(layout.extra_columns)
+    if layout.provenance:
+        header += [provenance_column(n, f) for n in layout.names for f in layout.provenance_fields]
+
+    def lines() -> Iterator[list[object]]:
+        for _, rec, _ in page:
+            cells: list[object] = [format_period(rec.period), *(v for _, v in rec.keys)]
+            cells += [rec.values.get(n) for n in layout.names]
+            if flat:
+                cells += [c for n in layout.names for c in rec.changes.get(n, NO_CHANGE)]
+            cells += [rec.extra.get(c) for c in layout.extra_columns]
+            if layout.provenance:
+                for n in layout.names:
+                    prov = rec.provenance.get(n) if rec.values.get(n) is not None else None
+                    if prov is None:
+                        cells += [None] * len(layout.provenance_fields)
+                        continue
+                    cells += [prov.source_url, prov.estimate, prov.illustrative]
+                    if layout.with_revised:
+                        cells.append(rec.revised)
+            yield cells
+
+    return csv_text(header, lines())
+
+
+def answer(
+    request: Request,
+    records: Sequence[Record],
+    layout: Layout,
+    *,
+    limit: int | None,
+    cursor: str | None,
+    paged: bool,
+    filename: str,
+    envelope: dict[str, Any],
+    first: dt.date | None,
+    last: dt.date | None,
+) -> Response:
+    """Render the records whole or as one page (`paged`: pages even without `limit`)."""
+    rows = _rows(records, layout)
+    explicit = limit is not None or cursor is not None
+    page_size = limit if limit is not None else (DEFAULT_LIMIT if paged or cursor is not None else None)
+    start = bisect_right([r[0] for r in rows], tuple(cursor.split("~"))) if cursor else 0
+    if page_size is None:
+        if len(rows) > MAX_WHOLE_ROWS:
+            raise bad_parameter(
+                "limit",
+                f"{len(rows)} rows are more than {MAX_WHOLE_ROWS} in one answer: add limit/cursor to read them "
+                "page by page, or narrow from/to",
+            )
+        page, more = rows, False
+    else:
+        page, more = rows[start : start + page_size], start + page_size < len(rows)
+    if more and layout.fmt == "csv" and not explicit:
+        raise refuse_partial_csv(len(rows), page_size or DEFAULT_LIMIT)
+    nxt = next_link(request, "~".join(page[-1][0])) if more and page else None
+    if layout.shape == "long":
+        columns = long_columns(layout)
+        data = [long_row(rec, name or "", columns) for _, rec, name in page]
+        if layout.fmt == "csv":
+            content = csv_text(columns, ([row[c] for c in columns] for row in data))
+            return csv_response(content, filename, next_url=nxt)
+    elif layout.fmt == "csv":
+        return csv_response(_wide_csv(page, layout), filename, next_url=nxt)
+    else:
+        data = [wide_json(rec, layout) for _, rec, _ in page]
+    body = {
+        **envelope,
+        "from": format_period(first) if first else None,
+        "to": format_period(last) if last else None,
+        "count": len(data),
+        "units": units_for(layout.names),
+        "data": data,
+        "next": nxt,
+        "limit": page_size,
+    }
+    return json_response(body, next_url=nxt)
