@@ -23,6 +23,7 @@ from app.api import frames as api_frames
 from app.api import market as api_market
 from app.api import metrics as api_metrics
 from app.api import network as api_network
+from app.api import quarter_frames as api_quarter_frames
 from app.api import sites as api_sites
 from app.api import writes as api_writes
 from app.cache import publish_hooks
@@ -129,6 +130,7 @@ def create_app(*, check_database_on_startup: bool = True) -> FastAPI:
     app.include_router(api_sites.router)
     app.include_router(api_network.router)
     app.include_router(api_events.router)
+    app.include_router(api_quarter_frames.router)
     app.include_router(api_frames.router)
     app.include_router(api_market.router)
     app.include_router(api_metrics.router)

@@ -92,6 +92,24 @@ class Frame(SeriesAnswer):
     data: list[FigureRow] = Field(description="A row per company, ordered by slug")
 
 
+class QuarterFigure(BaseModel):
+    company: str = Field(examples=["cleanspark"])
+    value: Number = Field(default=None, description="null where the company published none of the quarter's months")
+    unit: str = Field(examples=["BTC"])
+    months_reported: int = Field(ge=0, le=3, description="How many of the quarter's three months gave a figure")
+    complete: bool = Field(description="Every month of the quarter was published")
+
+
+class QuarterFrame(BaseModel):
+    metric: str = Field(examples=["btc_mined"])
+    quarter: str = Field(examples=["2025-Q1"])
+    period_from: str = Field(serialization_alias="from", examples=["2025-01"])
+    period_to: str = Field(serialization_alias="to", examples=["2025-03"])
+    unit: str = Field(examples=["BTC"])
+    count: int = Field(ge=0)
+    data: list[QuarterFigure] = Field(description="A row per company, ordered by slug")
+
+
 class EventRead(BaseModel):
     date: dt.date
     title: str = Field(examples=["Fourth halving"])
