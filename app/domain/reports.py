@@ -13,7 +13,9 @@ from typing import TYPE_CHECKING, Any, NamedTuple
 
 from app.domain import formulas
 from app.domain import metrics as m
+from app.domain.coverage import SITE_AGGREGATES, Coverage, SiteLife, comparable_key, month_coverage, narrowest
 from app.domain.derived import DERIVED_INPUTS, derive, inputs_of
+from app.domain.enums import SiteStatus
 
 if TYPE_CHECKING:
     # Only the rows' shapes: the domain is handed rows, it never loads them.
@@ -56,6 +58,9 @@ class MonthView:
     revision_reason: str | None = None
     # Derived metrics computed by their second route this month (metric -> why), see app.domain.derived.
     basis: dict[str, str] = field(default_factory=dict)
+    # Which sites each value computed from site figures covers (app.domain.coverage); a company-reported
+    # figure, or a metric without a site value, has no entry.
+    coverage: dict[str, Coverage] = field(default_factory=dict)
 
     @property
     def has_data(self) -> bool:
@@ -155,6 +160,7 @@ def build_company_series(
 ) -> list[MonthView]:
     """One MonthView per calendar month from start to end; a month without figures has only nulls."""
     slug_by_id = {s.id: s.slug for s in sites}
+    lives = site_lives(sites, site_months)
     company_by_period = {row.period: row for row in company_months}
     network_by_period = {row.period: row for row in network_months}
     sites_by_period: dict[dt.date, list[SiteMonth]] = defaultdict(list)
@@ -210,7 +216,27 @@ def build_company_series(
         if nm is not None:
             sources.update(row_sources(nm, m.NETWORK_METRICS))
 
+        reported_by: dict[str, list[str]] = {}
+        if site_rows:
+            slugs = [slug_by_id.get(r.site_id, str(r.site_id)) for r in site_rows]
+            for i, name in enumerate(m.SITE_METRICS):
+                if name in SITE_AGGREGATES_SET and values[name] is not None:
+                    reported_by[name] = [slug for slug, t in zip(slugs, site_tuples, strict=True) if t[i] is not None]
+            # A company-reported figure wins over the site sum: it is the whole company's.
+            if cm is not None:
+                for name in m.COMPANY_OPERATING_METRICS:
+                    if getattr(cm, name) is not None:
+                        reported_by.pop(name, None)
+            if values["btc_mined_total"] is not None:
+                reported_by.pop("btc_mined", None)
+        coverage = month_coverage(lives, period, reported_by)
+
         basis = derive(values, period)
+        for name in m.DERIVED_METRICS:
+            if values.get(name) is not None:
+                derived_cover = narrowest(coverage.get(i) for i in inputs_of(name, basis))
+                if derived_cover is not None:
+                    coverage[name] = derived_cover
         values["unallocated_btc"] = (
             formulas.unallocated_btc(values["btc_mined_total"], [r.btc_mined for r in site_rows]) if site_rows else None
         )
@@ -243,23 +269,60 @@ def build_company_series(
                 revised_at=revised_at,
                 revision_reason=reason,
                 basis=basis,
+                coverage=coverage,
             )
         )
     return views
 
 
+SITE_AGGREGATES_SET = frozenset(SITE_AGGREGATES)
+
+
+def site_lives(sites: Sequence[Site], site_months: Sequence[SiteMonth]) -> list[SiteLife]:
+    """Each site's operating life, its recorded dates completed by the months it reported."""
+    first: dict[int, dt.date] = {}
+    last: dict[int, dt.date] = {}
+    for row in site_months:
+        if row.site_id not in first or row.period < first[row.site_id]:
+            first[row.site_id] = row.period
+        if row.site_id not in last or row.period > last[row.site_id]:
+            last[row.site_id] = row.period
+    lives: list[SiteLife] = []
+    for site in sites:
+        retired = site.retired_on
+        if retired is None and site.status == SiteStatus.retired and site.id in last:
+            # Retired without a recorded month: it operated up to the last month it reported.
+            retired = add_months(last[site.id], 1)
+        lives.append(
+            SiteLife(
+                slug=site.slug,
+                name=site.name,
+                energized=site.energized_on,
+                retired=retired,
+                first_reported=first.get(site.id),
+                status=site.status,
+            )
+        )
+    return lives
+
+
 def with_changes(views: Sequence[MonthView], metric: str) -> dict[dt.date, tuple[Decimal | None, Decimal | None]]:
-    """Month-over-month and year-over-year change (percent) of one metric, by period."""
+    """Month-over-month and year-over-year change (percent) of one metric, by period.
+
+    Only between values that cover the same sites: a change across a coverage change is not a change.
+    """
     by_period = {v.period: v.values.get(metric) for v in views}
+    key_of = {v.period: comparable_key(v.coverage.get(metric)) for v in views if v.coverage}
     out: dict[dt.date, tuple[Decimal | None, Decimal | None]] = {}
     for period, current in by_period.items():
         if current is None:  # no change without a figure; skips the lookups (the API asks for every metric)
             out[period] = (None, None)
             continue
         month_before, year_before = _month_and_year_before(period)
+        key = key_of.get(period)
         out[period] = (
-            formulas.change_pct(current, by_period.get(month_before)),
-            formulas.change_pct(current, by_period.get(year_before)),
+            formulas.change_pct(current, by_period.get(month_before)) if key_of.get(month_before) == key else None,
+            formulas.change_pct(current, by_period.get(year_before)) if key_of.get(year_before) == key else None,
         )
     return out
 

@@ -84,6 +84,8 @@ class Site(TimestampMixin, Base):
     )
     capacity_mw: Mapped[Decimal | None] = mapped_column(Numeric(10, 3))
     energized_on: Mapped[dt.date | None] = mapped_column(Date)
+    # The first month the site no longer operates (its figures end the month before).
+    retired_on: Mapped[dt.date | None] = mapped_column(Date)
     note: Mapped[str | None] = mapped_column(Text)
 
     company: Mapped[Company] = relationship(back_populates="sites", lazy="raise")
@@ -91,6 +93,9 @@ class Site(TimestampMixin, Base):
     __table_args__ = (
         UniqueConstraint("company_id", "slug"),
         CheckConstraint("capacity_mw IS NULL OR capacity_mw >= 0", name="capacity_non_negative"),
+        CheckConstraint(
+            "retired_on IS NULL OR energized_on IS NULL OR retired_on > energized_on", name="retired_after_energized"
+        ),
     )
 
 

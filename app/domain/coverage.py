@@ -1,0 +1,109 @@
+"""Which sites a company figure computed from sites covers (pure: no database, no request).
+
+A company value summed (or averaged) over its sites is only the company's when every site that was operating
+that month reported. When a site is missing, the sum is a partial one: 3.1 EH/s from two sites after 14.7 EH/s
+from three is not a collapse, and a +609% month-over-month change between such sums is not a change at all.
+Every such value carries a `Coverage`, and changes are only computed between values that cover the same sites.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass
+
+from app.domain import metrics as m
+from app.domain.enums import SiteStatus
+
+
+@dataclass(frozen=True, slots=True)
+class SiteLife:
+    """When a site operates: from its energized month up to (not including) its retired month."""
+
+    slug: str
+    name: str
+    energized: dt.date | None  # first month of operation; None: unknown
+    retired: dt.date | None = None  # first month no longer operating; None: still operating
+    # A site without a known energized month counts as operating from its first reported month, unless it
+    # is still being planned or built (then it operates only once it reports).
+    first_reported: dt.date | None = None
+    status: SiteStatus = SiteStatus.operating
+
+    def active_in(self, period: dt.date) -> bool:
+        start = self.energized or self.first_reported
+        if start is None:
+            return False
+        if period < _month(start):
+            return False
+        return self.retired is None or period < _month(self.retired)
+
+
+def _month(day: dt.date) -> dt.date:
+    return day.replace(day=1)
+
+
+@dataclass(frozen=True, slots=True)
+class Coverage:
+    """The sites behind one company value of one month."""
+
+    sites_reported: tuple[str, ...]
+    sites_active: tuple[str, ...]
+
+    @property
+    def missing(self) -> tuple[str, ...]:
+        reported = set(self.sites_reported)
+        return tuple(s for s in self.sites_active if s not in reported)
+
+    @property
+    def complete(self) -> bool:
+        return not self.missing
+
+    def label(self, names: Mapping[str, str] | None = None) -> str:
+        """'2 of 3 sites (Wyoming missing)' for a partial value, '' for a complete one."""
+        if self.complete:
+            return ""
+        covered = sum(1 for s in self.sites_reported if s in set(self.sites_active))
+        missing = ", ".join((names or {}).get(s, s) for s in self.missing)
+        total = len(self.sites_active)
+        return f"{covered} of {total} site{'s' if total != 1 else ''} ({missing} not reported)"
+
+    def as_json(self) -> dict[str, list[str]]:
+        return {"sites_reported": list(self.sites_reported), "sites_active": list(self.sites_active)}
+
+
+# The metrics whose company value can be a sum or weighted mean of the sites' figures.
+SITE_AGGREGATES: tuple[str, ...] = tuple(
+    name for name in m.SITE_METRICS if m.METRICS[name].aggregation in ("sum", "weighted_mean")
+)
+
+
+def month_coverage(
+    lives: Sequence[SiteLife], period: dt.date, reported: Mapping[str, Iterable[str]]
+) -> dict[str, Coverage]:
+    """Coverage of each site aggregate of one month.
+
+    `reported` maps each metric that was summed from sites to the slugs of the sites that gave a value.
+    Metrics absent from it (no site value, or a company-reported figure that wins) have no coverage.
+    """
+    active = tuple(life.slug for life in lives if life.active_in(period))
+    out: dict[str, Coverage] = {}
+    for metric, slugs in reported.items():
+        sites = tuple(slugs)
+        # A site reporting outside its recorded life still counts among the active ones that month: its
+        # figure is in the sum, so the sum covers it.
+        extra = tuple(s for s in sites if s not in active)
+        out[metric] = Coverage(sites_reported=sites, sites_active=active + extra)
+    return out
+
+
+def comparable_key(coverage: Coverage | None) -> frozenset[str] | None:
+    """What two values must share to be compared: None for a whole-company value, else the sites covered."""
+    if coverage is None or coverage.complete:
+        return None
+    return frozenset(coverage.sites_reported)
+
+
+def narrowest(coverages: Iterable[Coverage | None]) -> Coverage | None:
+    """The partial coverage of a figure computed from several inputs: the input covering the fewest sites."""
+    partial = [c for c in coverages if c is not None and not c.complete]
+    return min(partial, key=lambda c: len(c.sites_reported)) if partial else None
