@@ -5,6 +5,7 @@ DATABASE_URL picks the database (Postgres in CI); without it the tests use a fre
 
 from __future__ import annotations
 
+import contextlib
 import os
 import tempfile
 from collections.abc import Iterator
@@ -28,6 +29,7 @@ from app.main import create_app  # noqa: E402
 from app.store import migrate  # noqa: E402
 from app.store.db import get_engine  # noqa: E402
 from app.store.models import UserRole  # noqa: E402
+from app.web.import_progress import get_writer_factory  # noqa: E402
 
 
 @pytest.fixture(scope="session")
@@ -70,6 +72,18 @@ def app(db_session: Session) -> FastAPI:
             raise
 
     application.dependency_overrides[get_session] = override
+
+    @contextlib.contextmanager
+    def writer() -> Iterator[Session]:
+        # Work that outlives a request (a streamed import) gets its own transaction in production.
+        try:
+            yield db_session
+            db_session.commit()
+        except BaseException:
+            db_session.rollback()
+            raise
+
+    application.dependency_overrides[get_writer_factory] = lambda: writer
     # The fast path reads the revision where the test's (uncommitted) writes are, as production reads the
     # committed ones: a bump in a test must send the next request to the app.
     application.state.revision_reader = SessionRevisionReader(db_session)

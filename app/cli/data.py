@@ -181,11 +181,35 @@ def import_csv(
             _fail_listing("check the warnings, then run again with --confirm-warnings", plan.warnings)
         try:
             counts = import_queries.apply_import(
-                session=session, company=company, plan=plan, actor=actor, publish=publish, reason=reason
+                session=session,
+                company=company,
+                plan=plan,
+                actor=actor,
+                publish=publish,
+                reason=reason,
+                progress=_ProgressLines(),
             )
         except (month_queries.ReasonRequired, month_queries.VersionConflict, month_queries.MonthValidationError) as exc:
             _fail(f"nothing was imported: {exc}")
     click.echo(f"imported: {counts['created']} new, {counts['updated']} changed, {counts['published']} published")
+
+
+class _ProgressLines:
+    """'applying: 120 of 1200 rows (10%)' on standard error at every tenth, and at the end.
+
+    Lines rather than a redrawn bar: a scheduled job's log keeps them readable.
+    """
+
+    def __init__(self) -> None:
+        self.shown = -1
+
+    def __call__(self, done: int, total: int) -> None:
+        tenth = done * 10 // total
+        if tenth > self.shown:
+            self.shown = tenth
+            click.echo(f"applying: {done} of {total} rows ({done * 100 // total}%)", err=True)
+        if done == total:
+            click.echo("committing…", err=True)
 
 
 def _fail_listing(message: str, problems: list[str]) -> None:

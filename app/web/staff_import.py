@@ -49,6 +49,7 @@ from app.store.models import Company, User
 from app.store.queries import imports as import_queries
 from app.store.queries import months as month_queries
 from app.web.forms import text_fields
+from app.web.import_progress import STREAM_FROM_ROWS, ApplyRequest, WriterFactory, WriterFactoryDep, stream_apply
 
 router = APIRouter()
 
@@ -190,15 +191,19 @@ def _size_message() -> str:
 
 
 @router.post("/staff/companies/{slug}/import/confirm", response_class=HTMLResponse)
-async def import_confirm(request: Request, company: CompanyOr404, user: EditorUser, session: SessionDep) -> Response:
+async def import_confirm(
+    request: Request, company: CompanyOr404, user: EditorUser, session: SessionDep, writer: WriterFactoryDep
+) -> Response:
     if _too_large(request, _CONFIRM_LIMIT):
         return await run_in_threadpool(_page, request, company, session, 413, file_errors=[_size_message()])
     form = await request.form(max_files=0, max_fields=20, max_part_size=_CONFIRM_LIMIT)
     fields = text_fields(form)
-    return await run_in_threadpool(_confirm, request, company, user, session, fields)
+    return await run_in_threadpool(_confirm, request, company, user, session, fields, writer)
 
 
-def _confirm(request: Request, company: Company, user: User, session: Session, fields: dict[str, str]) -> Response:
+def _confirm(
+    request: Request, company: Company, user: User, session: Session, fields: dict[str, str], writer: WriterFactory
+) -> Response:
     try:
         content = base64.b64decode(fields.get("content", ""), validate=True)
     except (binascii.Error, ValueError):
@@ -230,6 +235,9 @@ def _confirm(request: Request, company: Company, user: User, session: Session, f
     if plan.warnings and fields.get("confirm_warnings") != "on":
         message = "Confirm that you checked the warnings below."
         return _dry_run(request, company, user, session, content, filename, status_code=422, message=message, **again)
+    if len(import_queries.rows_to_write(plan, publish=publish)) >= STREAM_FROM_ROWS:
+        job = ApplyRequest(company.id, content, digest, publish, reason or None, actor_for_user(user))
+        return stream_apply(request, company, job, writer)
     try:
         with session.begin_nested():
             counts = import_queries.apply_import(
