@@ -116,7 +116,7 @@ def _apply(job: ApplyRequest, writer: WriterFactory, events: queue.SimpleQueue[t
                 progress=_Percent(events),
             )
             events.put(("committing",))
-        events.put(("done", counts))
+        events.put(("done", counts, len(import_queries.rows_to_write(plan, publish=job.publish))))
     except _Stale:
         events.put(("failed", "The stored figures changed since your dry run: nothing was imported. Upload again."))
     except month_queries.VersionConflict:
@@ -153,13 +153,16 @@ def _render(event: tuple[Any, ...]) -> str:
     if kind == "committing":
         return '<li class="import-step">All rows saved; committing…</li>\n'
     if kind == "done":
-        counts = event[1]
+        counts, total = event[1], event[2]
         return (
+            f'<li class="import-step"><progress value="{total}" max="{total}">100%</progress> '
+            f"all {total:,} rows saved and committed</li>\n"
             '</ol><div class="flash" role="status" id="import-outcome">'
             f"Imported: {counts['created']:,} new, {counts['updated']:,} changed, {counts['published']:,} published."
             "</div><ol hidden>\n"
         )
     return (
-        '</ol><div class="form-error-summary" role="alert" id="import-outcome">'
+        '<li class="import-step">Stopped.</li></ol>'
+        '<div class="form-error-summary" role="alert" id="import-outcome">'
         f"<p>{escape(event[1])}</p></div><ol hidden>\n"
     )
