@@ -28,8 +28,9 @@ from app.http.deps import get_session  # noqa: E402
 from app.main import create_app  # noqa: E402
 from app.store import migrate  # noqa: E402
 from app.store.db import get_engine  # noqa: E402
-from app.store.models import UserRole  # noqa: E402
+from app.store.models import Company, UserRole  # noqa: E402
 from app.web.import_progress import get_writer_factory  # noqa: E402
+from tests.factories import make_company, make_site  # noqa: E402
 
 
 @pytest.fixture(scope="session")
@@ -60,34 +61,36 @@ def db_session(engine: Engine) -> Iterator[Session]:
 def app(db_session: Session) -> FastAPI:
     application = create_app(check_database_on_startup=False)
 
-    def override() -> Iterator[Session]:
-        # What the test set up before the request counts as committed, as it would be in production;
-        # a request that fails then rolls back only its own work.
-        db_session.commit()
+    def transaction() -> Iterator[Session]:
+        # A request's (or a streamed import's) own transaction: a savepoint that fails rolls back only its work.
         try:
             yield db_session
             db_session.commit()
         except BaseException:
             db_session.rollback()
             raise
+
+    def override() -> Iterator[Session]:
+        # What the test set up before the request counts as committed, as it would be in production.
+        db_session.commit()
+        yield from transaction()
 
     application.dependency_overrides[get_session] = override
-
-    @contextlib.contextmanager
-    def writer() -> Iterator[Session]:
-        # Work that outlives a request (a streamed import) gets its own transaction in production.
-        try:
-            yield db_session
-            db_session.commit()
-        except BaseException:
-            db_session.rollback()
-            raise
-
-    application.dependency_overrides[get_writer_factory] = lambda: writer
+    application.dependency_overrides[get_writer_factory] = lambda: contextlib.contextmanager(transaction)
     # The fast path reads the revision where the test's (uncommitted) writes are, as production reads the
     # committed ones: a bump in a test must send the next request to the app.
     application.state.revision_reader = SessionRevisionReader(db_session)
     return application
+
+
+@pytest.fixture
+def acme(db_session: Session) -> Company:
+    """A company with two sites (alpha, beta) and no figures: what the import tests start from."""
+    company = make_company(db_session, slug="acme", name="Acme Mining")
+    for slug in ("alpha", "beta"):
+        make_site(db_session, company, slug=slug, name=slug.title())
+    db_session.commit()
+    return company
 
 
 class SessionRevisionReader:

@@ -20,15 +20,6 @@ from tests.test_staff_months import form_fields
 HEADER = "period,site,btc_mined (BTC),hashrate_avg_ehs (EH/s),btc_mined_total (BTC),note,source_url,is_estimate\n"
 
 
-@pytest.fixture
-def acme(db_session: Session) -> Company:
-    company = make_company(db_session, slug="acme", name="Acme Mining")
-    for slug in ("alpha", "beta"):
-        make_site(db_session, company, slug=slug, name=slug.title())
-    db_session.commit()
-    return company
-
-
 def _upload(client: TestClient, content: bytes | str, name: str = "figures.csv"):
     body = content.encode() if isinstance(content, str) else content
     return client.post("/staff/companies/acme/import", files={"file": (name, body, "text/csv")})

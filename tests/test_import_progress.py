@@ -13,19 +13,9 @@ from sqlalchemy.orm import Session
 from app.store.models import Company, RecordStatus, Site, SiteMonth
 from app.store.queries import imports as import_queries
 from app.store.queries import months as month_queries
-from tests.factories import make_company, make_site
 from tests.test_import import _confirm, _upload
 
 LONG_HEADER = "period,site,metric,value\n"
-
-
-@pytest.fixture
-def acme(db_session: Session) -> Company:
-    company = make_company(db_session, slug="acme", name="Acme Mining")
-    for slug in ("alpha", "beta"):
-        make_site(db_session, company, slug=slug, name=slug.title())
-    db_session.commit()
-    return company
 
 
 def _long_file(years: int, sites: tuple[str, ...]) -> str:

@@ -14,19 +14,10 @@ from sqlalchemy import Engine, event, select
 from sqlalchemy.orm import Session
 
 from app.schemas.csv_months import ParsedCsv, parse_csv
-from app.store.models import Company, RecordStatus, Site, SiteMonth
+from app.store.models import RecordStatus, Site, SiteMonth
 from app.store.queries.imports import ImportPlan, plan_import
 from tests.factories import make_company, make_company_month, make_site, make_site_month
 from tests.test_import import _confirm, _rows, _upload
-
-
-@pytest.fixture
-def acme(db_session: Session) -> Company:
-    company = make_company(db_session, slug="acme", name="Acme Mining")
-    for slug in ("alpha", "beta"):
-        make_site(db_session, company, slug=slug, name=slug.title())
-    db_session.commit()
-    return company
 
 
 def _site(db_session: Session, slug: str) -> Site:
