@@ -11,7 +11,16 @@ from pydantic import BaseModel, ConfigDict, Field, create_model
 from app.domain.enums import SiteStatus
 from app.domain.metrics import METRICS, SITE_METRICS
 from app.schemas.months import CompanyMonthCreate, SiteMonthCreate
-from app.schemas.read import CompanyMonthRead, CompanyRead, FigureRow, FigureSourceRead, Number, SeriesAnswer, SiteRead
+from app.schemas.read import (
+    CompanyMonthRead,
+    CompanyRead,
+    CoverageRead,
+    FigureRow,
+    FigureSourceRead,
+    Number,
+    SeriesAnswer,
+    SiteRead,
+)
 from app.schemas.text import MultiLine, OneLine
 
 NEXT_DESCRIPTION = 'URL of the next page; null on the last page (also sent as a `Link: <…>; rel="next"` header)'
@@ -98,6 +107,11 @@ class QuarterFigure(BaseModel):
     unit: str = Field(examples=["BTC"])
     months_reported: int = Field(ge=0, le=3, description="How many of the quarter's three months gave a figure")
     complete: bool = Field(description="Every month of the quarter was published")
+    coverage: dict[str, CoverageRead] = Field(
+        default_factory=dict,
+        description="Month (YYYY-MM) -> the sites its value summed from the company's sites covers; months with a "
+        "company-reported figure, or none, are absent",
+    )
 
 
 class QuarterFrame(BaseModel):
@@ -140,6 +154,16 @@ class MetricRead(BaseModel):
     )
     minimum: Number = Field(default=None, description="Smallest value accepted on entry (a stored metric)")
     maximum: Number = Field(default=None, description="Largest value accepted on entry (a stored metric)")
+    site_aggregate: bool = Field(
+        default=False,
+        description="A company's value can be the sum or weighted mean of its sites' figures; the monthly API "
+        "then says which sites it covers (`coverage`)",
+    )
+    may_be_partial: bool = Field(
+        default=False,
+        description="A company's value can cover only some of its sites: a site aggregate or a metric derived "
+        "from one",
+    )
 
 
 class MetricList(BaseModel):
