@@ -128,3 +128,9 @@ COVERABLE: tuple[str, ...] = tuple(name for name in m.METRICS if name in SITE_AG
 def coverage_text(coverage: Coverage | None) -> str | None:
     """The CSV cell: '2 of 3 sites (South not reported)' for a partial value, None (empty) for a whole one."""
     return coverage.label() or None if coverage is not None else None
+
+
+def partial_label(coverage: Mapping[str, Coverage], metric: str) -> str:
+    """A month's value of one metric in words when it covers only some sites; '' when it is the whole company's."""
+    found = coverage.get(metric)
+    return found.label() if found is not None else ""
