@@ -134,3 +134,21 @@ def partial_label(coverage: Mapping[str, Coverage], metric: str) -> str:
     """A month's value of one metric in words when it covers only some sites; '' when it is the whole company's."""
     found = coverage.get(metric)
     return found.label() if found is not None else ""
+
+
+def not_comparable(
+    current: Coverage | None, earlier: Coverage | None, *, current_month: str, earlier_month: str
+) -> str:
+    """Why two values of the same metric give no change ('' when they cover the same sites).
+
+    'not comparable: March 2025 covers 2 of 3 sites' — the month named is the partial one (both when both are,
+    with different sites).
+    """
+    if comparable_key(current) == comparable_key(earlier):
+        return ""
+    parts = [
+        f"{month} covers {cov.label().split(' (')[0]}"
+        for month, cov in ((current_month, current), (earlier_month, earlier))
+        if cov is not None and not cov.complete
+    ]
+    return "not comparable: " + ", ".join(parts)
