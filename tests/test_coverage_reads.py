@@ -74,7 +74,9 @@ def test_a_frame_gives_each_company_its_coverage(client: TestClient, db_session:
     rows = {r["company"]: r for r in client.get("/api/v1/frames/hashrate_avg_ehs/2025-03").json()["data"]}
     assert sorted(rows["triad"]["coverage"]["sites_reported"]) == ["north", "west"]
     assert rows["wholeco"]["coverage"] is None and rows["wholeco"]["value"] == 20
-    csv_rows = {r["company"]: r for r in parse_csv(client.get("/api/v1/frames/hashrate_avg_ehs/2025-03?format=csv").text)}
+    csv_rows = {
+        r["company"]: r for r in parse_csv(client.get("/api/v1/frames/hashrate_avg_ehs/2025-03?format=csv").text)
+    }
     assert csv_rows["triad"]["coverage"] == PARTIAL and csv_rows["wholeco"]["coverage"] == ""
 
 
@@ -126,3 +128,14 @@ def test_the_overview_says_which_sites_a_partial_month_covers(client: TestClient
     rows = {r["period"]: r for r in parse_csv(client.get("/companies/triad/charts/hashrate.csv").text)}
     assert rows["2025-03"]["hashrate_avg_ehs__coverage"] == PARTIAL
     assert rows["2025-02"]["hashrate_avg_ehs__coverage"] == ""
+
+
+@pytest.mark.usefixtures("triad")
+def test_the_league_marks_a_partial_value_and_shows_no_change_across_it(client: TestClient) -> None:
+    body = client.get("/api/v1/league?month=2025-03&sort=btc_mined").json()
+    cell = next(r for r in body["data"] if r["company"] == "triad")["figures"]["btc_mined"]
+    assert cell["coverage"] == PARTIAL and cell["mom_pct"] is None and cell["value"] == 20
+    rows = parse_csv(client.get("/api/v1/league?month=2025-03&format=csv").text)
+    assert next(r for r in rows if r["company"] == "triad")["btc_mined__coverage"] == PARTIAL
+    page = html.unescape(client.get("/league?month=2025-03").text)
+    assert f'title="Partial: {PARTIAL}">2 of 3 sites<' in page

@@ -161,8 +161,7 @@ class MetricRead(BaseModel):
     )
     may_be_partial: bool = Field(
         default=False,
-        description="A company's value can cover only some of its sites: a site aggregate or a metric derived "
-        "from one",
+        description="A company's value can cover only some of its sites: a site aggregate or a metric derived from one",
     )
 
 

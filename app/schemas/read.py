@@ -85,7 +85,9 @@ class FigureSourceRead(BaseModel):
 class CoverageRead(BaseModel):
     """The sites behind a company value summed from sites: those that reported it and those operating."""
 
-    sites_reported: list[str] = Field(description="Slugs of the sites whose figures the value sums", examples=[["north"]])
+    sites_reported: list[str] = Field(
+        description="Slugs of the sites whose figures the value sums", examples=[["north"]]
+    )
     sites_active: list[str] = Field(
         description="Slugs of the sites operating that month; the value is partial when some did not report",
         examples=[["north", "south"]],
