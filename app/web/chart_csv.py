@@ -3,8 +3,8 @@
 The columns follow the API's vocabulary (app.domain.csvio): the series key bare (`btc_mined`,
 `btc_mined:georgia`; `?header=units` adds the unit), then `<key>__source_url`, `<key>__estimate`,
 `<key>__illustrative` and `<key>__revised` (true/false), and for a company value that can be summed from
-sites `<key>__coverage` ("2 of 3 sites (South not reported)" when it covers only some, else empty); `revision_reason` says why a month was
-corrected.
+sites `<key>__coverage` ("2 of 3 sites (South not reported)" when it covers only some, else empty);
+`revision_reason` says why a month was corrected.
 """
 
 from __future__ import annotations
