@@ -55,6 +55,9 @@ class SiteRead(BaseModel):
     status: str
     capacity_mw: Number = None
     energized_on: dt.date | None
+    retired_on: dt.date | None = Field(
+        default=None, description="The first month the site no longer operates (its figures end the month before)"
+    )
 
 
 class CompanyRead(BaseModel):
