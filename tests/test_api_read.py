@@ -258,8 +258,15 @@ def test_metric_dictionary_comes_from_the_code(client: TestClient) -> None:
         "may_be_negative": False,
         "minimum": 5,
         "maximum": 60,
+        "site_aggregate": True,
+        "may_be_partial": True,
     }
-    assert next(m for m in body if m["name"] == "btc_per_ehs_day")["formula"] == METRICS["btc_per_ehs_day"].formula
+    yield_ = next(m for m in body if m["name"] == "btc_per_ehs_day")
+    assert yield_["formula"] == METRICS["btc_per_ehs_day"].formula
+    # A derived yield is no site aggregate, but it is partial when its inputs are; a treasury never is.
+    assert (yield_["site_aggregate"], yield_["may_be_partial"]) == (False, True)
+    held = next(m for m in body if m["name"] == "btc_held_end")
+    assert (held["site_aggregate"], held["may_be_partial"]) == (False, False)
     cost = next(m for m in body if m["name"] == "power_cost_usd_kwh")
     assert (cost["may_be_negative"], cost["minimum"], cost["maximum"]) == (True, -1, 1)
 

@@ -87,6 +87,7 @@ def test_long_shape_in_json_equals_the_csv(client: TestClient, db_session: Sessi
         "is_estimate",
         "is_illustrative",
         "revised",
+        "coverage",
     }
 
 

@@ -6,7 +6,16 @@ from __future__ import annotations
 import datetime as dt
 from decimal import Decimal
 
-from app.domain.coverage import Coverage, SiteLife, comparable_key
+from app.domain.coverage import (
+    COVERABLE,
+    SITE_AGGREGATES,
+    Coverage,
+    SiteLife,
+    comparable_key,
+    coverage_text,
+    not_comparable,
+    partial_label,
+)
 from app.domain.enums import RecordStatus, SiteStatus
 from app.domain.reports import build_company_series, with_changes
 from app.store.models import CompanyMonth, Site, SiteMonth
@@ -145,3 +154,48 @@ def test_comparable_key() -> None:
     part = Coverage(("a",), ("a", "b"))
     assert comparable_key(None) is None and comparable_key(whole) is None
     assert comparable_key(part) == frozenset({"a"})
+
+
+def test_site_figures_for_only_some_months_mix_with_company_totals() -> None:
+    company = CompanyMonth(
+        company_id=1,
+        period=JAN,
+        status=RecordStatus.published,
+        is_estimate=False,
+        figure_sources={},
+        hashrate_avg_ehs=Decimal("8"),
+    )
+    rows = [_row(1, FEB, "5"), _row(2, FEB, "4"), _row(3, FEB, "1"), _row(1, MAR, "5"), _row(3, MAR, "1")]
+    views = build_company_series(
+        sites=_sites(), company_months=[company], site_months=rows, network_months=[], start=JAN, end=APR
+    )
+    by = {v.period: v for v in views}
+    assert "hashrate_avg_ehs" not in by[JAN].coverage and by[FEB].coverage["hashrate_avg_ehs"].complete
+    # The names travel with the coverage: the label needs no lookup.
+    assert partial_label(by[MAR].coverage, "hashrate_avg_ehs") == "2 of 3 sites (South not reported)"
+    assert partial_label(by[FEB].coverage, "hashrate_avg_ehs") == ""
+    changes = with_changes(views, "hashrate_avg_ehs")
+    # The company's own total and a complete site sum are both the whole company: a change.
+    assert changes[FEB][0] == Decimal(25)
+    assert changes[MAR] == (None, None) and changes[APR] == (None, None)
+
+
+def test_why_a_change_is_not_comparable() -> None:
+    whole = Coverage(("a", "b", "c"), ("a", "b", "c"))
+    part = Coverage(("a", "c"), ("a", "b", "c"))
+    other = Coverage(("b",), ("a", "b", "c"))
+    months = {"current_month": "March 2025", "earlier_month": "February 2025"}
+    assert not_comparable(whole, None, **months) == ""
+    assert not_comparable(part, whole, **months) == "not comparable: March 2025 covers 2 of 3 sites"
+    assert not_comparable(whole, part, **months) == "not comparable: February 2025 covers 2 of 3 sites"
+    assert not_comparable(part, other, **months) == (
+        "not comparable: March 2025 covers 2 of 3 sites, February 2025 covers 1 of 3 sites"
+    )
+
+
+def test_which_metrics_can_be_partial() -> None:
+    assert {"btc_mined", "hashrate_avg_ehs", "fleet_efficiency_jth"} <= set(SITE_AGGREGATES)
+    assert "btc_per_ehs_day" in COVERABLE and "btc_per_ehs_day" not in SITE_AGGREGATES
+    assert not {"btc_held_end", "btc_mined_total", "curtailment_hours"} & set(COVERABLE)
+    assert coverage_text(None) is None and coverage_text(Coverage(("a",), ("a",))) is None
+    assert coverage_text(Coverage(("a",), ("a", "b"), (("b", "Bee"),))) == "1 of 2 sites (Bee not reported)"

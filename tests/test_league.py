@@ -89,14 +89,28 @@ def test_league_api_and_page_show_the_same_rows(client: TestClient, db_session: 
     rows = {r["company"]: r for r in body["data"]}
     assert [r["company"] for r in body["data"]] == ["big", "small", "quiet"]
     big, small, quiet = rows["big"]["figures"], rows["small"]["figures"], rows["quiet"]["figures"]
-    assert big["btc_mined"] == {"value": 500, "rank": 1, "mom_pct": 25, "basis": None, "is_estimate": False}
+    assert big["btc_mined"] == {
+        "value": 500,
+        "rank": 1,
+        "mom_pct": 25,
+        "basis": None,
+        "is_estimate": False,
+        "coverage": None,
+    }
     assert small["btc_mined"]["rank"] == 2 and small["btc_mined"]["mom_pct"] is None
     # 500 / 14,200 × 800 EH/s; Big reported no hashrate: its share is from BTC mined, and says so.
     assert round(big["realized_hashrate_ehs"]["value"], 4) == round(500 / 14200 * 800, 4)
     assert big["share_of_network_pct"]["basis"] and small["share_of_network_pct"]["basis"] is None
     assert small["share_of_network_pct"]["value"] == 0.75  # 6 EH/s of 800
     # Holdings: Big published none for May (a gap, no rank), not last place behind someone with a figure.
-    assert big["btc_held_end"] == {"value": None, "rank": None, "mom_pct": None, "basis": None, "is_estimate": False}
+    assert big["btc_held_end"] == {
+        "value": None,
+        "rank": None,
+        "mom_pct": None,
+        "basis": None,
+        "is_estimate": False,
+        "coverage": None,
+    }
     assert quiet["btc_mined"]["value"] is None and rows["quiet"]["reported"] is False
     page = client.get("/league")
     assert page.status_code == 200

@@ -135,6 +135,7 @@ def company_monthly(
         changes=changes,
         header=header,
         with_changes=True,
+        coverage=True,
     )
 
     def build() -> Response:

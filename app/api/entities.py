@@ -19,10 +19,12 @@ from app.api.resources import check_preconditions, company_body, resource_respon
 from app.api.write_body import JsonBody
 from app.http.deps import SessionDep
 from app.http.problems import ApiProblem, error_responses
+from app.schemas import parse_period
 from app.schemas.admin import CompanyCreate, SiteCreate
 from app.schemas.api import CompanyDetail, CompanyPut, SiteDetail, SitePut
 from app.store import queries
 from app.store.queries import entities
+from app.store.queries.site_life import replace_site_capacity
 
 router = APIRouter(prefix="/api/v1", tags=["writes"])
 
@@ -124,7 +126,9 @@ def put_site(
         raise ApiProblem(404, f"No company with slug {slug!r}")
     check_company(token, company)
     fields = _validate(SitePut, body, slug_path="path.site")
-    data = _validate(SiteCreate, {**fields.model_dump(), "slug": site}, slug_path="path.site")
+    data = _validate(
+        SiteCreate, {**fields.model_dump(exclude={"capacity_history"}), "slug": site}, slug_path="path.site"
+    )
     entities.lock_company(company, session=session)
     existing = queries.get_site(company.id, site, session=session)
     check_preconditions(request, site_body(company, existing, session=session) if existing else None, "site")
@@ -136,6 +140,9 @@ def put_site(
             saved = entities.update_site(existing, session=session, data=data, actor=actor)
     except entities.EntityError as exc:
         raise ApiProblem(409, exc.message, errors=[{"path": f"body.{exc.field}", "message": exc.message}]) from None
+    if fields.capacity_history is not None:
+        history = [(parse_period(c.effective_month), c.capacity_mw, c.source_url) for c in fields.capacity_history]
+        replace_site_capacity(saved, history, session=session)
     return resource_response(
         request, site_body(company, saved, session=session), status=201 if existing is None else 200
     )

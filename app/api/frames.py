@@ -75,13 +75,22 @@ def frame(
     cursor: SeriesCursor = None,
 ) -> Response:
     """A row per company (ordered by slug): the figure (`null` where the company published none), its unit,
-    month-over-month and year-over-year change and provenance (source URL, estimate, illustrative, revised)."""
+    month-over-month and year-over-year change, provenance (source URL, estimate, illustrative, revised) and,
+    for a value summed from the company's sites, the sites it covers (`coverage`; a CSV says "2 of 3 sites
+    (South not reported)", empty when the value is the whole company's)."""
     chosen = negotiate(request, fmt)
     if metric not in METRICS:
         raise bad_parameter("metric", f"unknown metric {metric[:60]!r} (see /api/v1/metrics)", 404, "path")
     month = parse_month("period", period, "path")
     layout = Layout(
-        (metric,), chosen, "long", key_columns=("company",), changes=changes, with_changes=True, keep_missing=True
+        (metric,),
+        chosen,
+        "long",
+        key_columns=("company",),
+        changes=changes,
+        with_changes=True,
+        keep_missing=True,
+        coverage=True,
     )
 
     def build() -> Response:
@@ -147,6 +156,7 @@ def companies_monthly(
         changes=changes,
         header=header,
         with_changes=True,
+        coverage=True,
     )
 
     def build() -> Response:

@@ -20,7 +20,7 @@ from app.api.common import (
 )
 from app.api.deps import ApiCompany
 from app.api.params import FormatQuery, FromQuery, HeaderQuery, ToQuery, period_range
-from app.domain.csvio import change_column, header_for
+from app.domain.csvio import change_column, header_for, provenance_column
 from app.domain.league import LEAGUE_METRICS, LeagueRow
 from app.domain.metrics import METRICS
 from app.domain.quarters import QUARTER_METRICS, RULES, Quarter
@@ -63,6 +63,7 @@ def league_row(row: LeagueRow) -> dict[str, Any]:
                 "mom_pct": cell.mom_pct,
                 "basis": cell.basis,
                 "is_estimate": cell.is_estimate,
+                "coverage": cell.coverage or None,
             }
             for metric, cell in row.cells.items()
         },
@@ -115,12 +116,18 @@ def league(
             columns = ["company", "name", "ticker", "reported"]
             for name in LEAGUE_METRICS:
                 columns += [header_for(name, units=header == "units"), f"{name}_rank", change_column(name, "mom_pct")]
+                columns.append(provenance_column(name, "coverage"))
             lines = (
                 [r["company"], r["name"], r["ticker"], r["reported"]]
                 + [
                     x
                     for n in LEAGUE_METRICS
-                    for x in (r["figures"][n]["value"], r["figures"][n]["rank"], r["figures"][n]["mom_pct"])
+                    for x in (
+                        r["figures"][n]["value"],
+                        r["figures"][n]["rank"],
+                        r["figures"][n]["mom_pct"],
+                        r["figures"][n]["coverage"],
+                    )
                 ]
                 for r in rows
             )

@@ -17,6 +17,7 @@ from app.api.common import (
     negotiate,
 )
 from app.api.params import FormatQuery
+from app.domain.coverage import COVERABLE, SITE_AGGREGATES
 from app.domain.metrics import METRICS
 from app.http.deps import SessionDep
 from app.schemas.api import MetricList, MetricRead
@@ -33,12 +34,23 @@ COLUMNS = list(MetricRead.model_fields)
     summary="The metric dictionary",
 )
 def list_metrics(request: Request, session: SessionDep, fmt: FormatQuery = None) -> Response:
-    """Every metric: unit, level, timing (total, average, month end), aggregation across sites, formula."""
+    """Every metric: unit, level, timing (total, average, month end), aggregation across sites, formula, and
+    whether a company's value can be summed from its sites (and so cover only some of them)."""
     chosen = negotiate(request, fmt)
 
     def build() -> Response:
         rows = [
-            {k: v for k, v in {**asdict(m), "minimum": m.minimum, "maximum": m.maximum}.items() if k in COLUMNS}
+            {
+                k: v
+                for k, v in {
+                    **asdict(m),
+                    "minimum": m.minimum,
+                    "maximum": m.maximum,
+                    "site_aggregate": m.name in SITE_AGGREGATES,
+                    "may_be_partial": m.name in COVERABLE,
+                }.items()
+                if k in COLUMNS
+            }
             for m in METRICS.values()
         ]
         if chosen == "csv":

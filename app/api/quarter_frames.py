@@ -15,6 +15,7 @@ from fastapi.responses import Response
 
 from app.api.common import READ_ERRORS, cached, csv_response, csv_response_doc, csv_text, json_response, negotiate
 from app.api.params import FormatQuery, bad_parameter
+from app.domain.coverage import Coverage
 from app.domain.metrics import METRICS
 from app.domain.quarters import QUARTER_METRICS, build_quarters
 from app.domain.reports import add_months
@@ -34,7 +35,7 @@ QuarterPath = Annotated[
 MetricPath = Annotated[
     str, Path(max_length=80, pattern="^[a-z0-9_]+$", description="A metric of /api/v1/metrics", examples=["btc_mined"])
 ]
-COLUMNS = ("company", "value", "unit", "months_reported", "complete")
+COLUMNS = ("company", "value", "unit", "months_reported", "complete", "coverage")
 
 
 @router.get(
@@ -47,7 +48,9 @@ def quarter_frame(
     request: Request, session: SessionDep, metric: MetricPath, quarter: QuarterPath, fmt: FormatQuery = None
 ) -> Response:
     """A row per company (ordered by slug): the quarter's figure (`null` where none was published), how many of
-    its three months reported it, and whether the quarter is complete."""
+    its three months reported it, whether the quarter is complete, and for each month whose value was summed
+    from the company's sites, the sites it covers (`coverage`; the CSV names the partial months: "2025-03: 2 of
+    3 sites (South not reported)")."""
     chosen = negotiate(request, fmt)
     if metric not in QUARTER_METRICS:
         known = ", ".join(QUARTER_METRICS)
@@ -64,6 +67,13 @@ def quarter_frame(
             found = [q for q in build_quarters(series.get(company.id, []), 12, "calendar") if q.start == start]
             value = found[0].values.get(metric) if found else None
             reported = found[0].coverage.get(metric, 0) if found else 0
+            # Which sites each month's value summed from sites covers: a quarter summed from a partial month
+            # is partial too, and says which month and which site.
+            sites: dict[str, Coverage] = {
+                format_period(v.period): v.coverage[metric]
+                for v in series.get(company.id, [])
+                if start <= v.period <= end and metric in v.coverage and v.values.get(metric) is not None
+            }
             rows.append(
                 {
                     "company": company.slug,
@@ -71,11 +81,14 @@ def quarter_frame(
                     "unit": METRICS[metric].unit,
                     "months_reported": reported,
                     "complete": bool(found) and found[0].complete,
+                    "coverage": sites,
                 }
             )
         if chosen == "csv":
-            lines = ([r[c] for c in COLUMNS] for r in rows)
+            lines = ([r[c] for c in COLUMNS[:-1]] + [_coverage_cell(r["coverage"])] for r in rows)
             return csv_response(csv_text(COLUMNS, lines), f"{metric}-{quarter}.csv")
+        for r in rows:
+            r["coverage"] = {month: cov.as_json() for month, cov in r["coverage"].items()}
         body = {
             "metric": metric,
             "quarter": quarter,
@@ -88,3 +101,8 @@ def quarter_frame(
         return json_response(body)
 
     return cached(request, session, chosen, build)
+
+
+def _coverage_cell(months: dict[str, Coverage]) -> str | None:
+    """The partial months of a quarter in words, empty when every month's value was the whole company's."""
+    return "; ".join(f"{month}: {label}" for month, cov in months.items() if (label := cov.label())) or None

@@ -53,9 +53,9 @@ def company_records(
             if extra
             else {}
         )
-        out.append(
-            Record(view.period, (("company", slug),), values, provenance, revised, changes[view.period], row_extra)
-        )
+        record = Record(view.period, (("company", slug),), values, provenance, revised, changes[view.period], row_extra)
+        record.coverage = {n: view.coverage[n] for n in names if n in view.coverage}
+        out.append(record)
     return out
 
 

@@ -22,6 +22,7 @@ from app.schemas import CompanyRead, SiteRead, format_period
 from app.store import queries
 from app.store.models import Company, Site
 from app.store.queries import public
+from app.store.queries.site_life import list_site_capacity
 
 
 def company_fields(company: Company) -> dict[str, Any]:
@@ -45,6 +46,14 @@ def site_body(company: Company, site: Site, *, session: Session) -> dict[str, An
     first, last = public.site_period_bounds(site.id, session=session)
     return {
         **SiteRead.model_validate(site).model_dump(),
+        "capacity_history": [
+            {
+                "effective_month": format_period(c.effective_on),
+                "capacity_mw": c.capacity_mw,
+                "source_url": c.source_url,
+            }
+            for c in list_site_capacity(site.id, session=session)
+        ],
         "note": site.note,
         "company": company.slug,
         "first_period": format_period(first) if first else None,

@@ -32,6 +32,7 @@ from app.api.common import (
     units_for,
 )
 from app.api.params import ChangesName, HeaderName, bad_parameter
+from app.domain.coverage import COVERABLE, Coverage, coverage_text
 from app.domain.csvio import CHANGE_FIELDS, change_column, header_for, provenance_column
 from app.domain.metrics import METRICS
 from app.domain.reports import FigureSource
@@ -74,6 +75,7 @@ class Record:
     changes: dict[str, Change] = field(default_factory=dict)
     extra: dict[str, Any] = field(default_factory=dict)  # row-level columns, in order
     details: dict[str, dict[str, Any]] = field(default_factory=dict)  # more per figure (a licence) for JSON
+    coverage: dict[str, Coverage] = field(default_factory=dict)  # the sites behind each value summed from sites
 
 
 @dataclass(frozen=True, slots=True)
@@ -89,6 +91,11 @@ class Layout:
     with_changes: bool = False  # the endpoint computed changes
     with_revised: bool = True  # figures can be revised (network figures have no history)
     keep_missing: bool = False  # long rows for missing figures too (a frame lists every company)
+    coverage: bool = False  # company values: which sites each value summed from sites covers
+
+    @property
+    def coverage_names(self) -> tuple[str, ...]:
+        return tuple(n for n in self.names if n in COVERABLE) if self.coverage else ()
 
     @property
     def change_mode(self) -> ChangesName:
@@ -150,6 +157,12 @@ def wide_json(rec: Record, layout: Layout) -> dict[str, Any]:
             mom, yoy = rec.changes.get(name, NO_CHANGE)
             row[change_column(name, "mom_pct")] = mom
             row[change_column(name, "yoy_pct")] = yoy
+    if layout.coverage:
+        row["coverage"] = {
+            n: cov.as_json()
+            for n in layout.names
+            if (cov := rec.coverage.get(n)) is not None and rec.values.get(n) is not None
+        }
     if mode == "nested":
         nested: dict[str, Any] = {}
         for name in layout.names:
@@ -165,11 +178,15 @@ def long_columns(layout: Layout) -> list[str]:
     if layout.with_changes and layout.changes != "none":
         columns += list(CHANGE_FIELDS)
     columns += ["source_url", "is_estimate", "is_illustrative"]
-    return columns + (["revised"] if layout.with_revised else [])
+    columns += ["revised"] if layout.with_revised else []
+    return columns + (["coverage"] if layout.coverage else [])
 
 
-def long_row(rec: Record, name: str, columns: list[str]) -> dict[str, Any]:
-    prov = rec.provenance.get(name) if rec.values.get(name) is not None else None
+def long_row(rec: Record, name: str, columns: list[str], *, text: bool = False) -> dict[str, Any]:
+    """One figure's row; `text` gives the coverage as the CSV's words instead of JSON's site lists."""
+    present = rec.values.get(name) is not None
+    prov = rec.provenance.get(name) if present else None
+    cov = rec.coverage.get(name) if present else None
     mom, yoy = rec.changes.get(name, NO_CHANGE)
     full: dict[str, Any] = {
         "period": format_period(rec.period),
@@ -183,6 +200,7 @@ def long_row(rec: Record, name: str, columns: list[str]) -> dict[str, Any]:
         "is_estimate": prov.estimate if prov else None,
         "is_illustrative": prov.illustrative if prov else None,
         "revised": rec.revised,
+        "coverage": coverage_text(cov) if text else (cov.as_json() if cov is not None else None),
     }
     return {c: full[c] for c in columns}
 
@@ -196,6 +214,7 @@ def _wide_csv(page: list[Row], layout: Layout) -> bytes:
     header += list(layout.extra_columns)
     if layout.provenance:
         header += [provenance_column(n, f) for n in layout.names for f in layout.provenance_fields]
+    header += [provenance_column(n, "coverage") for n in layout.coverage_names]
 
     def lines() -> Iterator[list[object]]:
         for _, rec, _ in page:
@@ -213,6 +232,10 @@ def _wide_csv(page: list[Row], layout: Layout) -> bytes:
                     cells += [prov.source_url, prov.estimate, prov.illustrative]
                     if layout.with_revised:
                         cells.append(rec.revised)
+            cells += [
+                coverage_text(rec.coverage.get(n)) if rec.values.get(n) is not None else None
+                for n in layout.coverage_names
+            ]
             yield cells
 
     return csv_text(header, lines())
@@ -251,7 +274,7 @@ def answer(
     nxt = next_link(request, "~".join(page[-1][0])) if more and page else None
     if layout.shape == "long":
         columns = long_columns(layout)
-        data = [long_row(rec, name or "", columns) for _, rec, name in page]
+        data = [long_row(rec, name or "", columns, text=layout.fmt == "csv") for _, rec, name in page]
         if layout.fmt == "csv":
             content = csv_text(columns, ([row[c] for c in columns] for row in data))
             return csv_response(content, filename, next_url=nxt)

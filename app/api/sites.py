@@ -80,7 +80,7 @@ def list_sites(
         nxt = next_link(request, rows[-1].slug) if more else None
         items = [SiteRead.model_validate(s).model_dump() for s in rows]
         if chosen == "csv":
-            header = ["slug", "name", "region", "status", "capacity_mw", "energized_on"]
+            header = ["slug", "name", "region", "status", "capacity_mw", "energized_on", "retired_on"]
             body = csv_text(
                 ["company", *header],
                 ([company.slug, *(i[h] for h in header)] for i in items),

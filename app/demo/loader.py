@@ -37,6 +37,7 @@ from app.store.models import (
     utcnow,
 )
 from app.store.queries import bump_data_revision
+from app.store.queries.site_life import seed_site_capacity
 
 
 def seed_demo(*, session: Session, data_dir: Path = DATA_DIR) -> dict[str, int]:
@@ -84,6 +85,8 @@ def seed_demo(*, session: Session, data_dir: Path = DATA_DIR) -> dict[str, int]:
         )
         sites[spec["slug"]] = site
     session.flush()
+    for site in sites.values():
+        seed_site_capacity(site, session=session)
 
     months, event_rows = company_months(read_figures(data_dir / "cleanspark_monthly.csv"))
     existing_cm = {

@@ -10,9 +10,10 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Iterable, Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from app.domain import metrics as m
+from app.domain.derived import ALTERNATIVE_INPUTS, DERIVED_INPUTS
 from app.domain.enums import SiteStatus
 
 
@@ -48,6 +49,9 @@ class Coverage:
 
     sites_reported: tuple[str, ...]
     sites_active: tuple[str, ...]
+    # The sites' names (slug, name), so the label can name them wherever the value travels; not part of what
+    # the coverage is (two coverages of the same sites are equal whatever the names).
+    names: tuple[tuple[str, str], ...] = field(default=(), compare=False)
 
     @property
     def missing(self) -> tuple[str, ...]:
@@ -63,7 +67,8 @@ class Coverage:
         if self.complete:
             return ""
         covered = sum(1 for s in self.sites_reported if s in set(self.sites_active))
-        missing = ", ".join((names or {}).get(s, s) for s in self.missing)
+        known = dict(self.names) | dict(names or {})
+        missing = ", ".join(known.get(s, s) for s in self.missing)
         total = len(self.sites_active)
         return f"{covered} of {total} site{'s' if total != 1 else ''} ({missing} not reported)"
 
@@ -86,13 +91,14 @@ def month_coverage(
     Metrics absent from it (no site value, or a company-reported figure that wins) have no coverage.
     """
     active = tuple(life.slug for life in lives if life.active_in(period))
+    names = tuple((life.slug, life.name) for life in lives)
     out: dict[str, Coverage] = {}
     for metric, slugs in reported.items():
         sites = tuple(slugs)
         # A site reporting outside its recorded life still counts among the active ones that month: its
         # figure is in the sum, so the sum covers it.
         extra = tuple(s for s in sites if s not in active)
-        out[metric] = Coverage(sites_reported=sites, sites_active=active + extra)
+        out[metric] = Coverage(sites_reported=sites, sites_active=active + extra, names=names)
     return out
 
 
@@ -107,3 +113,42 @@ def narrowest(coverages: Iterable[Coverage | None]) -> Coverage | None:
     """The partial coverage of a figure computed from several inputs: the input covering the fewest sites."""
     partial = [c for c in coverages if c is not None and not c.complete]
     return min(partial, key=lambda c: len(c.sites_reported)) if partial else None
+
+
+def _from_sites(metric: str) -> bool:
+    inputs = (*DERIVED_INPUTS.get(metric, ()), *ALTERNATIVE_INPUTS.get(metric, ()))
+    return any(i in SITE_AGGREGATES for i in inputs)
+
+
+# Every metric whose company value can be partial: the site aggregates and the derived metrics computed from
+# them. CSVs carry a coverage column for each of these (empty for a whole-company value).
+COVERABLE: tuple[str, ...] = tuple(name for name in m.METRICS if name in SITE_AGGREGATES or _from_sites(name))
+
+
+def coverage_text(coverage: Coverage | None) -> str | None:
+    """The CSV cell: '2 of 3 sites (South not reported)' for a partial value, None (empty) for a whole one."""
+    return coverage.label() or None if coverage is not None else None
+
+
+def partial_label(coverage: Mapping[str, Coverage], metric: str) -> str:
+    """A month's value of one metric in words when it covers only some sites; '' when it is the whole company's."""
+    found = coverage.get(metric)
+    return found.label() if found is not None else ""
+
+
+def not_comparable(
+    current: Coverage | None, earlier: Coverage | None, *, current_month: str, earlier_month: str
+) -> str:
+    """Why two values of the same metric give no change ('' when they cover the same sites).
+
+    'not comparable: March 2025 covers 2 of 3 sites' — the month named is the partial one (both when both are,
+    with different sites).
+    """
+    if comparable_key(current) == comparable_key(earlier):
+        return ""
+    parts = [
+        f"{month} covers {cov.label().split(' (')[0]}"
+        for month, cov in ((current_month, current), (earlier_month, earlier))
+        if cov is not None and not cov.complete
+    ]
+    return "not comparable: " + ", ".join(parts)

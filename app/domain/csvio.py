@@ -5,7 +5,9 @@
   import reads both.
 * A figure's provenance sits beside it as `<metric>__source_url`, `<metric>__estimate`,
   `<metric>__illustrative` and `<metric>__revised` (true/false); its change as `<metric>_mom_pct` and
-  `<metric>_yoy_pct`. The import ignores these columns: they are for reading.
+  `<metric>_yoy_pct`; the sites a company value summed from sites covers as `<metric>__coverage` ("2 of 3
+  sites (South not reported)", empty for a whole-company value). The import ignores these columns: they are
+  for reading.
 * Periods are `YYYY-MM`; missing figures are empty cells, never 0; moments are ISO 8601 with their zone.
 * Cells that a spreadsheet would run as a formula are neutralised on the way out.
 """
@@ -44,7 +46,7 @@ def is_reading_column(cell: str) -> bool:
     """A column exports write for reading beside a metric: its provenance or its change (never imported)."""
     name = cell.strip().split(" (")[0].strip().lower()
     head, sep, tail = name.rpartition("__")
-    if sep and tail in PROVENANCE_FIELDS and head.split(":")[0] in METRICS:
+    if sep and tail in (*PROVENANCE_FIELDS, "coverage") and head.split(":")[0] in METRICS:
         return True
     return any(name.endswith("_" + field) and name.removesuffix("_" + field) in METRICS for field in CHANGE_FIELDS)
 

@@ -14,6 +14,7 @@ from decimal import Decimal
 
 from app.domain import formulas
 from app.domain import metrics as m
+from app.domain.coverage import comparable_key, partial_label
 from app.domain.reports import MonthView, add_months, sources_of
 
 LEAGUE_METRICS: tuple[str, ...] = (
@@ -33,6 +34,7 @@ class Cell:
     mom_pct: Decimal | None = None
     basis: str | None = None
     is_estimate: bool = False
+    coverage: str = ""  # "2 of 3 sites (South not reported)": a sum over the sites that reported
 
 
 @dataclass(slots=True)
@@ -76,6 +78,9 @@ def build_league(
             value = _value(view, metric)
             cell = Cell(value=value, mom_pct=formulas.change_pct(value, _value(previous, metric)))
             if view is not None and value is not None:
+                if not _comparable(view, previous, metric):
+                    cell.mom_pct = None  # a change across a coverage change is no change
+                cell.coverage = partial_label(view.coverage, metric)
                 cell.basis = view.basis.get(metric)
                 cell.is_estimate = any(s.is_estimate or s.is_illustrative for s in sources_of(view, metric))
             row.cells[metric] = cell
@@ -83,6 +88,12 @@ def build_league(
     for metric in LEAGUE_METRICS:
         _rank(rows, metric)
     return sorted(rows, key=lambda r: _order(r, sort))
+
+
+def _comparable(view: MonthView, previous: MonthView | None, metric: str) -> bool:
+    if previous is None:
+        return True
+    return comparable_key(view.coverage.get(metric)) == comparable_key(previous.coverage.get(metric))
 
 
 def _rank(rows: list[LeagueRow], metric: str) -> None:

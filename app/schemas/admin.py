@@ -17,6 +17,7 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationInfo, field_validat
 from app.domain.enums import EventKind, SiteStatus, UserRole
 from app.domain.passwords import password_problem
 from app.domain.text import MAX_ROW_ID, invisible_character
+from app.schemas.site_life import check_life, month_value
 from app.schemas.text import MultiLine, OneLine, text_problem
 
 SLUG_RE = re.compile(r"^[a-z0-9]+(?:-[a-z0-9]+)*$")
@@ -203,7 +204,22 @@ class SiteCreate(FormModel):
     status: SiteStatus = SiteStatus.operating
     capacity_mw: Decimal | None = None
     energized_on: dt.date | None = None
+    # The first month the site no longer operates (YYYY-MM); its figures end the month before.
+    retired_on: dt.date | None = None
     note: MultiLine | None = Field(default=None, max_length=LONG_TEXT)
+
+    @field_validator("retired_on", mode="before")
+    @classmethod
+    def _retired(cls, value: Any) -> dt.date | None:
+        return month_value(value)
+
+    @field_validator("retired_on")
+    @classmethod
+    def _after_energized(cls, value: dt.date | None, info: ValidationInfo) -> dt.date | None:
+        # Beside the retired month, where the mistake is made.
+        if (problem := check_life(info.data.get("energized_on"), value)) is not None:
+            raise ValueError(problem)
+        return value
 
     @field_validator("slug")
     @classmethod
@@ -224,6 +240,35 @@ class SiteCreate(FormModel):
 
 
 SiteUpdate = SiteCreate
+
+
+class SiteCapacityCreate(FormModel):
+    """One capacity entry: the site's capacity (MW) from a month on, with where it was published."""
+
+    effective_month: dt.date
+    capacity_mw: Decimal
+    source_url: str | None = Field(default=None, max_length=2000)
+
+    @field_validator("effective_month", mode="before")
+    @classmethod
+    def _month(cls, value: Any) -> dt.date:
+        month = month_value(value)
+        if month is None:
+            raise ValueError("Enter the month the capacity applies from (YYYY-MM).")
+        return month
+
+    @field_validator("capacity_mw", mode="before")
+    @classmethod
+    def _capacity(cls, value: Any) -> Decimal:
+        found = check_decimal(value, places=3, maximum=SITE_MAX_MW)
+        if found is None:
+            raise ValueError("Enter the capacity in MW.")
+        return found
+
+    @field_validator("source_url")
+    @classmethod
+    def _url(cls, value: str | None) -> str | None:
+        return check_url(value)
 
 
 class EventCreate(FormModel):

@@ -6,12 +6,22 @@ import datetime as dt
 from decimal import Decimal
 from typing import Any
 
-from pydantic import BaseModel, ConfigDict, Field, create_model
+from pydantic import BaseModel, ConfigDict, Field, create_model, field_validator
 
 from app.domain.enums import SiteStatus
 from app.domain.metrics import METRICS, SITE_METRICS
+from app.schemas.admin import check_url
 from app.schemas.months import CompanyMonthCreate, SiteMonthCreate
-from app.schemas.read import CompanyMonthRead, CompanyRead, FigureRow, FigureSourceRead, Number, SeriesAnswer, SiteRead
+from app.schemas.read import (
+    CompanyMonthRead,
+    CompanyRead,
+    CoverageRead,
+    FigureRow,
+    FigureSourceRead,
+    Number,
+    SeriesAnswer,
+    SiteRead,
+)
 from app.schemas.text import MultiLine, OneLine
 
 NEXT_DESCRIPTION = 'URL of the next page; null on the last page (also sent as a `Link: <…>; rel="next"` header)'
@@ -43,7 +53,27 @@ class CompanyDetail(CompanyRead):
     sites: list[SiteRead]
 
 
+class CapacityEntry(BaseModel):
+    """The site's capacity from one month on, until the next entry."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    effective_month: str = Field(
+        pattern=r"^(2009|20[1-9][0-9]|2100)-(0[1-9]|1[0-2])$", description="YYYY-MM", examples=["2024-07"]
+    )
+    capacity_mw: Decimal = Field(ge=0, le=100000, max_digits=10, decimal_places=3, examples=[75])
+    source_url: str | None = Field(default=None, max_length=2000, examples=["https://example.com/10-k"])
+
+    @field_validator("source_url")
+    @classmethod
+    def _url(cls, value: str | None) -> str | None:
+        return check_url(value)
+
+
 class SiteDetail(SiteRead):
+    capacity_history: list[CapacityEntry] = Field(
+        default_factory=list, description="The site's capacity over time, oldest first"
+    )
     note: str | None = None
     company: str = Field(examples=["cleanspark"])
     first_period: str | None = Field(default=None, examples=["2024-01"])
@@ -98,6 +128,11 @@ class QuarterFigure(BaseModel):
     unit: str = Field(examples=["BTC"])
     months_reported: int = Field(ge=0, le=3, description="How many of the quarter's three months gave a figure")
     complete: bool = Field(description="Every month of the quarter was published")
+    coverage: dict[str, CoverageRead] = Field(
+        default_factory=dict,
+        description="Month (YYYY-MM) -> the sites its value summed from the company's sites covers; months with a "
+        "company-reported figure, or none, are absent",
+    )
 
 
 class QuarterFrame(BaseModel):
@@ -140,6 +175,15 @@ class MetricRead(BaseModel):
     )
     minimum: Number = Field(default=None, description="Smallest value accepted on entry (a stored metric)")
     maximum: Number = Field(default=None, description="Largest value accepted on entry (a stored metric)")
+    site_aggregate: bool = Field(
+        default=False,
+        description="A company's value can be the sum or weighted mean of its sites' figures; the monthly API "
+        "then says which sites it covers (`coverage`)",
+    )
+    may_be_partial: bool = Field(
+        default=False,
+        description="A company's value can cover only some of its sites: a site aggregate or a metric derived from one",
+    )
 
 
 class MetricList(BaseModel):
@@ -232,4 +276,11 @@ class SitePut(BaseModel):
     status: SiteStatus = SiteStatus.operating
     capacity_mw: Decimal | None = Field(default=None, ge=0, max_digits=10, decimal_places=3)
     energized_on: dt.date | None = None
+    retired_on: dt.date | None = Field(
+        default=None, description="The first month the site no longer operates (a date in that month, YYYY-MM-DD)"
+    )
+    capacity_history: list[CapacityEntry] | None = Field(
+        default=None,
+        description="The site's whole capacity history (replaces the stored one); left out, it is kept",
+    )
     note: MultiLine | None = Field(default=None, max_length=5000)

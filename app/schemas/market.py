@@ -93,6 +93,11 @@ class LeagueCell(BaseModel):
     mom_pct: Number = Field(default=None, description="Change from the month before, percent (null when unknown)")
     basis: str | None = Field(default=None, description="Set when the figure took the dictionary's second formula")
     is_estimate: bool = False
+    coverage: str | None = Field(
+        default=None,
+        description="A value summed from some of the company's sites: '2 of 3 sites (South not reported)'; its "
+        "month-over-month change is null when the month before covered other sites",
+    )
 
 
 class LeagueRow(BaseModel):

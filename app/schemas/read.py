@@ -55,6 +55,9 @@ class SiteRead(BaseModel):
     status: str
     capacity_mw: Number = None
     energized_on: dt.date | None
+    retired_on: dt.date | None = Field(
+        default=None, description="The first month the site no longer operates (its figures end the month before)"
+    )
 
 
 class CompanyRead(BaseModel):
@@ -82,6 +85,18 @@ class FigureSourceRead(BaseModel):
     )
 
 
+class CoverageRead(BaseModel):
+    """The sites behind a company value summed from sites: those that reported it and those operating."""
+
+    sites_reported: list[str] = Field(
+        description="Slugs of the sites whose figures the value sums", examples=[["north"]]
+    )
+    sites_active: list[str] = Field(
+        description="Slugs of the sites operating that month; the value is partial when some did not report",
+        examples=[["north", "south"]],
+    )
+
+
 class ChangeRead(BaseModel):
     mom_pct: Number = Field(default=None, description="Change from the previous month, percent")
     yoy_pct: Number = Field(default=None, description="Change from the same month a year earlier, percent")
@@ -105,6 +120,14 @@ CompanyMonthRead = create_model(
         dict[str, ChangeRead] | None,
         Field(default=None, description="Month-over-month and year-over-year change of each figure present"),
     ),
+    coverage=(
+        dict[str, CoverageRead] | None,
+        Field(
+            default=None,
+            description="For each figure summed (or averaged) from the company's sites that month, the sites it "
+            "covers; a figure the company reported itself has none. A change across a coverage change is null.",
+        ),
+    ),
     **_metric_fields,
 )
 
@@ -124,6 +147,9 @@ class FigureRow(BaseModel):
     is_estimate: bool | None = None
     is_illustrative: bool | None = None
     revised: bool | None = Field(default=None, description="The month holding this figure was corrected")
+    coverage: CoverageRead | None = Field(
+        default=None, description="A company value summed from its sites: the sites it covers (null otherwise)"
+    )
 
 
 class SeriesAnswer(BaseModel):

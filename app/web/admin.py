@@ -7,11 +7,12 @@ from fastapi.responses import HTMLResponse, Response
 
 from app.http.auth import AdminUser
 from app.http.templating import templates
-from app.web import admin_companies, admin_network, admin_users
+from app.web import admin_companies, admin_network, admin_site_life, admin_users
 
 router = APIRouter()
 router.include_router(admin_users.router)
 router.include_router(admin_companies.router)
+router.include_router(admin_site_life.router)
 router.include_router(admin_network.router)
 
 

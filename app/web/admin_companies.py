@@ -19,6 +19,7 @@ from app.schemas.admin import CompanyCreate, EventCreate, SiteCreate
 from app.store import queries
 from app.store.models import Company, Event, EventKind, Site, SiteStatus
 from app.store.queries import entities
+from app.store.queries.site_life import list_site_capacity
 from app.web.forms import FormFields, parse_form
 
 router = APIRouter()
@@ -160,6 +161,8 @@ def _site_form(
     errors: dict[str, str],
     session: Session,
     status: int = 200,
+    capacity_values: dict[str, str] | None = None,
+    capacity_errors: dict[str, str] | None = None,
 ) -> Response:
     months = entities.count_site_months(site.id, session=session) if site is not None else 0
     return templates.TemplateResponse(
@@ -173,6 +176,10 @@ def _site_form(
             "statuses": SITE_STATUSES,
             "month_count": months,
             "notice": _notice(request) if status == 200 else None,
+            # The site's capacity over time, and the form that adds an entry (app.web.admin_site_life).
+            "capacity": list_site_capacity(site.id, session=session) if site is not None else [],
+            "capacity_values": capacity_values or {},
+            "capacity_errors": capacity_errors or {},
         },
         status_code=status,
     )
@@ -203,6 +210,7 @@ def site_edit_form(request: Request, slug: str, site_slug: str, user: AdminUser,
     company = _company_or_404(slug, session)
     site = _site_or_404(company, site_slug, session)
     values = _values_of(site, entities.SITE_FIELDS)
+    values["retired_on"] = values["retired_on"][:7]  # a month input: YYYY-MM
     return _site_form(request, company=company, site=site, values=values, errors={}, session=session)
 
 

@@ -44,6 +44,10 @@ def provenance_marks(point: Point) -> Markup:
         parts.append(ESTIMATE)
     if point.revised:
         parts.append(Markup(' <abbr class="flag flag-rev" title="{}">rev.</abbr>').format(point.revised))
+    if point.partial:
+        # "2 of 3 sites" in the cell, which site is missing on hover.
+        short = point.partial.split(" (")[0]
+        parts.append(Markup(' <abbr class="flag flag-part" title="Partial: {}">{}</abbr>').format(point.partial, short))
     for url in point.source_urls[:2]:
         parts.append(
             Markup(' <a class="src" href="{0}" rel="noopener nofollow" title="Source: {0}">src</a>').format(url)
@@ -55,10 +59,10 @@ class _Marks:
     """provenance_marks, rendered once per distinct (sources, revision) within one table."""
 
     def __init__(self) -> None:
-        self._seen: dict[tuple[tuple[FigureSource, ...], str | None], Markup] = {}
+        self._seen: dict[tuple[tuple[FigureSource, ...], str | None, str], Markup] = {}
 
     def __call__(self, point: Point) -> Markup:
-        key = (point.sources, point.revised)
+        key = (point.sources, point.revised, point.partial)
         found = self._seen.get(key)
         if found is None:
             found = self._seen[key] = provenance_marks(point)

@@ -6,8 +6,10 @@ import json
 from typing import Any
 
 from app.domain.charts import Chart
+from app.domain.coverage import partial_label
 from app.domain.reports import MonthView, sources_of, with_changes
 from app.web.chart_table import table_rows
+from app.web.kpi_coverage import change_notes
 
 KPI_METRICS = ("btc_mined", "hashrate_avg_ehs", "fleet_efficiency_jth", "btc_held_end", "btc_per_ehs_day")
 # Rows of the table under each chart: the months people check first. The whole table is a link away, so a
@@ -39,6 +41,9 @@ def kpi_cards(views: list[MonthView]) -> list[dict[str, Any]]:
                 "revised_at": latest.revised_at,
                 "revision_reason": latest.revision_reason,
                 "source_urls": list(dict.fromkeys(s.source_url for s in srcs if s.source_url)),
+                # "2 of 3 sites (South not reported)" for a value from some sites; why a change is n/a.
+                "coverage": partial_label(latest.coverage, metric),
+                **change_notes(views, latest, metric),
             }
         )
     return cards

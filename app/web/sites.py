@@ -19,6 +19,7 @@ from app.store.models import Company, Site
 from app.store.queries.dashboard import company_data_summary
 from app.web.chart_csv import csv_response, wants_units
 from app.web.page_helpers import HISTORY_MONTHS, TABLE_MONTHS, chart_context, kpi_cards
+from app.web.site_life_view import site_life_context
 from app.web.view_params import RANGES, ViewParams, parse_view_params
 
 router = APIRouter()
@@ -105,6 +106,7 @@ def build_site_context(
         "data_as_of": summary.changed_at,
         "preview": preview,
         "csv_base": None if preview else f"/companies/{company.slug}/sites/{site.slug}/charts",
+        **site_life_context(site, session=session),
     }
 
 

@@ -203,6 +203,13 @@ def month_save(
         )
 
     page_errors = [p["message"] for p in month_queries.check_period(month)]
+    # A site's figures only inside its life (energized month to retired month).
+    page_errors += [
+        p["message"]
+        for r in rows
+        if r.site is not None and not r.is_empty
+        for p in month_queries.check_site_life(r.site, month)
+    ]
     if len(reason.strip()) > month_queries.REASON_MAX:
         return render(422, reason=reason, reason_error=f"at most {month_queries.REASON_MAX} characters")
     warnings = []

@@ -20,9 +20,10 @@ from tests.factories import DEFAULT_PASSWORD, make_user
 pytestmark = pytest.mark.e2e
 
 EMAIL = "keyboard-editor@example.com"
-# A month the demo data does not use, and the one before it (its holdings start the roll-forward).
-PERIOD = dt.date(2019, 3, 1)
-PREVIOUS = dt.date(2019, 2, 1)
+# A month the demo data does not use, and the one before it (its holdings start the roll-forward); inside the
+# demo sites' life (Georgia is energized in January 2021), so the site's figures can be corrected.
+PERIOD = dt.date(2021, 3, 1)
+PREVIOUS = dt.date(2021, 2, 1)
 SHOTS_DIR = os.environ.get("SCREENSHOT_DIR")
 
 
@@ -36,7 +37,7 @@ def published_month(engine: Engine, live_server: str):
         assert company is not None
         site = session.scalars(select(Site).where(Site.company_id == company.id).order_by(Site.name)).first()
         assert site is not None
-        published = {"status": RecordStatus.published, "published_at": dt.datetime(2019, 4, 5, tzinfo=dt.UTC)}
+        published = {"status": RecordStatus.published, "published_at": dt.datetime(2021, 4, 5, tzinfo=dt.UTC)}
         session.add(CompanyMonth(company_id=company.id, period=PREVIOUS, btc_held_end=Decimal(100), **published))
         session.add(
             CompanyMonth(
@@ -114,7 +115,7 @@ def test_failed_submit_focuses_the_summary_and_every_problem_is_reachable_by_key
         page.keyboard.press("Enter")
     page.wait_for_url(lambda url: "/staff/" in url and "/login" not in url)
 
-    page.goto(f"{live_server}/staff/companies/cleanspark/months/2019-03", wait_until="networkidle")
+    page.goto(f"{live_server}/staff/companies/cleanspark/months/2021-03", wait_until="networkidle")
     efficiency, uptime = f"site-{site_id}-fleet_efficiency_jth", f"site-{site_id}-uptime_pct"
     _tab_to(page, efficiency)
     _type_over(page, "75")  # out of range

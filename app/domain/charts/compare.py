@@ -7,6 +7,7 @@ from decimal import Decimal
 from typing import Literal
 
 from app.domain.charts.figure import Chart, Point, Series, colour, company_points, finish
+from app.domain.coverage import partial_label
 from app.domain.metrics import METRICS
 from app.domain.reports import MonthView, sources_of
 
@@ -28,7 +29,9 @@ def _per_ehs(views: Sequence[MonthView], metric: str) -> tuple[Point, ...]:
         if value is None or hashrate is None or hashrate == 0:
             out.append(Point(None))
             continue
-        out.append(Point(Decimal(value) / hashrate, (*sources_of(v, metric), *sources_of(v, "hashrate_avg_ehs"))))
+        partial = partial_label(v.coverage, metric) or partial_label(v.coverage, "hashrate_avg_ehs")
+        sources = (*sources_of(v, metric), *sources_of(v, "hashrate_avg_ehs"))
+        out.append(Point(Decimal(value) / hashrate, sources, partial=partial))
     return tuple(out)
 
 
@@ -37,7 +40,9 @@ def _indexed(points: tuple[Point, ...]) -> tuple[Point, ...]:
     base = next((p.value for p in points if p.value is not None), None)
     if base is None or base == 0:
         return tuple(Point(None) for _ in points)
-    return tuple(Point(None) if p.value is None else Point(p.value / base * 100, p.sources, p.revised) for p in points)
+    return tuple(
+        Point(None) if p.value is None else Point(p.value / base * 100, p.sources, p.revised, p.partial) for p in points
+    )
 
 
 def compare_chart(

@@ -15,6 +15,7 @@ from decimal import Decimal
 from typing import TYPE_CHECKING, Any, Literal, NamedTuple
 
 from app.domain.charts.layout import event_overlay, layout
+from app.domain.coverage import partial_label
 from app.domain.metrics import METRICS
 from app.domain.reports import FigureSource, MonthView, sources_of
 
@@ -57,6 +58,7 @@ class Point(NamedTuple):
     value: Decimal | None
     sources: tuple[FigureSource, ...] = ()
     revised: str | None = None  # "revised 2025-03-04: reason" when the month was corrected
+    partial: str = ""  # a company value from some of its sites: "2 of 3 sites (South not reported)"
 
     @property
     def is_illustrative(self) -> bool:
@@ -143,6 +145,7 @@ def company_points(views: Sequence[MonthView], metric: str) -> tuple[Point, ...]
                 value,
                 sources_of(v, metric) if value is not None else (),
                 _revised_text(v) if value is not None else None,
+                partial_label(v.coverage, metric) if value is not None else "",
             )
         )
     return tuple(out)
@@ -187,6 +190,8 @@ def _why(point: Point) -> list[str]:
             lines.append(f"“{src.quote[:90]}”")
             break
     lines.extend(src.basis for src in point.sources if src.basis)
+    if point.partial:
+        lines.append(f"Partial: {point.partial}")
     for url in point.source_urls[:2]:
         lines.append(f"Source: {url[:70]}")
     if point.revised:
@@ -204,14 +209,14 @@ class _Notes:
 
     def __init__(self) -> None:
         self.texts: list[str] = [""]
-        self.flagged: list[bool] = [False]  # estimated or illustrative: hatched bars, open markers
+        self.flagged: list[bool] = [False]  # estimated, illustrative or partial: hatched bars, open markers
         self.illustrative: list[bool] = [False]
         self.alternative: list[bool] = [False]  # a derived figure by its second route: a diamond marker
-        self._by_key: dict[tuple[tuple[FigureSource, ...], str | None], int] = {}
+        self._by_key: dict[tuple[tuple[FigureSource, ...], str | None, str], int] = {}
         self._by_text: dict[str, int] = {"": 0}
 
     def index(self, point: Point) -> int:
-        key = (point.sources, point.revised)
+        key = (point.sources, point.revised, point.partial)
         found = self._by_key.get(key)
         if found is None:
             text = "".join("<br>" + line for line in _why(point))
@@ -219,7 +224,8 @@ class _Notes:
             if found is None:
                 found = self._by_text[text] = len(self.texts)
                 self.texts.append(text)
-                self.flagged.append(point.is_estimate or point.is_illustrative)
+                # A value from some sites only is drawn as an estimate is: it is not the company's figure.
+                self.flagged.append(point.is_estimate or point.is_illustrative or bool(point.partial))
                 self.illustrative.append(point.is_illustrative)
                 self.alternative.append(any(src.basis for src in point.sources))
             self._by_key[key] = found

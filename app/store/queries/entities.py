@@ -19,9 +19,10 @@ from app.schemas.admin import CompanyCreate, EventCreate, SiteCreate
 from app.store.models import AuditAction, Company, Event, Site, SiteMonth
 from app.store.queries import bump_data_revision
 from app.store.queries.audit import record_audit, snapshot
+from app.store.queries.site_life import follow_capacity
 
 COMPANY_FIELDS = ("name", "slug", "ticker", "fiscal_year_end_month", "website_url")
-SITE_FIELDS = ("company_id", "name", "slug", "region", "status", "capacity_mw", "energized_on", "note")
+SITE_FIELDS = ("company_id", "name", "slug", "region", "status", "capacity_mw", "energized_on", "retired_on", "note")
 T = TypeVar("T", Company, Site, Event)
 
 EVENT_FIELDS = ("company_id", "site_id", "date", "title", "kind", "source_url", "description")
@@ -169,6 +170,7 @@ def create_site(company: Company, *, session: Session, data: SiteCreate, actor: 
     site = Site(company_id=company.id, **data.model_dump())
     with _unique_or(session, taken):
         session.add(site)
+    follow_capacity(site, None, session=session)
     record_audit(
         session=session,
         actor=actor,
@@ -187,7 +189,8 @@ def update_site(site: Site, *, session: Session, data: SiteCreate, actor: Actor)
     taken = EntityError("slug", f"This company already has a site with the slug {data.slug}.")
     if _site_slug_taken(site.company_id, data.slug, session=session, except_id=site.id):
         raise taken
-    return _audited_update(
+    previous = site.capacity_mw
+    saved = _audited_update(
         site,
         data.model_dump(),
         session=session,
@@ -197,6 +200,8 @@ def update_site(site: Site, *, session: Session, data: SiteCreate, actor: Actor)
         clash=taken,
         scope=lambda s: (s.company_id, s.id),
     )
+    follow_capacity(saved, previous, session=session)
+    return saved
 
 
 def count_site_months(site_id: int, *, session: Session) -> int:

@@ -140,6 +140,8 @@ def _plan_row(
         out.errors.append(f"site: no site {row.site[:64]!r} in this company")
     if row.period is not None:
         out.errors.extend(f"period: {e['message']}" for e in month_queries.check_period(row.period))
+        if site is not None:
+            out.errors.extend(f"period: {e['message']}" for e in month_queries.check_site_life(site, row.period))
     is_site = row.site is not None
     wrong_level = SITE_ONLY if not is_site else COMPANY_ONLY
     for name in wrong_level:

@@ -1,4 +1,5 @@
-"""The checks a month must pass before it is written: period bounds, the treasury roll-forward, reasons, versions."""
+"""The checks a month must pass before it is written: period bounds, a site's life, the treasury roll-forward,
+reasons, versions."""
 
 from __future__ import annotations
 
@@ -6,7 +7,8 @@ import datetime as dt
 from dataclasses import dataclass
 from decimal import Decimal
 
-from app.store.models import CompanyMonth, RecordStatus, SiteMonth
+from app.domain.site_life import outside_life
+from app.store.models import CompanyMonth, RecordStatus, Site, SiteMonth
 
 REASON_MAX = 2000
 
@@ -85,3 +87,9 @@ def check_period(period: dt.date, *, today: dt.date | None = None) -> list[dict[
     if period > current_month(today):
         return [{"path": "period", "message": f"{period:%B %Y} is in the future"}]
     return []
+
+
+def check_site_life(site: Site, period: dt.date) -> list[dict[str, str]]:
+    """A site's figures fall inside its life: from its energized month, before its retired month."""
+    message = outside_life(site.name, site.energized_on, site.retired_on, period)
+    return [{"path": "period", "message": message}] if message else []

@@ -42,6 +42,7 @@ from app.store.queries.month_checks import ReasonRequired as ReasonRequired
 from app.store.queries.month_checks import TreasuryCheck as TreasuryCheck
 from app.store.queries.month_checks import VersionConflict as VersionConflict
 from app.store.queries.month_checks import check_period as check_period
+from app.store.queries.month_checks import check_site_life as check_site_life
 from app.store.queries.month_checks import current_month as current_month
 from app.store.queries.month_checks import is_correction as is_correction
 
@@ -244,7 +245,7 @@ def save_site_month(
 
     `company`, when given, must own the site (the check for callers that resolved the site elsewhere).
     """
-    errors = check_period(period)
+    errors = check_period(period) or check_site_life(site, period)
     if company is not None and site.company_id != company.id:
         errors.append({"path": "site", "message": f"site {site.slug!r} does not belong to {company.slug!r}"})
     if errors:
