@@ -44,10 +44,8 @@ def provenance_marks(point: Point) -> Markup:
         parts.append(ESTIMATE)
     if point.revised:
         parts.append(Markup(' <abbr class="flag flag-rev" title="{}">rev.</abbr>').format(point.revised))
-    for url in point.source_urls[:2]:
-        parts.append(
-            Markup(' <a class="src" href="{0}" rel="noopener nofollow" title="Source: {0}">src</a>').format(url)
-        )
+    for url, name in point.source_links[:2]:
+        parts.append(Markup(' <a class="src" href="{0}" rel="noopener nofollow" title="{0}">{1}</a>').format(url, name))
     return Markup("").join(parts)
 
 

@@ -16,6 +16,7 @@ from typing import TYPE_CHECKING, Any, Literal, NamedTuple
 
 from app.domain.charts.layout import event_overlay, layout
 from app.domain.metrics import METRICS
+from app.domain.provenance import revised_note, source_links
 from app.domain.reports import FigureSource, MonthView, sources_of
 
 PALETTE = (
@@ -56,7 +57,7 @@ class Point(NamedTuple):
 
     value: Decimal | None
     sources: tuple[FigureSource, ...] = ()
-    revised: str | None = None  # "revised 2025-03-04: reason" when the month was corrected
+    revised: str | None = None  # this figure's corrections, one line each ("Revised 2025-03-04 by editor: …")
 
     @property
     def is_illustrative(self) -> bool:
@@ -78,6 +79,11 @@ class Point(NamedTuple):
     @property
     def source_urls(self) -> list[str]:
         return list(dict.fromkeys(s.source_url for s in self.sources if s.source_url))
+
+    @property
+    def source_links(self) -> list[tuple[str, str]]:
+        """(url, the document's title or publisher) of each source link."""
+        return source_links(self.sources)
 
 
 @dataclass(frozen=True, slots=True)
@@ -127,24 +133,13 @@ class Chart:
     alt: str = ""
 
 
-def _revised_text(view: MonthView) -> str | None:
-    if view.revised_at is None:
-        return None
-    reason = f": {view.revision_reason}" if view.revision_reason else ""
-    return f"revised {view.revised_at:%Y-%m-%d}{reason}"
-
-
 def company_points(views: Sequence[MonthView], metric: str) -> tuple[Point, ...]:
     out = []
     for v in views:
         value = v.values.get(metric)
-        out.append(
-            Point(
-                value,
-                sources_of(v, metric) if value is not None else (),
-                _revised_text(v) if value is not None else None,
-            )
-        )
+        sources = sources_of(v, metric) if value is not None else ()
+        # Each figure's own corrections: a month with one corrected figure leaves the others unmarked.
+        out.append(Point(value, sources, revised_note(sources, metric) if sources else None))
     return tuple(out)
 
 
@@ -154,11 +149,7 @@ def site_points(views: Sequence[MonthView], metric: str, slug: str) -> tuple[Poi
         figures = v.sites.get(slug)
         value = figures.values.get(metric) if figures else None
         src = figures.sources.get(metric) if figures and value is not None else None
-        revised = None
-        if figures is not None and figures.revised_at is not None and value is not None:
-            reason = f": {figures.revision_reason}" if figures.revision_reason else ""
-            revised = f"revised {figures.revised_at:%Y-%m-%d}{reason}"
-        out.append(Point(value, (src,) if src else (), revised))
+        out.append(Point(value, (src,) if src else (), revised_note((src,), metric) if src else None))
     return tuple(out)
 
 
@@ -187,10 +178,11 @@ def _why(point: Point) -> list[str]:
             lines.append(f"“{src.quote[:90]}”")
             break
     lines.extend(src.basis for src in point.sources if src.basis)
-    for url in point.source_urls[:2]:
-        lines.append(f"Source: {url[:70]}")
+    for _, name in point.source_links[:2]:
+        lines.append(f"Source: {name[:70]}")
     if point.revised:
-        lines.append(point.revised.capitalize())
+        # As typed: the reason keeps its capitals.
+        lines.extend(point.revised.split("\n"))
     return lines
 
 

@@ -1,10 +1,11 @@
 """The database tables (SQLAlchemy 2, typed), one module per side: `figures` (companies, sites, monthly figures,
 network months, events, the data revision, stored pages) and `accounts` (staff, sessions, tokens, audit);
-`base` holds the declarative base. Import them from here."""
+`history` (every published value of each figure); `base` holds the declarative base. Import them from here."""
 
 from app.domain.enums import AuditAction, EventKind, RecordStatus, SiteStatus, TokenScope, UserRole
 from app.store.models.accounts import ApiToken, AuditEntry, LoginAttempt, User, UserSession
 from app.store.models.base import BTC, EHS, NAMING_CONVENTION, USD, Base, TimestampMixin, enum_column, utcnow
+from app.store.models.history import FigureRevision
 from app.store.models.figures import (
     Company,
     CompanyMonth,
@@ -30,6 +31,7 @@ __all__ = [
     "CompanyMonth",
     "DataRevision",
     "Event",
+    "FigureRevision",
     "EventKind",
     "LoginAttempt",
     "NetworkMonth",
