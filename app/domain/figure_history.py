@@ -11,6 +11,7 @@ import datetime as dt
 from collections import defaultdict
 from collections.abc import Iterable, Sequence
 from decimal import Decimal
+from itertools import pairwise
 from typing import NamedTuple
 from urllib.parse import urlsplit
 
@@ -60,7 +61,7 @@ def revisions_of(entries: Sequence[HistoryEntry]) -> tuple[Revision, ...]:
     """The corrections of one figure (its entries oldest first): one per entry after the first."""
     return tuple(
         Revision(new.metric, new.site, old.value, new.value, new.published_at, new.role, new.reason)
-        for old, new in zip(entries, entries[1:], strict=False)
+        for old, new in pairwise(entries)
     )
 
 
@@ -98,3 +99,28 @@ def revision_text(revision: Revision, *, with_metric: bool = False) -> str:
     change = f"{old} → {new}" if old != new else f"{new}, source updated"
     reason = f" — {revision.reason}" if revision.reason else ""
     return f"Revised {revision.at:%Y-%m-%d} by {revision.role}: {what}{change}{reason}"
+
+
+def parse_as_of(text: str, *, name: str = "as_of") -> dt.datetime:
+    """A moment from `?as_of=`: an ISO date (the end of that day, UTC) or date and time (UTC without a zone).
+
+    Raises ValueError with a message that names the parameter and says what came.
+    """
+    raw = text.strip()
+    shown = raw[:40] + ("…" if len(raw) > 40 else "")
+    problem = f"{name}: expected an ISO date like 2025-02-03 (or a date and time like 2025-02-03T12:00Z), got {shown!r}"
+    if not raw or len(raw) > 40:
+        raise ValueError(problem)
+    try:
+        if len(raw) == 10:
+            day = dt.date.fromisoformat(raw)
+            moment = dt.datetime.combine(day, dt.time.max, tzinfo=dt.UTC)
+        else:
+            moment = dt.datetime.fromisoformat(raw.replace("z", "Z"))
+    except ValueError:
+        raise ValueError(problem) from None
+    if moment.tzinfo is None:
+        moment = moment.replace(tzinfo=dt.UTC)
+    if not 2009 <= moment.year <= 2100:
+        raise ValueError(f"{name}: expected a moment between 2009 and 2100, got {shown!r}")
+    return moment.astimezone(dt.UTC)

@@ -46,10 +46,10 @@ def apply_history(views: Sequence[MonthView], entries: Iterable[HistoryEntry]) -
         for slug, figures in view.sites.items():
             own: list[Revision] = []
             for metric, src in list(figures.sources.items()):
-                key = (slug, period, metric)
-                found = revisions.get(key, ())
+                site_key: FigureKey = (slug, period, metric)
+                found = revisions.get(site_key, ())
                 own.extend(found)
-                figures.sources[metric] = _with(src, current.get(key), found)
+                figures.sources[metric] = _with(src, current.get(site_key), found)
             if own:
                 latest = max(own, key=lambda r: r.at)
                 figures.revised_at, figures.revision_reason = latest.at, latest.reason
@@ -58,7 +58,9 @@ def apply_history(views: Sequence[MonthView], entries: Iterable[HistoryEntry]) -
             if metric in NETWORK_METRICS:
                 continue
             # The company's production is its published total where there is one (see build_company_series).
-            name = "btc_mined_total" if metric == "btc_mined" and (None, period, "btc_mined_total") in current else metric
+            name = (
+                "btc_mined_total" if metric == "btc_mined" and (None, period, "btc_mined_total") in current else metric
+            )
             key = (None, period, name)
             if key in current:
                 found = revisions.get(key, ())

@@ -5,7 +5,6 @@ network months, events, the data revision, stored pages) and `accounts` (staff, 
 from app.domain.enums import AuditAction, EventKind, RecordStatus, SiteStatus, TokenScope, UserRole
 from app.store.models.accounts import ApiToken, AuditEntry, LoginAttempt, User, UserSession
 from app.store.models.base import BTC, EHS, NAMING_CONVENTION, USD, Base, TimestampMixin, enum_column, utcnow
-from app.store.models.history import FigureRevision
 from app.store.models.figures import (
     Company,
     CompanyMonth,
@@ -17,6 +16,7 @@ from app.store.models.figures import (
     Site,
     SiteMonth,
 )
+from app.store.models.history import FigureRevision
 
 __all__ = [
     "BTC",
@@ -31,8 +31,8 @@ __all__ = [
     "CompanyMonth",
     "DataRevision",
     "Event",
-    "FigureRevision",
     "EventKind",
+    "FigureRevision",
     "LoginAttempt",
     "NetworkMonth",
     "PageSnapshot",

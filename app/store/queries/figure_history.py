@@ -192,8 +192,27 @@ def list_history(
     `site_id` keeps one site's; `company_level=True` only the company's own; `as_of` only what had been
     published by then (an entry superseded later is still listed: it was the value at the time).
     """
-    slugs = {i: s for i, s in session.execute(select(Site.id, Site.slug).where(Site.company_id == company_id))}
-    stmt = select(FigureRevision).where(FigureRevision.company_id == company_id)
+    found = list_histories(
+        [company_id], session=session, start=start, end=end, site_id=site_id, company_level=company_level, as_of=as_of
+    )
+    return found.get(company_id, [])
+
+
+def list_histories(
+    company_ids: Sequence[int],
+    *,
+    session: Session,
+    start: dt.date | None = None,
+    end: dt.date | None = None,
+    site_id: int | None = None,
+    company_level: bool | None = None,
+    as_of: dt.datetime | None = None,
+) -> dict[int, list[HistoryEntry]]:
+    """`list_history` of several companies in two statements, by company id."""
+    if not company_ids:
+        return {}
+    slugs = {i: s for i, s in session.execute(select(Site.id, Site.slug).where(Site.company_id.in_(company_ids)))}
+    stmt = select(FigureRevision).where(FigureRevision.company_id.in_(company_ids))
     if start is not None:
         stmt = stmt.where(FigureRevision.period >= start)
     if end is not None:
@@ -204,7 +223,7 @@ def list_history(
         stmt = stmt.where(FigureRevision.entity_kind == "company")
     if as_of is not None:
         stmt = stmt.where(FigureRevision.published_at <= as_of)
-    out: list[HistoryEntry] = []
+    out: dict[int, list[HistoryEntry]] = {}
     for e in session.scalars(stmt.order_by(FigureRevision.published_at, FigureRevision.id)):
         site = None
         if e.entity_kind == "site":
@@ -214,7 +233,7 @@ def list_history(
         superseded = None if e.superseded_at is None else utc(e.superseded_at)
         if as_of is not None and superseded is not None and superseded > as_of:
             superseded = None  # still the published value at `as_of`
-        out.append(
+        out.setdefault(e.company_id, []).append(
             HistoryEntry(
                 site=site,
                 period=e.period,
