@@ -263,7 +263,7 @@ def load_company_series(
         end=end,
     )
     # Each figure's title and its own corrections (so only corrected figures say "revised").
-    apply_history(views, list_history(company.id, session=session, start=start, end=end))
+    apply_history(views, list_history(company.id, session=session, start=start, end=end, sites=sites))
     return sites, views
 
 
@@ -289,5 +289,7 @@ def load_site_series(
         start=start,
         end=end,
     )
-    apply_history(views, list_history(site.company_id, session=session, start=start, end=end, site_id=site.id))
+    apply_history(
+        views, list_history(site.company_id, session=session, start=start, end=end, site_id=site.id, sites=[site])
+    )
     return site_series(views, site.slug)

@@ -186,14 +186,23 @@ def list_history(
     site_id: int | None = None,
     company_level: bool | None = None,
     as_of: dt.datetime | None = None,
+    sites: Sequence[Site] | None = None,
 ) -> list[HistoryEntry]:
     """Published values of a company's figures (its own and its sites'), oldest first.
 
     `site_id` keeps one site's; `company_level=True` only the company's own; `as_of` only what had been
-    published by then (an entry superseded later is still listed: it was the value at the time).
+    published by then (an entry superseded later is still listed: it was the value at the time). `sites`, when the
+    caller has them, saves reading the company's sites again.
     """
     found = list_histories(
-        [company_id], session=session, start=start, end=end, site_id=site_id, company_level=company_level, as_of=as_of
+        [company_id],
+        session=session,
+        start=start,
+        end=end,
+        site_id=site_id,
+        company_level=company_level,
+        as_of=as_of,
+        sites=sites,
     )
     return found.get(company_id, [])
 
@@ -207,11 +216,16 @@ def list_histories(
     site_id: int | None = None,
     company_level: bool | None = None,
     as_of: dt.datetime | None = None,
+    sites: Sequence[Site] | None = None,
 ) -> dict[int, list[HistoryEntry]]:
-    """`list_history` of several companies in two statements, by company id."""
+    """`list_history` of several companies in two statements (one when `sites` are given), by company id."""
     if not company_ids:
         return {}
-    slugs = {i: s for i, s in session.execute(select(Site.id, Site.slug).where(Site.company_id.in_(company_ids)))}
+    if sites is not None:
+        slugs = {s.id: s.slug for s in sites}
+    else:
+        found = session.execute(select(Site.id, Site.slug).where(Site.company_id.in_(company_ids)))
+        slugs = {i: s for i, s in found}
     stmt = select(FigureRevision).where(FigureRevision.company_id.in_(company_ids))
     if start is not None:
         stmt = stmt.where(FigureRevision.period >= start)
