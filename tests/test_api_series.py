@@ -5,9 +5,9 @@ from __future__ import annotations
 
 import csv
 import datetime as dt
-import re
 import io
 import json
+import re
 from decimal import Decimal
 
 import pytest

@@ -40,7 +40,13 @@ def _correct_held(session: Session, company: Company, held: str, reason: str = R
     assert row is not None
     data = CompanyMonthCreate(btc_mined_total="650", btc_held_end=held, btc_sold="0", source_url=RELEASE)
     save_company_month(
-        session=session, company=company, period=JAN, data=data, actor=EDITOR, expected_version=row.version, reason=reason
+        session=session,
+        company=company,
+        period=JAN,
+        data=data,
+        actor=EDITOR,
+        expected_version=row.version,
+        reason=reason,
     )
 
 
@@ -157,7 +163,12 @@ def test_withdrawn_and_republished_figures_keep_their_history(db_session: Sessio
     company = make_company(db_session, slug="solo")
     site = make_site(db_session, company, slug="north")
     save_site_month(
-        session=db_session, site=site, period=JAN, data=SiteMonthCreate(btc_mined="5"), actor=EDITOR, expected_version=None
+        session=db_session,
+        site=site,
+        period=JAN,
+        data=SiteMonthCreate(btc_mined="5"),
+        actor=EDITOR,
+        expected_version=None,
     )
     _publish_january(db_session, company)
     unpublish_month(session=db_session, company=company, period=JAN, actor=ADMIN, reason="wrong release")
@@ -180,3 +191,28 @@ def test_publisher_prefers_the_title_then_the_host() -> None:
         "CleanSpark January 2025 update"
     )
     assert publisher_of(None, None) is None
+
+
+def test_a_csv_import_correction_is_recorded_per_figure(
+    editor_client: TestClient, client: TestClient, db_session: Session
+) -> None:
+    from tests.test_import import HEADER, _confirm, _upload
+
+    company = make_company(db_session, slug="acme", name="Acme Mining")
+    for slug in ("alpha", "beta"):
+        make_site(db_session, company, slug=slug)
+    db_session.commit()
+    dry = _upload(editor_client, HEADER + "2025-01,alpha,10.5,2,,,,\n2025-01,,,,31,,,\n")
+    assert _confirm(editor_client, dry.text, publish="on").status_code == 303
+    again = _upload(editor_client, HEADER + "2025-01,alpha,12,2,,,,\n")
+    assert _confirm(editor_client, again.text, reason="Pool Statement Arrived").status_code == 303
+
+    body = _exact(client.get("/api/v1/companies/acme/sites/alpha/monthly/2025-01/history"))
+    figures = {f["metric"]: f for f in body["figures"]}
+    assert [(v["value"], v["by"], v["reason"]) for v in figures["btc_mined"]["values"]] == [
+        (Decimal("10.5"), "editor", None),
+        (12, "editor", "Pool Statement Arrived"),
+    ]
+    assert figures["hashrate_avg_ehs"]["revised"] is False
+    company_figures = _exact(client.get("/api/v1/companies/acme/monthly/2025-01/history"))["figures"]
+    assert [(f["metric"], f["revised"]) for f in company_figures] == [("btc_mined_total", False)]

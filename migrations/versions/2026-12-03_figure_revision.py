@@ -108,7 +108,9 @@ def _entries(
                     "source_url": (own.get("source_url") or None) if own else data["source_url"],
                     "source_title": (own.get("title") or None) if own else None,
                     "quote": (own.get("quote") or None) if own else None,
-                    "is_estimate": bool(own.get("is_estimate", data["is_estimate"])) if own else bool(data["is_estimate"]),
+                    "is_estimate": bool(own.get("is_estimate", data["is_estimate"]))
+                    if own
+                    else bool(data["is_estimate"]),
                     "published_at": published_at,
                     "recorded_at": now,
                     "actor_role": _role(data["updated_by"], roles),
