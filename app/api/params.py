@@ -89,6 +89,11 @@ ChangesQuery = Annotated[
         "`flat` (columns `btc_mined_mom_pct`, `btc_mined_yoy_pct`) or `none` (CSV default in the wide shape)"
     ),
 ]
+# A calendar date from 2009 to 2100 (29 February left to the parser), then optionally a time and a zone: what
+# `parse_as_of` accepts, so the document states it. Checked by the parser, whose message names the parameter.
+_DAY = r"((0[13578]|1[02])-(0[1-9]|[12][0-9]|3[01])|(0[469]|11)-(0[1-9]|[12][0-9]|30)|02-(0[1-9]|1[0-9]|2[0-8]))"
+_TIME = r"(T([01][0-9]|2[0-3]):[0-5][0-9](:[0-5][0-9](\.[0-9]{1,6})?)?(Z|[+-]([01][0-9]|2[0-3]):[0-5][0-9])?)?"
+AS_OF_PATTERN = rf"^(2009|20[1-9][0-9]|2100)-{_DAY}{_TIME}$"
 AsOfQuery = Annotated[
     str | None,
     Query(
@@ -96,6 +101,7 @@ AsOfQuery = Annotated[
         description="The figures exactly as they were published at that moment: an ISO date (the end of that "
         "day, UTC) or date and time. A figure corrected later shows its old value; a month published later is absent",
         examples=["2025-02-03"],
+        json_schema_extra={"pattern": AS_OF_PATTERN},
     ),
 ]
 

@@ -121,6 +121,6 @@ def parse_as_of(text: str, *, name: str = "as_of") -> dt.datetime:
         raise ValueError(problem) from None
     if moment.tzinfo is None:
         moment = moment.replace(tzinfo=dt.UTC)
-    if not 2009 <= moment.year <= 2100:
+    if not 2009 <= moment.year <= 2100:  # the year as written, before any change of zone
         raise ValueError(f"{name}: expected a moment between 2009 and 2100, got {shown!r}")
     return moment.astimezone(dt.UTC)
