@@ -216,3 +216,17 @@ def test_a_csv_import_correction_is_recorded_per_figure(
     assert figures["hashrate_avg_ehs"]["revised"] is False
     company_figures = _exact(client.get("/api/v1/companies/acme/monthly/2025-01/history"))["figures"]
     assert [(f["metric"], f["revised"]) for f in company_figures] == [("btc_mined_total", False)]
+
+
+def test_the_page_marks_only_the_corrected_figure_and_names_its_source(client: TestClient, db_session: Session) -> None:
+    import re
+
+    company = make_company(db_session, slug="solo")
+    _publish_january(db_session, company)
+    _correct_held(db_session, company, "10050")
+    page = client.get("/companies/solo").text
+    cards = dict(re.findall(r'<div class="kpi" data-metric="(\w+)">(.*?)</div>', page, re.S))
+    assert "badge-rev" in cards["btc_held_end"] and REASON in cards["btc_held_end"]
+    assert "badge-rev" not in cards["btc_mined"]
+    assert ">investors.cleanspark.com</a>" in cards["btc_mined"]
+    assert ">source</a>" not in page

@@ -15,6 +15,7 @@ from app.cache.responses import revision_cached
 from app.domain import charts
 from app.domain.charts import Chart
 from app.domain.csvio import safe_cell
+from app.domain.figure_history import publisher_of
 from app.domain.quarters import RULES, Basis, build_quarters
 from app.domain.reports import MonthView, add_months
 from app.http.deps import CompanyOr404, SessionDep
@@ -265,3 +266,4 @@ def overview_chart_table(request: Request, chart: str, company: CompanyOr404, se
 
 
 templates.env.filters["exact"] = safe_cell
+templates.env.filters["publisher"] = publisher_of  # a source link named by its host, not the word "source"
