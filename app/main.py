@@ -20,6 +20,7 @@ from app.api import docs as api_docs
 from app.api import entities as api_entities
 from app.api import events as api_events
 from app.api import frames as api_frames
+from app.api import history as api_history
 from app.api import market as api_market
 from app.api import metrics as api_metrics
 from app.api import network as api_network
@@ -128,6 +129,7 @@ def create_app(*, check_database_on_startup: bool = True) -> FastAPI:
     app.include_router(static_routes.router)
     app.include_router(api_companies.router)
     app.include_router(api_sites.router)
+    app.include_router(api_history.router)
     app.include_router(api_network.router)
     app.include_router(api_events.router)
     app.include_router(api_quarter_frames.router)

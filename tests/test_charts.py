@@ -90,8 +90,9 @@ def test_hover_notes_are_sent_once_and_sales_hover_as_published() -> None:
     mined = next(t for t in chart.figure["data"] if t["name"] == "Mined in the month")
     sold = next(t for t in chart.figure["data"] if t["name"] == "Sold in the month")
     # One note for the six figures that share a source, plus the empty note.
-    assert chart.figure["notes"] == ["", "<br>Source: https://example.test/release"]
-    assert hover_notes(chart.figure, mined) == ["<br>Source: https://example.test/release"] * 3
+    # The source is named by its publisher (the link's host, no title being stored), not by its URL.
+    assert chart.figure["notes"] == ["", "<br>Source: example.test"]
+    assert hover_notes(chart.figure, mined) == ["<br>Source: example.test"] * 3
     # Sales are drawn below the axis, but the hover shows the positive figure the company published.
     assert sold["y"] == [-4.0, -4.0, -4.0]
     assert [ref[0] for ref in sold["customdata"]] == [4.0, 4.0, 4.0]

@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import datetime as dt
+from decimal import Decimal
+
 from alembic.autogenerate import compare_metadata
 from alembic.runtime.migration import MigrationContext
 from sqlalchemy import Engine, inspect
@@ -40,3 +43,60 @@ def test_every_revision_steps_down_and_up(engine: Engine) -> None:
         migrate.downgrade(engine, "-1")
     migrate.upgrade(engine, "head")
     assert _diff(engine) == []
+
+
+def test_figure_history_migration_carries_each_months_source_to_its_figures(engine: Engine) -> None:
+    """0007 gives every published figure one history entry with its month's source (or its own), its
+    publication time and the month's reason; drafts get none."""
+    from sqlalchemy import text
+
+    migrate.downgrade(engine, "0005")
+    try:
+        with engine.begin() as conn:
+            conn.execute(text("INSERT INTO company (id, slug, name) VALUES (901, 'carried', 'Carried')"))
+            conn.execute(text("INSERT INTO site (id, company_id, slug, name) VALUES (902, 901, 'north', 'North')"))
+            conn.execute(
+                text(
+                    "INSERT INTO company_month (company_id, period, btc_mined_total, btc_held_end, source_url,"
+                    " is_estimate, figure_sources, status, published_at, revision_reason, updated_by)"
+                    " VALUES (901, :period, 650, 10000, 'https://ir.example.com/jan', :estimate, :own, 'published',"
+                    " :published, 'Restated In The 10-Q', 'token:erp')"
+                ),
+                {
+                    "period": dt.date(2025, 1, 1),
+                    "estimate": False,
+                    "own": '{"btc_held_end": {"source_url": "https://sec.example.gov/10q", "quote": "10,000 BTC"}}',
+                    # As the app writes a UTC moment (SQLite keeps no zone; the Postgres session is in UTC).
+                    "published": dt.datetime(2025, 2, 3, 13, 0),
+                },
+            )
+            conn.execute(
+                text(
+                    "INSERT INTO site_month (site_id, period, btc_mined, source_url, figure_sources, status)"
+                    " VALUES (902, :period, 40, 'https://ir.example.com/draft', '{}', 'draft')"
+                ),
+                {"period": dt.date(2025, 1, 1)},
+            )
+        migrate.upgrade(engine, "head")
+        with engine.connect() as conn:
+            rows = conn.execute(
+                text(
+                    "SELECT entity_kind, metric, value, source_url, quote, actor_role, reason, published_at,"
+                    " superseded_at FROM figure_revision WHERE company_id = 901 ORDER BY metric"
+                )
+            ).all()
+        assert [(r.entity_kind, r.metric, Decimal(r.value)) for r in rows] == [
+            ("company", "btc_held_end", Decimal("10000")),
+            ("company", "btc_mined_total", Decimal("650")),
+        ]
+        held, mined = rows
+        assert (mined.source_url, mined.quote) == ("https://ir.example.com/jan", None)  # the month's source
+        assert (held.source_url, held.quote) == ("https://sec.example.gov/10q", "10,000 BTC")  # its own
+        assert {r.actor_role for r in rows} == {"token"} and {r.reason for r in rows} == {"Restated In The 10-Q"}
+        # The month's publication time, not the migration's (SQLite answers a raw SELECT with text).
+        assert str(mined.published_at)[:19] == str(held.published_at)[:19] == "2025-02-03 13:00:00"
+        assert all(r.superseded_at is None for r in rows)
+    finally:
+        # Leave the database as the other tests expect it: migrated and empty.
+        migrate.downgrade(engine, "base")
+        migrate.upgrade(engine, "head")

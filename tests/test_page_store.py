@@ -139,7 +139,9 @@ def test_a_page_built_before_a_change_is_not_served_after_it(
     assert _snapshot(db_session, company).revision == stale_revision
     _forget_worker_memory()
     page = client.get(PAGE)
-    assert "13.00" in page.text and "12.50" not in page.text
+    # The old value is shown only as the correction's "12.50 BTC → 13.00 BTC", never as the figure.
+    assert "13.00" in page.text and 'data-value="12.5' not in page.text
+    assert "12.50 BTC → 13.00 BTC" in page.text.replace("\\u2192", "→")
     assert len(no_builds) == 1
 
 

@@ -287,19 +287,40 @@ def test_drafts_never_reach_investors_but_the_preview_shows_them(client: TestCli
 
 
 def test_revised_month_says_so(client: TestClient, db_session: Session) -> None:
+    from app.domain.actors import Actor
+    from app.schemas.months import CompanyMonthCreate
+    from app.store.queries.months import save_company_month
+
     company = make_company(db_session, slug="revised")
-    make_company_month(
-        db_session,
-        company,
-        revised_at=dt.datetime(2025, 3, 2, tzinfo=dt.UTC),
-        revision_reason="auditor restated the total",
+    editor, period = Actor.user(3, "ed@example.com", "editor"), dt.date(2025, 1, 1)
+    save_company_month(
+        session=db_session,
+        company=company,
+        period=period,
+        data=CompanyMonthCreate(btc_mined_total="100", btc_held_end="900"),
+        actor=editor,
+        expected_version=None,
+        publish=True,
+    )
+    save_company_month(
+        session=db_session,
+        company=company,
+        period=period,
+        data=CompanyMonthCreate(btc_mined_total="101", btc_held_end="900"),
+        actor=editor,
+        expected_version=1,
+        reason="Auditor restated the total",
     )
     page = client.get("/companies/revised").text
-    assert "revised" in page and "auditor restated the total" in page
+    assert "revised" in page and "Auditor restated the total" in page
     btc = figures(page)["btc_mined"]
-    assert "Revised 2025-03-02" in hover_notes(btc, trace(btc, "Published company total"))[0]
+    note = hover_notes(btc, trace(btc, "Published company total"))[0]
+    assert "Revised " in note and "by editor: 100.00 BTC → 101.00 BTC — Auditor restated the total" in note
+    # Only the corrected figure says so: the month's holdings were not corrected.
+    treasury = figures(page)["treasury"]
+    assert "Revised" not in hover_notes(treasury, trace(treasury, "Holdings at month end"))[0]
     rows = parse_csv(client.get("/companies/revised/charts/btc_mined.csv").text)
-    assert "auditor restated the total" in rows[0]["revision_reason"]
+    assert "Auditor restated the total" in rows[0]["revision_reason"]
     assert rows[0]["btc_mined_total__revised"] == "true"
 
 

@@ -2,8 +2,11 @@
 
 from __future__ import annotations
 
+import datetime as dt
+
 from fastapi import APIRouter, Request
 from fastapi.responses import Response
+from sqlalchemy.orm import Session
 
 from app.api.common import (
     DEFAULT_LIMIT,
@@ -19,6 +22,7 @@ from app.api.common import (
 )
 from app.api.deps import ApiCompany
 from app.api.params import (
+    AsOfQuery,
     ChangesQuery,
     FormatQuery,
     FromQuery,
@@ -30,6 +34,7 @@ from app.api.params import (
     ShapeQuery,
     SlugCursor,
     ToQuery,
+    parse_as_of_query,
     period_range,
     select_metrics,
 )
@@ -37,12 +42,14 @@ from app.api.records import COMPANY_EXTRA, company_records, series_bounds
 from app.api.resources import company_body, company_fields, resource_response
 from app.api.series import Layout, answer
 from app.domain.metrics import METRICS
-from app.domain.reports import add_months
+from app.domain.reports import MonthView, add_months
 from app.http.deps import SessionDep
 from app.schemas import CompanyMonthly
 from app.schemas.api import CompanyDetail, CompanyPage
 from app.store import queries
+from app.store.models import Company
 from app.store.queries import public
+from app.store.queries.figure_as_of import load_company_series_as_of, period_bounds_as_of, published_entries
 
 router = APIRouter(prefix="/api/v1", tags=["companies"])
 
@@ -111,9 +118,10 @@ def company_monthly(
     changes: ChangesQuery = None,
     limit: LimitQuery = None,
     cursor: SeriesCursor = None,
+    as_of: AsOfQuery = None,
 ) -> Response:
     """Every calendar month from `from` to `to` (default: the first and last published month), published figures
-    only; `null` where nothing was published.
+    only; `null` where nothing was published. With `as_of`, the figures as they were published at that moment.
 
     Per month: the company-level figures, the sums and weighted means over its sites, the network and price
     reference, the derived metrics (yield, share of network, unallocated, treasury residual, hashprice, treasury
@@ -125,6 +133,7 @@ def company_monthly(
     chosen = negotiate(request, fmt)
     names = select_metrics(metrics, tuple(METRICS))
     start, end = period_range(period_from, period_to)
+    moment = parse_as_of_query(as_of)
     layout = Layout(
         names,
         chosen,
@@ -139,13 +148,17 @@ def company_monthly(
     )
 
     def build() -> Response:
-        first, last = series_bounds(start, end, queries.published_period_bounds(company.id, session=session))
-        records = []
-        if first is not None and last is not None:
-            _, views = queries.load_company_series(
-                company, session=session, start=add_months(first, -CHANGE_LOOKBACK), end=last
-            )
-            records = company_records(company.slug, views, names, first)
+        if moment is not None:
+            first, last, views = _as_of_views(company, session, moment, start, end)
+            records = company_records(company.slug, views, names, first) if first is not None else []
+        else:
+            first, last = series_bounds(start, end, queries.published_period_bounds(company.id, session=session))
+            records = []
+            if first is not None and last is not None:
+                _, views = queries.load_company_series(
+                    company, session=session, start=add_months(first, -CHANGE_LOOKBACK), end=last
+                )
+                records = company_records(company.slug, views, names, first)
         return answer(
             request,
             records,
@@ -154,9 +167,23 @@ def company_monthly(
             cursor=cursor,
             paged=shape == "long",
             filename=f"{company.slug}-monthly-{shape}.csv",
-            envelope={"company": company.slug},
+            envelope={"company": company.slug, **({"as_of": moment.isoformat()} if moment else {})},
             first=first,
             last=last,
         )
 
+    # The cache keys hold the whole query string, `as_of` included: an as-of answer never stands for today's.
     return cached(request, session, chosen, build)
+
+
+def _as_of_views(
+    company: Company, session: Session, moment: dt.datetime, start: dt.date | None, end: dt.date | None
+) -> tuple[dt.date | None, dt.date | None, list[MonthView]]:
+    entries = published_entries(company, session=session, as_of=moment)
+    first, last = series_bounds(start, end, period_bounds_as_of(entries))
+    if first is None or last is None:
+        return first, last, []
+    _, views = load_company_series_as_of(
+        company, session=session, as_of=moment, start=add_months(first, -CHANGE_LOOKBACK), end=last, entries=entries
+    )
+    return first, last, views

@@ -15,6 +15,7 @@ from typing import Annotated, Any, Literal
 from fastapi import Query
 
 from app.api.common import _MONTH, CURSOR_HINT, DEFAULT_LIMIT, MAX_LIMIT, MONTH_PATTERN, FormatName, ShapeName
+from app.domain.figure_history import parse_as_of
 from app.domain.metrics import METRICS, SITE_METRICS
 from app.domain.text import MAX_YEAR
 from app.http.problems import ApiProblem, describe_pattern
@@ -88,10 +89,38 @@ ChangesQuery = Annotated[
         "`flat` (columns `btc_mined_mom_pct`, `btc_mined_yoy_pct`) or `none` (CSV default in the wide shape)"
     ),
 ]
+# A calendar date from 2009 to 2100 (29 February left to the parser), then optionally a time and a zone: what
+# `parse_as_of` accepts, so the document states it. Checked by the parser, whose message names the parameter.
+_DAY = r"((0[13578]|1[02])-(0[1-9]|[12][0-9]|3[01])|(0[469]|11)-(0[1-9]|[12][0-9]|30)|02-(0[1-9]|1[0-9]|2[0-8]))"
+_TIME = r"(T([01][0-9]|2[0-3]):[0-5][0-9](:[0-5][0-9](\.[0-9]{1,6})?)?(Z|[+-]([01][0-9]|2[0-3]):[0-5][0-9])?)?"
+AS_OF_PATTERN = rf"^(2009|20[1-9][0-9]|2100)-{_DAY}{_TIME}$"
+AsOfQuery = Annotated[
+    str | None,
+    Query(
+        max_length=40,
+        description="The figures exactly as they were published at that moment: an ISO date (the end of that "
+        "day, UTC) or date and time. A figure corrected later shows its old value; a month published later is absent",
+        examples=["2025-02-03"],
+        json_schema_extra={"pattern": AS_OF_PATTERN},
+    ),
+]
+
+
+def parse_as_of_query(text: str | None) -> dt.datetime | None:
+    """`?as_of=` as a moment, or a 400 problem that names the parameter and says what came."""
+    if text is None:
+        return None
+    try:
+        return parse_as_of(text)
+    except ValueError as exc:
+        raise ApiProblem(400, str(exc), errors=[{"path": "query.as_of", "message": str(exc)}]) from None
+
+
 ProvenanceQuery = Annotated[
     bool,
     Query(
-        description="Each figure's provenance: in JSON a `sources` object, in a wide CSV the columns "
+        description="Each figure's provenance: in JSON a `sources` object (with the document's title or publisher "
+        "and every correction of the figure: from, to, when, by which role, why), in a wide CSV the columns "
         "`<metric>__source_url`, `<metric>__estimate`, `<metric>__illustrative`, `<metric>__revised`"
     ),
 ]

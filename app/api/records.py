@@ -9,8 +9,10 @@ from typing import Any
 
 from app.api.series import Change, Provenance, Record, provenance_of
 from app.domain.derived import DERIVED_INPUTS, hashprice
+from app.domain.figure_history import HistoryEntry, by_figure, revisions_of
 from app.domain.metrics import NETWORK_METRICS
-from app.domain.reports import MonthView, month_range, row_sources, sources_of, with_changes
+from app.domain.provenance import figure_revisions, source_links
+from app.domain.reports import FigureSource, MonthView, month_range, row_sources, sources_of, with_changes
 from app.store.models import NetworkMonth, SiteMonth
 
 COMPANY_EXTRA = ("revised", "revised_at", "revision_reason")
@@ -33,6 +35,32 @@ def view_changes(views: Sequence[MonthView], names: Sequence[str]) -> dict[dt.da
     return {v.period: {n: by_metric[n].get(v.period, (None, None)) for n in names} for v in views}
 
 
+def figure_details(sources: Sequence[FigureSource]) -> dict[str, Any]:
+    """What JSON provenance adds per figure: the document's title or publisher, and every correction."""
+    out: dict[str, Any] = {}
+    links = source_links(sources)
+    if links:
+        out["publisher"] = "; ".join(name for _, name in links)
+    title = next((s.title for s in sources if s.title), None)
+    if title:
+        out["source_title"] = title
+    revisions = figure_revisions(sources)
+    if revisions:
+        out["revisions"] = [
+            {
+                "metric": r.metric,
+                "site": r.site,
+                "from": r.old,
+                "to": r.new,
+                "at": r.at,
+                "by": r.role,
+                "reason": r.reason,
+            }
+            for r in revisions
+        ]
+    return out
+
+
 def company_records(
     slug: str, views: Sequence[MonthView], names: Sequence[str], start: dt.date, extra: bool = True
 ) -> list[Record]:
@@ -44,16 +72,24 @@ def company_records(
             continue
         values = {n: view.values.get(n) for n in names}
         provenance: dict[str, Provenance] = {}
+        details: dict[str, dict[str, Any]] = {}
         for n in names:
-            if values[n] is not None and (prov := provenance_of(sources_of(view, n))) is not None:
+            if values[n] is None:
+                continue
+            found = sources_of(view, n)
+            if (prov := provenance_of(found)) is not None:
                 provenance[n] = prov
+                if extra_details := figure_details(found):
+                    details[n] = extra_details
         revised = view.revised_at is not None
         row_extra: dict[str, Any] = (
             {"revised": revised, "revised_at": view.revised_at, "revision_reason": view.revision_reason}
             if extra
             else {}
         )
-        record = Record(view.period, (("company", slug),), values, provenance, revised, changes[view.period], row_extra)
+        record = Record(
+            view.period, (("company", slug),), values, provenance, revised, changes[view.period], row_extra, details
+        )
         record.coverage = {n: view.coverage[n] for n in names if n in view.coverage}
         out.append(record)
     return out
@@ -66,9 +102,13 @@ def site_records(
     names: Sequence[str],
     first: dt.date,
     last: dt.date,
+    history: Sequence[HistoryEntry] = (),
 ) -> list[Record]:
-    """Every (month, site) from first to last, ordered by month then site; a month not reported is nulls."""
+    """Every (month, site) from first to last, ordered by month then site; a month not reported is nulls.
+
+    `history` (the sites' published values) gives each figure its own corrections and document title."""
     by_key = {(row.period, slug): row for row, slug in rows}
+    grouped = by_figure(history)
     out: list[Record] = []
     for period in month_range(first, last):
         for slug in sorted(site_slugs):
@@ -80,6 +120,10 @@ def site_records(
                 out.append(Record(period, keys, dict.fromkeys(names), extra=empty))
                 continue
             sources = row_sources(row, names, row.is_illustrative)
+            for n, src in sources.items():
+                if found := grouped.get((slug, period, n)):
+                    title = found[-1].source_title or src.title
+                    sources[n] = src._replace(revisions=revisions_of(found), title=title)
             revised = row.revised_at is not None
             out.append(
                 Record(
@@ -97,6 +141,7 @@ def site_records(
                         "revised_at": row.revised_at,
                         "revision_reason": row.revision_reason,
                     },
+                    details={n: d for n, s in sources.items() if (d := figure_details((s,)))},
                 )
             )
     return out

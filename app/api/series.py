@@ -47,6 +47,10 @@ class Provenance(NamedTuple):
     estimate: bool
     illustrative: bool = False
     basis: str | None = None  # a derived figure computed by the dictionary's second formula: which and why
+    revised: bool | None = None  # this figure was corrected (None: the series keeps no per-figure history)
+
+    def is_revised(self, rec: Record) -> bool:
+        return rec.revised if self.revised is None else self.revised
 
 
 def provenance_of(sources: Sequence[FigureSource]) -> Provenance | None:
@@ -60,6 +64,8 @@ def provenance_of(sources: Sequence[FigureSource]) -> Provenance | None:
         any(s.is_estimate for s in sources),
         any(s.is_illustrative for s in sources),
         basis,
+        # Per figure: a correction of one figure leaves the month's others unrevised.
+        any(s.revisions for s in sources),
     )
 
 
@@ -139,7 +145,7 @@ def _sources_json(rec: Record, layout: Layout) -> dict[str, Any]:
             "is_illustrative": prov.illustrative,
         }
         if layout.with_revised:
-            entry["revised"] = rec.revised
+            entry["revised"] = prov.is_revised(rec)
         if prov.basis:
             entry["basis"] = prov.basis
         entry.update(rec.details.get(name, {}))
@@ -199,7 +205,7 @@ def long_row(rec: Record, name: str, columns: list[str], *, text: bool = False) 
         "source_url": prov.source_url if prov else None,
         "is_estimate": prov.estimate if prov else None,
         "is_illustrative": prov.illustrative if prov else None,
-        "revised": rec.revised,
+        "revised": prov.is_revised(rec) if prov else rec.revised,
         "coverage": coverage_text(cov) if text else (cov.as_json() if cov is not None else None),
     }
     return {c: full[c] for c in columns}
@@ -231,7 +237,7 @@ def _wide_csv(page: list[Row], layout: Layout) -> bytes:
                         continue
                     cells += [prov.source_url, prov.estimate, prov.illustrative]
                     if layout.with_revised:
-                        cells.append(rec.revised)
+                        cells.append(prov.is_revised(rec))
             cells += [
                 coverage_text(rec.coverage.get(n)) if rec.values.get(n) is not None else None
                 for n in layout.coverage_names

@@ -49,6 +49,7 @@ from app.schemas.api import SiteDetail, SiteMonthly, SitePage
 from app.store import queries
 from app.store.models import Company
 from app.store.queries import public
+from app.store.queries.figure_history import list_history
 
 router = APIRouter(prefix="/api/v1", tags=["sites"])
 
@@ -132,7 +133,10 @@ def _site_months(
     def build() -> Response:
         found = public.page_site_months(company.id, session=session, site_slugs=site_slugs, start=start, end=end)
         first, last = series_bounds(start, end, (row.period for row, _ in found))
-        records = site_records(company.slug, site_slugs, found, names, first, last) if first and last else []
+        records = []
+        if first and last:
+            history = list_history(company.id, session=session, start=first, end=last)
+            records = site_records(company.slug, site_slugs, found, names, first, last, history)
         return answer(
             request,
             records,

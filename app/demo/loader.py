@@ -37,6 +37,7 @@ from app.store.models import (
     utcnow,
 )
 from app.store.queries import bump_data_revision
+from app.store.queries.figure_history import record_published
 from app.store.queries.site_life import seed_site_capacity
 
 
@@ -123,6 +124,14 @@ def seed_demo(*, session: Session, data_dir: Path = DATA_DIR) -> dict[str, int]:
 
     _seed_events(session, company, sites, event_rows, upsert)
     session.flush()
+    # Every published figure gets its first published value (and a changed one a new value), as a publish would.
+    record_published(
+        session=session,
+        rows=[*session.scalars(select(CompanyMonth)), *session.scalars(select(SiteMonth))],
+        role="cli",
+        reason=None,
+        now=now,
+    )
     if counts["created"] or counts["updated"]:
         bump_data_revision(session=session)
     return counts

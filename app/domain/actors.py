@@ -20,10 +20,11 @@ class Actor:
     kind: ActorKind
     id: int | None
     label: str  # an e-mail address, a token's name, or the command
+    role: str | None = None  # a user's role (editor, admin)
 
     @classmethod
-    def user(cls, user_id: int, email: str) -> Actor:
-        return cls("user", user_id, email)
+    def user(cls, user_id: int, email: str, role: str | None = None) -> Actor:
+        return cls("user", user_id, email, role)
 
     @classmethod
     def token(cls, token_id: int, name: str) -> Actor:
@@ -32,3 +33,14 @@ class Actor:
     @classmethod
     def system(cls, label: str = "system") -> Actor:
         return cls("system", None, label)
+
+
+def public_role(actor: Actor) -> str:
+    """Who made a change, as investors may see it: a role, never a person (no e-mail, no token name)."""
+    if actor.label.startswith("cli:") or actor.label == "cli":
+        return "cli"
+    if actor.kind == "token":
+        return "token"
+    if actor.kind == "user":
+        return actor.role if actor.role in ("editor", "admin") else "editor"
+    return "system"

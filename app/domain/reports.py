@@ -16,6 +16,7 @@ from app.domain import metrics as m
 from app.domain.coverage import SITE_AGGREGATES, Coverage, SiteLife, comparable_key, month_coverage, narrowest
 from app.domain.derived import DERIVED_INPUTS, derive, inputs_of
 from app.domain.enums import SiteStatus
+from app.domain.figure_history import Revision
 
 if TYPE_CHECKING:
     # Only the rows' shapes: the domain is handed rows, it never loads them.
@@ -30,6 +31,8 @@ class FigureSource(NamedTuple):
     is_illustrative: bool = False
     quote: str | None = None
     basis: str | None = None  # for a derived figure that took the dictionary's second route: which and why
+    title: str | None = None  # the document's title or publisher, where stored
+    revisions: tuple[Revision, ...] = ()  # this figure's corrections, oldest first (app.domain.provenance)
 
 
 @dataclass(slots=True)
@@ -109,6 +112,7 @@ def _sources_of_values(
                 is_estimate=bool(entry.get("is_estimate", row.is_estimate)),
                 is_illustrative=illustrative,
                 quote=entry.get("quote"),
+                title=entry.get("title") or None,
             )
         else:
             out[name] = row_source

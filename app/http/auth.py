@@ -77,7 +77,7 @@ def dummy_hash() -> str:
 
 
 def actor_for_user(user: User) -> Actor:
-    return Actor.user(user.id, user.email)
+    return Actor.user(user.id, user.email, user.role.value)
 
 
 class LoginRequired(Exception):  # a signal, not a failure

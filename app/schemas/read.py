@@ -73,11 +73,28 @@ class CompanyList(BaseModel):
     data: list[CompanyRead]
 
 
+class FigureRevisionRead(BaseModel):
+    """One correction of a figure (or of a figure it is computed from, named by `metric` and `site`)."""
+
+    metric: str
+    site: str | None = None
+    from_value: Number = Field(default=None, alias="from", description="The value before; null if there was none")
+    to: Number = Field(default=None, description="The value after; null when the correction removed it")
+    at: dt.datetime = Field(description="When the corrected value was published")
+    by: str = Field(description="Who corrected it, as a role: editor, admin, token, cli or system", examples=["editor"])
+    reason: str | None = Field(default=None, description="Why, exactly as typed")
+
+
 class FigureSourceRead(BaseModel):
     source_url: str | None
     is_estimate: bool
     is_illustrative: bool = False
-    revised: bool = Field(default=False, description="The month holding this figure was corrected after publication")
+    revised: bool = Field(default=False, description="This figure was corrected after publication")
+    publisher: str | None = Field(
+        default=None, description="The source's title, else its publisher's host", examples=["investors.cleanspark.com"]
+    )
+    source_title: str | None = None
+    revisions: list[FigureRevisionRead] | None = Field(default=None, description="Every correction, oldest first")
     basis: str | None = Field(
         default=None,
         description="For a derived figure computed by the dictionary's second formula: which, and why",
@@ -171,6 +188,7 @@ class SeriesAnswer(BaseModel):
 
 class CompanyMonthly(SeriesAnswer):
     company: str
+    as_of: dt.datetime | None = Field(default=None, description="With ?as_of: the moment the figures are as of")
     data: list[CompanyMonthRead | FigureRow] = Field(
         description="Wide shape: a row per month (with `?changes=flat`, `<metric>_mom_pct` and `<metric>_yoy_pct` "
         "instead of `changes`); long shape: a row per figure"

@@ -48,10 +48,8 @@ def provenance_marks(point: Point) -> Markup:
         # "2 of 3 sites" in the cell, which site is missing on hover.
         short = point.partial.split(" (")[0]
         parts.append(Markup(' <abbr class="flag flag-part" title="Partial: {}">{}</abbr>').format(point.partial, short))
-    for url in point.source_urls[:2]:
-        parts.append(
-            Markup(' <a class="src" href="{0}" rel="noopener nofollow" title="Source: {0}">src</a>').format(url)
-        )
+    for url, name in point.source_links[:2]:
+        parts.append(Markup(' <a class="src" href="{0}" rel="noopener nofollow" title="{0}">{1}</a>').format(url, name))
     return Markup("").join(parts)
 
 

@@ -15,6 +15,7 @@ from app.cache.responses import revision_cached
 from app.domain import charts
 from app.domain.charts import Chart
 from app.domain.csvio import safe_cell
+from app.domain.figure_history import publisher_of
 from app.domain.quarters import RULES, Basis, build_quarters
 from app.domain.reports import MonthView, add_months
 from app.http.deps import CompanyOr404, SessionDep
@@ -22,6 +23,7 @@ from app.http.templating import templates
 from app.store import queries
 from app.store.models import Company
 from app.store.queries.dashboard import company_data_summary
+from app.web.as_of import as_of_context, as_of_of, load_as_of
 from app.web.chart_csv import csv_response, wants_units
 from app.web.home import company_rows
 from app.web.page_helpers import HISTORY_MONTHS, TABLE_MONTHS, chart_context, kpi_cards
@@ -68,6 +70,7 @@ def build_overview_context(
     published_only: bool = True,
     preview: bool = False,
     quarter_basis: Basis = "fiscal",
+    as_of: dt.datetime | None = None,
 ) -> dict[str, Any]:
     """Template context of the company overview; render it with templates/dashboard/overview.html.
 
@@ -79,7 +82,10 @@ def build_overview_context(
     query-only, so they keep whatever path the page was served at.
     """
     params = params or ViewParams()
-    sites, history, views, summary, bounds = _load(company, params, session=session, published_only=published_only)
+    if as_of is not None:  # the figures as published then (app.web.as_of)
+        sites, history, views, summary, bounds = load_as_of(company, params, session=session, as_of=as_of)
+    else:
+        sites, history, views, summary, bounds = _load(company, params, session=session, published_only=published_only)
     known = [s.slug for s in sites]
     unknown = [s for s in params.sites if s not in known]
     if unknown:
@@ -114,8 +120,10 @@ def build_overview_context(
         "quarter_basis": quarter_basis,
         "quarter_metrics": QUARTER_TABLE,
         "quarter_rules": RULES,
-        "csv_base": None if preview else f"/companies/{company.slug}/charts",
+        # The downloads are today's figures: an as-of page offers none rather than mix two moments.
+        "csv_base": None if preview or as_of is not None else f"/companies/{company.slug}/charts",
         "site_base": f"/companies/{company.slug}/sites",
+        **as_of_context(company, as_of),
     }
 
 
@@ -138,6 +146,7 @@ def render_overview(
         published_only=published_only,
         preview=preview,
         quarter_basis="calendar" if basis == "calendar" else "fiscal",
+        as_of=as_of_of(request) if published_only else None,
     )
     return overview_page(context)
 
@@ -257,3 +266,4 @@ def overview_chart_table(request: Request, chart: str, company: CompanyOr404, se
 
 
 templates.env.filters["exact"] = safe_cell
+templates.env.filters["publisher"] = publisher_of  # a source link named by its host, not the word "source"

@@ -7,6 +7,7 @@ from typing import Any
 
 from app.domain.charts import Chart
 from app.domain.coverage import partial_label
+from app.domain.provenance import figure_revisions, revised_note, source_links
 from app.domain.reports import MonthView, sources_of, with_changes
 from app.web.chart_table import table_rows
 from app.web.kpi_coverage import change_notes
@@ -29,6 +30,8 @@ def kpi_cards(views: list[MonthView]) -> list[dict[str, Any]]:
             continue
         mom, yoy = with_changes(views, metric)[latest.period]
         srcs = sources_of(latest, metric)
+        # This figure's own corrections: another figure of the month corrected does not mark this card.
+        revisions = figure_revisions(srcs)
         cards.append(
             {
                 "metric": metric,
@@ -38,9 +41,11 @@ def kpi_cards(views: list[MonthView]) -> list[dict[str, Any]]:
                 "yoy": yoy,
                 "is_illustrative": any(s.is_illustrative for s in srcs),
                 "is_estimate": any(s.is_estimate for s in srcs),
-                "revised_at": latest.revised_at,
-                "revision_reason": latest.revision_reason,
+                "revised_at": revisions[-1].at if revisions else None,
+                "revision_reason": revisions[-1].reason if revisions else None,
+                "revision_note": revised_note(srcs, metric),
                 "source_urls": list(dict.fromkeys(s.source_url for s in srcs if s.source_url)),
+                "source_links": source_links(srcs),
                 # "2 of 3 sites (South not reported)" for a value from some sites; why a change is n/a.
                 "coverage": partial_label(latest.coverage, metric),
                 **change_notes(views, latest, metric),

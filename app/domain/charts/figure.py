@@ -17,6 +17,7 @@ from typing import TYPE_CHECKING, Any, Literal, NamedTuple
 from app.domain.charts.layout import event_overlay, layout
 from app.domain.coverage import partial_label
 from app.domain.metrics import METRICS
+from app.domain.provenance import revised_note, source_links
 from app.domain.reports import FigureSource, MonthView, sources_of
 
 PALETTE = (
@@ -57,7 +58,7 @@ class Point(NamedTuple):
 
     value: Decimal | None
     sources: tuple[FigureSource, ...] = ()
-    revised: str | None = None  # "revised 2025-03-04: reason" when the month was corrected
+    revised: str | None = None  # this figure's corrections, one line each ("Revised 2025-03-04 by editor: …")
     partial: str = ""  # a company value from some of its sites: "2 of 3 sites (South not reported)"
 
     @property
@@ -80,6 +81,11 @@ class Point(NamedTuple):
     @property
     def source_urls(self) -> list[str]:
         return list(dict.fromkeys(s.source_url for s in self.sources if s.source_url))
+
+    @property
+    def source_links(self) -> list[tuple[str, str]]:
+        """(url, the document's title or publisher) of each source link."""
+        return source_links(self.sources)
 
 
 @dataclass(frozen=True, slots=True)
@@ -129,22 +135,17 @@ class Chart:
     alt: str = ""
 
 
-def _revised_text(view: MonthView) -> str | None:
-    if view.revised_at is None:
-        return None
-    reason = f": {view.revision_reason}" if view.revision_reason else ""
-    return f"revised {view.revised_at:%Y-%m-%d}{reason}"
-
-
 def company_points(views: Sequence[MonthView], metric: str) -> tuple[Point, ...]:
     out = []
     for v in views:
         value = v.values.get(metric)
+        sources = sources_of(v, metric) if value is not None else ()
+        # Each figure's own corrections: a month with one corrected figure leaves the others unmarked.
         out.append(
             Point(
                 value,
-                sources_of(v, metric) if value is not None else (),
-                _revised_text(v) if value is not None else None,
+                sources,
+                revised_note(sources, metric) if sources else None,
                 partial_label(v.coverage, metric) if value is not None else "",
             )
         )
@@ -157,11 +158,7 @@ def site_points(views: Sequence[MonthView], metric: str, slug: str) -> tuple[Poi
         figures = v.sites.get(slug)
         value = figures.values.get(metric) if figures else None
         src = figures.sources.get(metric) if figures and value is not None else None
-        revised = None
-        if figures is not None and figures.revised_at is not None and value is not None:
-            reason = f": {figures.revision_reason}" if figures.revision_reason else ""
-            revised = f"revised {figures.revised_at:%Y-%m-%d}{reason}"
-        out.append(Point(value, (src,) if src else (), revised))
+        out.append(Point(value, (src,) if src else (), revised_note((src,), metric) if src else None))
     return tuple(out)
 
 
@@ -192,10 +189,11 @@ def _why(point: Point) -> list[str]:
     lines.extend(src.basis for src in point.sources if src.basis)
     if point.partial:
         lines.append(f"Partial: {point.partial}")
-    for url in point.source_urls[:2]:
-        lines.append(f"Source: {url[:70]}")
+    for _, name in point.source_links[:2]:
+        lines.append(f"Source: {name[:70]}")
     if point.revised:
-        lines.append(point.revised.capitalize())
+        # As typed: the reason keeps its capitals.
+        lines.extend(point.revised.split("\n"))
     return lines
 
 

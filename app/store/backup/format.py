@@ -17,7 +17,17 @@ from typing import Any
 
 from sqlalchemy import Date, DateTime, Enum, Float, Numeric, Table
 
-from app.store.models import AuditEntry, Company, CompanyMonth, Event, NetworkMonth, Site, SiteCapacity, SiteMonth
+from app.store.models import (
+    AuditEntry,
+    Company,
+    CompanyMonth,
+    Event,
+    FigureRevision,
+    NetworkMonth,
+    Site,
+    SiteCapacity,
+    SiteMonth,
+)
 
 FORMAT = "minedash-backup"
 FORMAT_VERSION = 1
@@ -26,7 +36,7 @@ MANIFEST = "manifest.json"
 # Parents before children, so a restore inserts in this order and every foreign key finds its row.
 INCLUDED: tuple[Table, ...] = tuple(
     model.__table__  # type: ignore[misc]
-    for model in (Company, Site, SiteCapacity, CompanyMonth, SiteMonth, NetworkMonth, Event, AuditEntry)
+    for model in (Company, Site, SiteCapacity, CompanyMonth, SiteMonth, NetworkMonth, Event, AuditEntry, FigureRevision)
 )
 
 # Tables never written, and why. tests/test_backup.py checks that every table is either here or in INCLUDED,

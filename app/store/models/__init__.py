@@ -1,6 +1,7 @@
 """The database tables (SQLAlchemy 2, typed), one module per side: `figures` (companies, sites, monthly figures,
 network months, events, the data revision, stored pages) and `accounts` (staff, sessions, tokens, audit);
-`site_life` a site's capacity over time; `base` holds the declarative base. Import them from here."""
+`site_life` a site's capacity over time; `history` every published value of each figure; `base` holds the
+declarative base. Import them from here."""
 
 from app.domain.enums import AuditAction, EventKind, RecordStatus, SiteStatus, TokenScope, UserRole
 from app.store.models.accounts import ApiToken, AuditEntry, LoginAttempt, User, UserSession
@@ -16,6 +17,7 @@ from app.store.models.figures import (
     Site,
     SiteMonth,
 )
+from app.store.models.history import FigureRevision
 from app.store.models.site_life import SiteCapacity
 
 __all__ = [
@@ -32,6 +34,7 @@ __all__ = [
     "DataRevision",
     "Event",
     "EventKind",
+    "FigureRevision",
     "LoginAttempt",
     "NetworkMonth",
     "PageSnapshot",

@@ -15,6 +15,7 @@ from typing import Any, TypeVar
 from sqlalchemy import ColumnElement, Select, Text, case, cast, func, null, or_, select, update
 from sqlalchemy.orm import QueryableAttribute, Session
 
+from app.domain.provenance import apply_history
 from app.domain.reports import MonthView, add_months, build_company_series, site_series
 from app.store.models import (
     Company,
@@ -27,6 +28,7 @@ from app.store.models import (
     SiteMonth,
     utcnow,
 )
+from app.store.queries.figure_history import list_history
 
 
 def list_companies(*, session: Session) -> Sequence[Company]:
@@ -260,6 +262,8 @@ def load_company_series(
         start=start,
         end=end,
     )
+    # Each figure's title and its own corrections (so only corrected figures say "revised").
+    apply_history(views, list_history(company.id, session=session, start=start, end=end, sites=sites))
     return sites, views
 
 
@@ -284,5 +288,8 @@ def load_site_series(
         network_months=network_months,
         start=start,
         end=end,
+    )
+    apply_history(
+        views, list_history(site.company_id, session=session, start=start, end=end, site_id=site.id, sites=[site])
     )
     return site_series(views, site.slug)

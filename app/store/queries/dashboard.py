@@ -14,9 +14,11 @@ from typing import Any
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
+from app.domain.provenance import apply_history
 from app.domain.reports import MonthView, add_months, build_company_series
 from app.store.models import Company, CompanyMonth, RecordStatus, Site, SiteMonth
 from app.store.queries import _in_range, list_network_months
+from app.store.queries.figure_history import list_histories
 
 
 @dataclass(frozen=True, slots=True)
@@ -126,6 +128,7 @@ def load_companies_series(
     site_months = session.scalars(sm_stmt.order_by(SiteMonth.period, SiteMonth.site_id)).all()
     network = list_network_months(session=session, start=start, end=end)
     company_of_site = {s.id: s.company_id for s in sites}
+    histories = list_histories(ids, session=session, start=start, end=end, sites=sites)
     out: dict[int, list[MonthView]] = {}
     for company_id in ids:
         out[company_id] = build_company_series(
@@ -136,4 +139,5 @@ def load_companies_series(
             start=start,
             end=end,
         )
+        apply_history(out[company_id], histories.get(company_id, []))
     return out

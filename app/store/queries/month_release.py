@@ -7,10 +7,11 @@ import datetime as dt
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from app.domain.actors import Actor
+from app.domain.actors import Actor, public_role
 from app.store.models import AuditAction, Company, CompanyMonth, RecordStatus, Site, SiteMonth, utcnow
 from app.store.queries import bump_data_revision
 from app.store.queries.audit import record_audit, snapshot
+from app.store.queries.figure_history import record_published, withdraw_figures
 from app.store.queries.month_checks import MonthValidationError, ReasonRequired, check_period
 from app.store.queries.months import LIFE_FIELDS, clean_reason, current_request_id, get_company_month
 
@@ -43,6 +44,7 @@ def publish_month(
         row.version += 1
         row.updated_by = actor.label
     session.flush()
+    record_published(session=session, rows=drafts, role=public_role(actor), reason=reason, now=now)
     for row in drafts:
         _audit_status(session, actor, row, AuditAction.publish, company, reason)
     bump_data_revision(session=session, companies=[company.id])
@@ -65,6 +67,7 @@ def unpublish_month(
         row.version += 1
         row.updated_by = actor.label
     session.flush()
+    withdraw_figures(session=session, rows=published)
     for row in published:
         _audit_status(session, actor, row, AuditAction.unpublish, company, reason)
     bump_data_revision(session=session, companies=[company.id])

@@ -14,6 +14,8 @@ Rules, in the order a save applies them:
 * Every change writes an audit entry (before/after snapshots) in the same transaction, bumps `version`,
   sets `updated_by`, and bumps the data revision when published data changed.
 * A save that changes nothing writes nothing (no version bump, no audit entry).
+* Every published value of each figure is kept (`app.store.queries.figure_history`): a correction adds an
+  entry only for the figures it changed, so only those show "revised".
 
 Nothing here commits: the request's transaction does, so a month's rows are saved all or none.
 """
@@ -29,13 +31,14 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from app.domain import formulas
-from app.domain.actors import Actor, request_id_var
+from app.domain.actors import Actor, public_role, request_id_var
 from app.domain.reports import add_months
 from app.schemas.months import CompanyMonthCreate, SiteMonthCreate
 from app.schemas.text import text_problem
 from app.store.models import AuditAction, Company, CompanyMonth, RecordStatus, Site, SiteMonth, utcnow
 from app.store.queries import bump_data_revision
 from app.store.queries.audit import record_audit, snapshot
+from app.store.queries.figure_history import record_published, withdraw_figures
 from app.store.queries.month_checks import REASON_MAX as REASON_MAX
 from app.store.queries.month_checks import MonthValidationError as MonthValidationError
 from app.store.queries.month_checks import ReasonRequired as ReasonRequired
@@ -150,6 +153,7 @@ def _apply(
                 reason=reason,
                 **audit_keys,
             )
+            record_published(session=session, rows=[new_row], role=public_role(actor), reason=reason, now=now)
             bump_data_revision(session=session, companies=[audit_keys.get("company_id")])
         return new_row
 
@@ -209,6 +213,8 @@ def _apply(
             **audit_keys,
         )
     if was_published or publishing:
+        # Only the figures whose value or source changed get a new published value (and show "revised").
+        record_published(session=session, rows=[row], role=public_role(actor), reason=reason, now=now)
         bump_data_revision(session=session, companies=[audit_keys.get("company_id")])
     return row
 
@@ -323,6 +329,8 @@ def delete_site_month(
         raise ReasonRequired("This month is published: say why the site's figures are removed")
     before = snapshot(row, (*SITE_FIELDS, *LIFE_FIELDS))
     entity_id = row.id
+    if was_published:
+        withdraw_figures(session=session, rows=[row])
     session.delete(row)
     session.flush()
     record_audit(
