@@ -90,9 +90,9 @@ def test_apply_needs_a_reason_for_published_figures_and_audits_the_user(env: dic
 def test_apply_reports_progress_on_standard_error(env: dict[str, str], tmp_path: Path) -> None:
     csv = tmp_path / "long.csv"
     lines = ["period,site,metric,value"]
-    lines += [f"2019-{month:02d},georgia,uptime_pct,9{month % 10}%" for month in range(1, 13)]
+    lines += [f"2022-{month:02d},georgia,uptime_pct,9{month % 10}%" for month in range(1, 13)]
     csv.write_text("\n".join(lines) + "\n")
-    done = _run("import", str(csv), "--company", "cleanspark", env=env)
+    done = _run("import", str(csv), "--company", "cleanspark", "--reason", "Uptime from the annual report", env=env)
     assert done.returncode == 0, done.stderr
     progress = [line for line in done.stderr.splitlines() if line.startswith("applying: ")]
     # A line at each tenth of the way and one at the end; stdout keeps the plan and the outcome only.
