@@ -8,17 +8,6 @@ CSV import and the API refuse it with the same words, naming the dates.
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Sequence
-from decimal import Decimal
-from typing import Protocol
-
-
-class _Step(Protocol):
-    @property
-    def effective_on(self) -> dt.date: ...
-
-    @property
-    def capacity_mw(self) -> Decimal: ...
 
 
 def _month(day: dt.date) -> dt.date:
@@ -45,14 +34,3 @@ def outside_life(name: str, energized: dt.date | None, retired: dt.date | None, 
     if not (before or after):
         return None
     return f"{name} operates {life_text(energized, retired)}; figures for {period:%B %Y} cannot be entered"
-
-
-def capacity_steps(entries: Sequence[_Step], last: dt.date) -> tuple[list[dt.date], list[Decimal]]:
-    """A step line's points: each entry's month and capacity, the last capacity held to `last`."""
-    ordered = sorted(entries, key=lambda e: e.effective_on)
-    x = [_month(e.effective_on) for e in ordered]
-    y = [e.capacity_mw for e in ordered]
-    if ordered and last > x[-1]:
-        x.append(last)
-        y.append(y[-1])
-    return x, y

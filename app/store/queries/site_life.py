@@ -9,7 +9,6 @@ from decimal import Decimal
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from app.domain.site_life import outside_life
 from app.store.models import Site, SiteCapacity
 
 
@@ -46,22 +45,6 @@ def seed_site_capacity(site: Site, *, session: Session) -> None:
         return
     start = site.energized_on or dt.date.today()
     set_site_capacity(site, start, site.capacity_mw, session=session)
-
-
-def period_refusal(site: Site, period: dt.date) -> str | None:
-    """'Wyoming operates from July 2024; figures for June 2024 cannot be entered', or None."""
-    return outside_life(site.name, site.energized_on, site.retired_on, period)
-
-
-def period_refusals(sites: Sequence[Site], periods: Sequence[tuple[int, dt.date]]) -> dict[tuple[int, dt.date], str]:
-    """Refusals of many (site id, period) pairs at once (an import); only the refused pairs are in the answer."""
-    by_id = {s.id: s for s in sites}
-    out: dict[tuple[int, dt.date], str] = {}
-    for site_id, period in periods:
-        site = by_id.get(site_id)
-        if site is not None and (message := period_refusal(site, period)) is not None:
-            out[(site_id, period)] = message
-    return out
 
 
 def follow_capacity(site: Site, previous: Decimal | None, *, session: Session) -> None:
