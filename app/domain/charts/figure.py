@@ -15,6 +15,7 @@ from decimal import Decimal
 from typing import TYPE_CHECKING, Any, Literal, NamedTuple
 
 from app.domain.charts.layout import event_overlay, layout
+from app.domain.formatting import format_figure, format_number
 from app.domain.metrics import METRICS
 from app.domain.reports import FigureSource, MonthView, sources_of
 
@@ -163,17 +164,13 @@ def site_points(views: Sequence[MonthView], metric: str, slug: str) -> tuple[Poi
 
 
 def fmt(value: Decimal | None, metric: str, with_unit: bool = True) -> str:
-    if value is None:
-        return "—"
-    spec = METRICS[metric]
-    text = f"{value:,.{spec.decimals}f}"
-    return f"{text} {spec.unit}" if with_unit else text
+    return format_figure(value, metric, with_unit)
 
 
 def _fmt_series(value: Decimal | None, series: Series) -> str:
     if value is None:
         return "—"
-    return f"{value:,.{series.decimals}f} {series.unit}"
+    return f"{format_number(value, series.unit, series.decimals)} {series.unit}"
 
 
 def _why(point: Point) -> list[str]:
