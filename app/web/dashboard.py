@@ -22,9 +22,11 @@ from app.http.templating import templates
 from app.store import queries
 from app.store.models import Company
 from app.store.queries.dashboard import company_data_summary
+from app.store.queries.releases import list_releases
 from app.web.chart_csv import csv_response, wants_units
 from app.web.home import company_rows
-from app.web.page_helpers import HISTORY_MONTHS, TABLE_MONTHS, chart_context, kpi_cards
+from app.web.page_helpers import HISTORY_MONTHS, TABLE_MONTHS, chart_context
+from app.web.release_view import parse_release, release_context
 from app.web.view_params import RANGES, ViewParams, parse_view_params
 
 router = APIRouter()
@@ -68,6 +70,7 @@ def build_overview_context(
     published_only: bool = True,
     preview: bool = False,
     quarter_basis: Basis = "fiscal",
+    release: dt.date | None = None,
 ) -> dict[str, Any]:
     """Template context of the company overview; render it with templates/dashboard/overview.html.
 
@@ -76,7 +79,8 @@ def build_overview_context(
     and preview=True: the page then shows a "Preview: includes draft figures" banner and offers no CSV
     downloads (those are public and published-only). `params` is the view from the query string
     (app.web.view_params.parse_view_params); None means the default view. Range links on the page are
-    query-only, so they keep whatever path the page was served at.
+    query-only, so they keep whatever path the page was served at. `release` is the month of `?release=`
+    (app.web.release_view): the cards, summary and header show that release instead of the latest one.
     """
     params = params or ViewParams()
     sites, history, views, summary, bounds = _load(company, params, session=session, published_only=published_only)
@@ -92,7 +96,17 @@ def build_overview_context(
         # From the views with their year of history, so the first quarter shown is whole.
         shown = build_quarters(history, company.fiscal_year_end_month, quarter_basis)
         quarters = [q for q in reversed(shown) if q.end >= views[0].period and q.start <= views[-1].period]
+    shown_release = release_context(
+        company,
+        releases=list_releases(company.id, session=session),
+        history=history,
+        bounds=bounds,
+        params=params,
+        events=events,
+        wanted=release,
+    )
     return {
+        **shown_release,
         "company": company,
         "sites": sites,
         "params": params,
@@ -101,7 +115,6 @@ def build_overview_context(
         "first_period": summary.first,
         "last_period": summary.last,
         "views": views,
-        "kpis": kpi_cards(history) if views else [],
         # The staff preview has no public table pages to link to: it shows every month.
         "charts": [chart_context(c, table_months=None if preview else TABLE_MONTHS) for c in chart_list],
         "events": charts.events_in(events, [v.period for v in views]),
@@ -135,6 +148,7 @@ def render_overview(
         company,
         session=session,
         params=params,
+        release=parse_release(request),
         published_only=published_only,
         preview=preview,
         quarter_basis="calendar" if basis == "calendar" else "fiscal",
