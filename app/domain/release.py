@@ -82,6 +82,12 @@ def pick_release(
     return max(inside, key=lambda r: r.period) if inside else None
 
 
+def lowered_label(metric: str) -> str:
+    """A metric's label inside a sentence: "fleet efficiency", but "BTC mined" keeps its capitals."""
+    label = m.METRICS[metric].label
+    return label if label[:2].isupper() else label[:1].lower() + label[1:]
+
+
 @dataclass(frozen=True, slots=True)
 class Change:
     """A change against one other month, or why there is none (shown on hover)."""
@@ -94,14 +100,14 @@ class Change:
 
 def compare(views: dict[dt.date, MonthView], metric: str, period: dt.date, against: dt.date) -> Change:
     """The change of one metric from `against` to `period`, only between figures covering the same sites."""
-    label = m.METRICS[metric].label
+    label = lowered_label(metric)
     now, then = views.get(period), views.get(against)
     current = now.values.get(metric) if now else None
     previous = then.values.get(metric) if then else None
     if current is None:
-        return Change(against, reason=f"no {label.lower()} in {period:%B %Y}")
+        return Change(against, reason=f"no {label} in {period:%B %Y}")
     if then is None or previous is None:
-        return Change(against, reason=f"no {label.lower()} reported for {against:%B %Y}")
+        return Change(against, reason=f"no {label} reported for {against:%B %Y}")
     assert now is not None
     if comparable_key(now.coverage.get(metric)) != comparable_key(then.coverage.get(metric)):
         return Change(against, reason=f"{against:%B %Y} covers different sites: not comparable")

@@ -13,7 +13,7 @@ from typing import Protocol
 
 from app.domain.formatting import format_figure
 from app.domain.metrics import METRICS
-from app.domain.release import Card, Change
+from app.domain.release import Card, Change, lowered_label
 
 
 class EventLike(Protocol):
@@ -70,7 +70,7 @@ def _level(card: Card) -> str:
 
 
 def _not_reported(card: Card) -> str:
-    label = METRICS[card.metric].label.lower()
+    label = lowered_label(card.metric)
     if card.last_value is None or card.last_period is None:
         return f"The release did not report {label}."
     last = format_figure(card.last_value, card.metric)
