@@ -9,7 +9,7 @@
 
 from __future__ import annotations
 
-from decimal import Decimal
+from decimal import ROUND_HALF_UP, Decimal
 
 from app.domain.metrics import METRICS
 
@@ -27,6 +27,13 @@ def _reported_decimals(value: Decimal, most: int) -> int:
     return min(max(-exponent, 0), most)
 
 
+def _half_up(value: Decimal, places: int) -> Decimal:
+    """Rounded as people round (39.125 -> 39.13), not to the even digit Decimal's formatting picks."""
+    if not value.is_finite():
+        return value
+    return value.quantize(Decimal(1).scaleb(-places), rounding=ROUND_HALF_UP)
+
+
 def format_number(value: Decimal | float | int, unit: str, decimals: int = 2) -> str:
     """A number in `unit` as the release printed it, without the unit."""
     number = value if isinstance(value, Decimal) else Decimal(str(value))
@@ -36,7 +43,7 @@ def format_number(value: Decimal | float | int, unit: str, decimals: int = 2) ->
         places = max(1, _reported_decimals(number, 2))
     else:
         places = decimals
-    text = f"{number:,.{places}f}"
+    text = f"{_half_up(number, places):,.{places}f}"
     return text.replace("-", MINUS) if text.startswith("-") else text
 
 
@@ -54,7 +61,7 @@ def format_change(pct: Decimal | float | None) -> str:
     if pct is None:
         return MISSING
     number = Decimal(str(pct)) if not isinstance(pct, Decimal) else pct
-    rounded = round(abs(number), 1)
+    rounded = _half_up(abs(number), 1)
     sign = "+" if number > 0 and rounded else (MINUS if number < 0 and rounded else "±")
     return f"{sign}{rounded:,.1f}%"
 

@@ -11,7 +11,7 @@ import datetime as dt
 from collections.abc import Sequence
 from typing import Protocol
 
-from app.domain.formatting import format_figure
+from app.domain.formatting import format_change, format_figure
 from app.domain.metrics import METRICS
 from app.domain.release import Card, Change, lowered_label
 
@@ -28,7 +28,7 @@ class EventLike(Protocol):
 
 def _pct(change: Change) -> str:
     assert change.pct is not None
-    return f"{round(abs(change.pct), 1):,.1f}%"
+    return format_change(abs(change.pct)).lstrip("+±")
 
 
 def _month(change: Change) -> str:
