@@ -9,7 +9,7 @@ rather than silently standing in a figure from another month.
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from decimal import Decimal
 from typing import NamedTuple
@@ -163,7 +163,12 @@ class Card:
 
 
 def release_cards(
-    views: Sequence[MonthView], period: dt.date, *, site_view: bool = False, metrics: Sequence[str] = RELEASE_METRICS
+    views: Sequence[MonthView],
+    period: dt.date,
+    *,
+    site_view: bool = False,
+    metrics: Sequence[str] = RELEASE_METRICS,
+    site_names: Mapping[str, str] | None = None,
 ) -> list[Card]:
     """Every headline figure of the month `period` (the views hold it and, for comparisons, the year before)."""
     by_period = {v.period: v for v in views}
@@ -200,7 +205,7 @@ def release_cards(
                 is_estimate=any(s.is_estimate for s in srcs),
                 revision=figure_revision(view, metric, site_view=site_view),
                 source_urls=tuple(dict.fromkeys(s.source_url for s in srcs if s.source_url)),
-                coverage_note=coverage.label() if coverage is not None else "",
+                coverage_note=coverage.label(site_names) if coverage is not None else "",
             )
         )
     return cards

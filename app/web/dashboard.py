@@ -104,6 +104,7 @@ def build_overview_context(
         params=params,
         events=events,
         wanted=release,
+        site_names={s.slug: s.name for s in sites},
     )
     return {
         **shown_release,

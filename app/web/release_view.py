@@ -7,7 +7,7 @@ company published inside the range; with it, any past release, so "the January 2
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from typing import TYPE_CHECKING, Any
 from urllib.parse import parse_qsl, urlencode
 
@@ -63,6 +63,7 @@ def release_context(
     params: ViewParams,
     events: Sequence[Event],
     wanted: dt.date | None,
+    site_names: Mapping[str, str] | None = None,
 ) -> dict[str, Any]:
     """What the page's release header, cards, summary and selector render.
 
@@ -86,7 +87,7 @@ def release_context(
     site_view = bool(params.sites)
     views = selected_sites_series(history, params.sites) if site_view else list(history)
     metrics = site_metrics() if site_view else RELEASE_METRICS
-    cards = release_cards(views, release.period, site_view=site_view, metrics=metrics)
+    cards = release_cards(views, release.period, site_view=site_view, metrics=metrics, site_names=site_names)
     return {
         "release": release,
         "release_source": release_source(release.source_url),
