@@ -277,3 +277,24 @@ def test_demo_page_and_feed(client: TestClient, db_session: Session) -> None:
     assert ">10,556 <" in cards["btc_held_end"].replace("\n", " ")
     root = ET.fromstring(client.get("/companies/cleanspark/releases.atom").content)
     assert len(root.findall("a:entry", NS)) >= january.count("<option ")
+
+
+def test_the_staff_preview_shows_the_draft_month_as_its_release(client: TestClient, db_session: Session) -> None:
+    from starlette.requests import Request
+
+    from app.http.templating import templates
+    from app.store.models import RecordStatus
+    from app.web.dashboard import build_overview_context
+
+    company = _totals_only(db_session)
+    make_company_month(
+        db_session, company, period=dt.date(2025, 2, 1), btc_mined_total=Decimal("700"), status=RecordStatus.draft
+    )
+    assert _periods(client.get("/companies/acme").text) == {"2025-01"}
+    context = build_overview_context(company, session=db_session, published_only=False, preview=True)
+    request = Request({"type": "http", "method": "GET", "path": "/staff/preview", "headers": [], "query_string": b""})
+    html = templates.get_template("dashboard/overview.html").render({**context, "request": request})
+    assert _periods(html) == {"2025-02"}
+    assert "February 2025 release" in html and "published" not in re.search(
+        r'<h2 id="release-title".*?</h2>', html, re.S
+    ).group(0)

@@ -98,7 +98,7 @@ def build_overview_context(
         quarters = [q for q in reversed(shown) if q.end >= views[0].period and q.start <= views[-1].period]
     shown_release = release_context(
         company,
-        releases=list_releases(company.id, session=session),
+        releases=list_releases(company.id, session=session, published_only=published_only),
         history=history,
         bounds=bounds,
         params=params,

@@ -26,29 +26,29 @@ def _earliest(a: dt.datetime | None, b: dt.datetime | None) -> dt.datetime | Non
     return min(known) if known else None
 
 
-def list_releases(company_id: int, *, session: Session) -> list[ReleaseInfo]:
-    """Every month of the company with published figures, oldest first.
+def list_releases(company_id: int, *, session: Session, published_only: bool = True) -> list[ReleaseInfo]:
+    """Every month of the company with published figures, oldest first (with drafts too for a staff preview).
 
     A month's release is published when its first row was; it is corrected when a row was published again
     after that (the latest such moment, with its reason).
     """
-    company_rows = session.execute(
-        select(
-            CompanyMonth.period,
-            CompanyMonth.published_at,
-            CompanyMonth.revised_at,
-            CompanyMonth.revision_reason,
-            CompanyMonth.source_url,
-        ).where(CompanyMonth.company_id == company_id, CompanyMonth.status == RecordStatus.published)
-    ).all()
-    site_rows = session.execute(
+    company_stmt = select(
+        CompanyMonth.period,
+        CompanyMonth.published_at,
+        CompanyMonth.revised_at,
+        CompanyMonth.revision_reason,
+        CompanyMonth.source_url,
+    ).where(CompanyMonth.company_id == company_id)
+    site_stmt = (
         select(SiteMonth.period, func.min(SiteMonth.published_at), func.max(SiteMonth.revised_at))
-        .where(
-            SiteMonth.site_id.in_(select(Site.id).where(Site.company_id == company_id)),
-            SiteMonth.status == RecordStatus.published,
-        )
+        .where(SiteMonth.site_id.in_(select(Site.id).where(Site.company_id == company_id)))
         .group_by(SiteMonth.period)
-    ).all()
+    )
+    if published_only:
+        company_stmt = company_stmt.where(CompanyMonth.status == RecordStatus.published)
+        site_stmt = site_stmt.where(SiteMonth.status == RecordStatus.published)
+    company_rows = session.execute(company_stmt).all()
+    site_rows = session.execute(site_stmt).all()
     found: dict[dt.date, ReleaseInfo] = {}
     for period, published, revised, reason, url in company_rows:
         found[period] = ReleaseInfo(period, _utc(published), _utc(revised), reason, url)
