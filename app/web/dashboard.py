@@ -23,7 +23,7 @@ from app.store import queries
 from app.store.models import Company
 from app.store.queries.dashboard import company_data_summary
 from app.store.queries.releases import list_releases
-from app.web.chart_csv import csv_response, wants_units
+from app.web.chart_csv import csv_response, header_style
 from app.web.home import company_rows
 from app.web.page_helpers import HISTORY_MONTHS, TABLE_MONTHS, chart_context
 from app.web.release_view import parse_release, release_context
@@ -247,7 +247,7 @@ def overview_chart_csv(request: Request, chart: str, company: CompanyOr404, sess
 
     def build() -> Response:
         found, name = _overview_chart(parse_view_params(request), chart, company, session)
-        return csv_response(found, name, units=wants_units(request))
+        return csv_response(found, name, header=header_style(request))
 
     return revision_cached(request, revision, build)
 
