@@ -298,3 +298,12 @@ def test_the_staff_preview_shows_the_draft_month_as_its_release(client: TestClie
     assert "February 2025 release" in html and "published" not in re.search(
         r'<h2 id="release-title".*?</h2>', html, re.S
     ).group(0)
+
+
+def test_a_company_without_releases_has_an_empty_feed_and_page(client: TestClient, db_session: Session) -> None:
+    make_company(db_session, slug="quiet", name="Quiet Co")
+    root = ET.fromstring(client.get("/companies/quiet/releases.atom").content)
+    assert root.findall("a:entry", NS) == [] and root.find("a:updated", NS).text
+    page = client.get("/companies/quiet")
+    assert page.status_code == 200 and "No published figures yet" in page.text
+    assert client.get("/companies/quiet?release=2025-01").status_code == 404
