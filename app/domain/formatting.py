@@ -66,6 +66,15 @@ def format_change(pct: Decimal | float | None) -> str:
     return f"{sign}{rounded:,.1f}%"
 
 
+def hover_format(unit: str, decimals: int) -> str:
+    """The same rule as a d3 number format for chart hover text: `~` drops the zeros storage added."""
+    if unit == "BTC":
+        return f",.{BTC_MAX_DECIMALS}~f"
+    if unit == "EH/s":
+        return ",.2~f"
+    return f",.{decimals}f"
+
+
 def label_with_unit(metric: str) -> str:
     """A column heading people read: "BTC mined (BTC)", never the metric's internal name."""
     spec = METRICS[metric]

@@ -15,7 +15,7 @@ from decimal import Decimal
 from typing import TYPE_CHECKING, Any, Literal, NamedTuple
 
 from app.domain.charts.layout import event_overlay, layout
-from app.domain.formatting import format_figure, format_number
+from app.domain.formatting import format_figure, format_number, hover_format
 from app.domain.metrics import METRICS
 from app.domain.reports import FigureSource, MonthView, sources_of
 
@@ -231,7 +231,7 @@ def _hovertemplate(series: Series, value: str, note: str) -> str:
 
 
 def _trace(series: Series, x: list[str], notes: _Notes) -> dict[str, Any]:
-    decimals = series.decimals
+    number = hover_format(series.unit, series.decimals)
     y: list[float | None] = []
     refs: list[Any] = []
     flagged: list[bool] = []
@@ -257,9 +257,9 @@ def _trace(series: Series, x: list[str], notes: _Notes) -> dict[str, Any]:
             y.append(float(p.value))
             refs.append(ref)
     if series.negate:
-        template = _hovertemplate(series, f"%{{customdata[0]:,.{decimals}f}}", "%{customdata[1]}")
+        template = _hovertemplate(series, f"%{{customdata[0]:{number}}}", "%{customdata[1]}")
     else:
-        template = _hovertemplate(series, f"%{{y:,.{decimals}f}}", "%{customdata}")
+        template = _hovertemplate(series, f"%{{y:{number}}}", "%{customdata}")
     # From the notes already looked up: a site split the company never published.
     illustrative = known > 0 and all_illustrative == known
     name = series.label + (" (illustrative)" if illustrative else "")
