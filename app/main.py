@@ -48,6 +48,7 @@ from app.web import (
     compare,
     dashboard,
     league,
+    release_feed,
     sites,
     sources,
     staff_home,
@@ -140,6 +141,7 @@ def create_app(*, check_database_on_startup: bool = True) -> FastAPI:
     app.include_router(api_entities.router)
     app.include_router(api_docs.router)
     app.include_router(dashboard.router)
+    app.include_router(release_feed.router)
     app.include_router(sites.router)
     app.include_router(compare.router)
     app.include_router(league.router)

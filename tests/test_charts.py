@@ -96,8 +96,9 @@ def test_hover_notes_are_sent_once_and_sales_hover_as_published() -> None:
     # Sales are drawn below the axis, but the hover shows the positive figure the company published.
     assert sold["y"] == [-4.0, -4.0, -4.0]
     assert [ref[0] for ref in sold["customdata"]] == [4.0, 4.0, 4.0]
-    assert "%{customdata[0]:,.2f} BTC" in sold["hovertemplate"]
-    assert "%{y:,.2f} BTC" in mined["hovertemplate"]
+    # BTC as reported: d3's `~` drops the zeros of the stored eight decimals (587.00000000 reads 587).
+    assert "%{customdata[0]:,.8~f} BTC" in sold["hovertemplate"]
+    assert "%{y:,.8~f} BTC" in mined["hovertemplate"]
 
 
 def test_overview_charts_are_found_by_their_own_key() -> None:

@@ -75,7 +75,7 @@ def test_a_publish_renders_the_company_overview_for_every_worker(
     page = client.get(PAGE, headers={"Accept-Encoding": "br"})
     assert page.status_code == 200
     assert page.headers["content-encoding"] == "br"
-    assert "12.50" in page.text
+    assert "12.5 BTC mined" in page.text
     assert no_builds == []  # served from the store, not built
     assert page.content == stored.body
 
@@ -102,7 +102,7 @@ def test_a_correction_elsewhere_leaves_the_stored_page_in_use(
     assert company.changed_revision == before < other.changed_revision
     _forget_worker_memory()
     page = client.get(PAGE)
-    assert page.status_code == 200 and "12.50" in page.text
+    assert page.status_code == 200 and "12.5 BTC mined" in page.text
     assert no_builds == []
 
 
@@ -139,9 +139,10 @@ def test_a_page_built_before_a_change_is_not_served_after_it(
     assert _snapshot(db_session, company).revision == stale_revision
     _forget_worker_memory()
     page = client.get(PAGE)
-    # The old value is shown only as the correction's "12.50 BTC → 13.00 BTC", never as the figure.
-    assert "13.00" in page.text and 'data-value="12.5' not in page.text
-    assert "12.50 BTC → 13.00 BTC" in page.text.replace("\\u2192", "→")
+    assert "13 BTC mined" in page.text and "12.5 BTC mined" not in page.text
+    # The old value is shown only as the correction's "12.5 BTC → 13 BTC", never as the figure.
+    assert 'data-value="12.5' not in page.text
+    assert "12.5 BTC → 13 BTC" in page.text.replace("\\u2192", "→")
     assert len(no_builds) == 1
 
 
@@ -176,7 +177,7 @@ def test_a_failing_page_build_never_fails_the_write(
     monkeypatch.undo()
     _forget_worker_memory()
     page = client.get(PAGE)
-    assert page.status_code == 200 and "7.00" in page.text
+    assert page.status_code == 200 and "7 BTC mined" in page.text
 
 
 def test_an_older_build_never_replaces_a_newer_one(db_session: Session) -> None:

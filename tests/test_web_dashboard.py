@@ -57,13 +57,20 @@ def test_demo_overview_kpis_match_the_database(client: TestClient, db_session: S
     rows = db_session.scalars(
         select(CompanyMonth).where(CompanyMonth.company_id == company.id).order_by(CompanyMonth.period)
     ).all()
-    latest_mined = next(r for r in reversed(rows) if r.btc_mined_total is not None)
-    latest_held = next(r for r in reversed(rows) if r.btc_held_end is not None)
-    assert Decimal(_kpi(page, "btc_mined")) == latest_mined.btc_mined_total
-    assert Decimal(_kpi(page, "btc_held_end")) == latest_held.btc_held_end
-    assert f"{latest_held.period:%B %Y}" in page
+    # Every card is of the latest release; a figure it left out says when it was last reported.
+    release = rows[-1]
+    assert set(re.findall(r'data-metric="[a-z_]+" data-period="([0-9-]+)"', page)) == {f"{release.period:%Y-%m}"}
+    for metric, column in (("btc_mined", "btc_mined_total"), ("btc_held_end", "btc_held_end")):
+        value = getattr(release, column)
+        if value is not None:
+            assert Decimal(_kpi(page, metric)) == value
+        else:
+            last = next(r for r in reversed(rows) if getattr(r, column) is not None)
+            card = re.search(rf'data-metric="{metric}".*?</div>', page, flags=re.S).group(0)
+            assert "not reported" in card and f"{last.period:%B %Y}" in card
+            assert Decimal(re.search(r'data-value="([^"]*)"', card).group(1)) == getattr(last, column)
+    assert f"Data as of the {release.period:%B %Y} release" in page
     assert "Illustrative site split" in page
-    assert "Data as of" in page
     assert set(figures(page)) == ALL_CHARTS
 
 
@@ -76,18 +83,27 @@ def test_every_chart_has_a_table_and_a_csv_with_units_and_sources(client: TestCl
     response = client.get("/companies/cleanspark/charts/btc_mined.csv")
     assert response.status_code == 200
     assert response.headers["content-type"].startswith("text/csv")
-    rows = parse_csv(response.text)
+    # Headings as the page says them: labels and units, never the internal names.
+    labelled = parse_csv(response.text)
+    by_label = {r["Month"]: r for r in labelled}
+    assert by_label["2025-01"]["Published company total (BTC)"] == "626"
+    assert by_label["2025-01"]["Published company total: source"].startswith("https://")
+    assert by_label["2025-01"]["Published company total: estimate"] == "false"
+    assert by_label["2025-02"]["Published company total (BTC)"] == ""  # a gap, not a zero
+    assert by_label["2025-01"]["Georgia: illustrative"] == "true"
+    assert not [h for h in labelled[0] if "__" in h or "btc_" in h]
+    # Scripts ask for the API's vocabulary.
+    rows = parse_csv(client.get("/companies/cleanspark/charts/btc_mined.csv?header=names").text)
     by_period = {r["period"]: r for r in rows}
     assert by_period["2025-01"]["btc_mined_total"] == "626"
     assert by_period["2025-01"]["btc_mined_total__source_url"].startswith("https://")
-    assert by_period["2025-01"]["btc_mined_total__estimate"] == "false"
-    assert by_period["2025-02"]["btc_mined_total"] == ""  # a gap, not a zero
     assert by_period["2025-01"]["btc_mined:georgia__illustrative"] == "true"
     # The CSV's series are exactly the chart's.
     chart = figures(page)["btc_mined"]
     chart_keys = [t["meta"]["key"] for t in chart["data"] if t["name"] != "Events"]
     csv_keys = [h for h in rows[0] if h not in ("period", "revision_reason") and "__" not in h]
     assert chart_keys == csv_keys
+    assert len([h for h in labelled[0] if h.endswith(")") and ":" not in h]) == len(chart_keys)
     with_units = parse_csv(client.get("/companies/cleanspark/charts/btc_mined.csv?header=units").text)
     assert with_units[0]["btc_mined_total (BTC)"] == rows[0]["btc_mined_total"]
     assert len(rows) == len(chart["data"][0]["x"])
@@ -103,7 +119,7 @@ def test_range_links_and_custom_range_change_the_months(client: TestClient, db_s
     x = trace(custom["treasury"], "Holdings at month end")["x"]
     assert x[0] == "2024-01-01" and x[-1] == "2024-06-01" and len(x) == 6
     csv_rows = parse_csv(client.get("/companies/cleanspark/charts/treasury.csv?from=2024-01&to=2024-06").text)
-    assert [r["period"] for r in csv_rows] == ["2024-01", "2024-02", "2024-03", "2024-04", "2024-05", "2024-06"]
+    assert [r["Month"] for r in csv_rows] == ["2024-01", "2024-02", "2024-03", "2024-04", "2024-05", "2024-06"]
 
 
 def test_bad_view_parameters_are_a_clear_400(client: TestClient, db_session: Session) -> None:
@@ -241,13 +257,13 @@ def test_one_month_only(client: TestClient, db_session: Session) -> None:
     rows = parse_csv(client.get("/companies/single/charts/btc_mined.csv").text)
     assert rows == [
         {
-            "period": "2025-06",
-            "btc_mined_total": "42.12345678",
-            "btc_mined_total__source_url": "",
-            "btc_mined_total__estimate": "false",
-            "btc_mined_total__illustrative": "false",
-            "btc_mined_total__revised": "false",
-            "revision_reason": "",
+            "Month": "2025-06",
+            "Published company total (BTC)": "42.12345678",
+            "Published company total: source": "",
+            "Published company total: estimate": "false",
+            "Published company total: illustrative": "false",
+            "Published company total: revised": "false",
+            "Revision reason": "",
         }
     ]
 
@@ -320,8 +336,8 @@ def test_revised_month_says_so(client: TestClient, db_session: Session) -> None:
     treasury = figures(page)["treasury"]
     assert "Revised" not in hover_notes(treasury, trace(treasury, "Holdings at month end"))[0]
     rows = parse_csv(client.get("/companies/revised/charts/btc_mined.csv").text)
-    assert "Auditor restated the total" in rows[0]["revision_reason"]
-    assert rows[0]["btc_mined_total__revised"] == "true"
+    assert "Auditor restated the total" in rows[0]["Revision reason"]
+    assert rows[0]["Published company total: revised"] == "true"
 
 
 def test_events_are_on_every_chart_with_their_titles(client: TestClient, db_session: Session) -> None:

@@ -51,7 +51,7 @@ def test_site_page_shows_facts_trends_and_its_months(client: TestClient, db_sess
     assert by_month(trace(figs["share"], "Site"))["2025-01-01"] == 0.5
     assert 'data-value="80.12345678"' in page  # the month table carries the exact figure
     rows = parse_csv(client.get("/companies/acme/sites/rock/charts/btc_mined.csv").text)
-    assert [r["btc_mined"] for r in rows] == ["80.12345678", "", "90"]
+    assert [r["BTC mined (BTC)"] for r in rows] == ["80.12345678", "", "90"]
 
 
 def test_site_page_of_the_demo_is_labelled_illustrative(client: TestClient, db_session: Session) -> None:
@@ -92,7 +92,8 @@ def test_compare_defaults_to_btc_mined_of_every_company_over_24_months(client: T
     assert "MARA Holdings" in names(fig) and "IREN" in names(fig)
     assert by_month(trace(fig, "MARA Holdings"))["2025-09-01"] == 736
     csv_rows = parse_csv(client.get("/compare.csv").text)
-    assert len(csv_rows) == 24 and "btc_mined:mara" in csv_rows[0]
+    assert len(csv_rows) == 24 and "MARA Holdings (BTC)" in csv_rows[0]
+    assert "btc_mined:mara" in parse_csv(client.get("/compare.csv?header=names").text)[0]
     everything = figures(client.get("/compare?range=all").text)["compare"]
     assert trace(everything, "IREN")["x"][0] == "2021-12-01"
 
@@ -150,7 +151,7 @@ def test_compare_two_companies_on_a_normalised_metric(client: TestClient, db_ses
     assert by_month(trace(fig, "Beta")) == {"2025-01-01": None, "2025-02-01": 1.0}
     eff = figures(client.get("/compare?metric=fleet_efficiency_jth&company=beta").text)["compare"]
     assert names(eff) == ["Beta"]
-    rows = parse_csv(client.get("/compare.csv?metric=fleet_efficiency_jth&range=all").text)
+    rows = parse_csv(client.get("/compare.csv?metric=fleet_efficiency_jth&range=all&header=names").text)
     assert rows[0]["fleet_efficiency_jth:alpha"] == "17.5"
     assert rows[0]["fleet_efficiency_jth:alpha__estimate"] == "false"
     assert rows[1]["fleet_efficiency_jth:beta"] == "21"

@@ -11,6 +11,7 @@ from fastapi.responses import Response
 from fastapi.templating import Jinja2Templates
 from starlette.concurrency import run_in_threadpool
 
+from app.domain.formatting import format_change, format_figure
 from app.domain.metrics import METRICS
 from app.http.assets import asset_url
 from app.store.migrate import PROJECT_ROOT
@@ -28,19 +29,12 @@ async def render_in_threadpool(request: Request, name: str, context: dict[str, A
 
 
 def fmt_metric(value: Decimal | float | None, metric: str, with_unit: bool = True) -> str:
-    """A figure as people read it: thousands separators, the metric's decimals, its unit; — when missing."""
-    if value is None:
-        return "—"
-    spec = METRICS[metric]
-    text = f"{Decimal(value):,.{spec.decimals}f}"
-    return f"{text} {spec.unit}" if with_unit else text
+    """A figure as a release prints it (app.domain.formatting, the one formatter); — when missing."""
+    return format_figure(value, metric, with_unit)
 
 
 def fmt_change(value: Decimal | None) -> str:
-    if value is None:
-        return "—"
-    sign = "+" if value > 0 else ("−" if value < 0 else "±")
-    return f"{sign}{abs(value):,.1f}%"
+    return format_change(value)
 
 
 def fmt_month(value: dt.date | None) -> str:

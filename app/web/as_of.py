@@ -15,6 +15,7 @@ from fastapi import HTTPException, Request
 from sqlalchemy.orm import Session
 
 from app.domain.figure_history import parse_as_of
+from app.domain.release import ReleaseInfo
 from app.domain.reports import MonthView, add_months
 from app.store.models import Company, Site
 from app.store.queries.dashboard import DataSummary
@@ -50,6 +51,20 @@ def load_as_of(
         company, session=session, as_of=as_of, start=add_months(start, -HISTORY_MONTHS), end=end, entries=entries
     )
     return sites, all_views, [v for v in all_views if v.period >= start], summary, bounds
+
+
+def releases_as_of(releases: list[ReleaseInfo], as_of: dt.datetime | None) -> list[ReleaseInfo]:
+    """The releases as they stood at `as_of`: those published by then, without the corrections made after."""
+    if as_of is None:
+        return releases
+    moment = as_of if as_of.tzinfo is not None else as_of.replace(tzinfo=dt.UTC)
+    out: list[ReleaseInfo] = []
+    for r in releases:
+        if r.published_at is None or r.published_at > moment:
+            continue
+        corrected_later = r.revised_at is not None and r.revised_at > moment
+        out.append(r._replace(revised_at=None, revision_reason=None) if corrected_later else r)
+    return out
 
 
 def as_of_context(company: Company, as_of: dt.datetime | None) -> dict[str, Any]:

@@ -1,10 +1,11 @@
 """CSV of exactly what a chart shows: one row per month, per series its value and provenance.
 
-The columns follow the API's vocabulary (app.domain.csvio): the series key bare (`btc_mined`,
-`btc_mined:georgia`; `?header=units` adds the unit), then `<key>__source_url`, `<key>__estimate`,
-`<key>__illustrative` and `<key>__revised` (true/false), and for a company value that can be summed from
-sites `<key>__coverage` ("2 of 3 sites (South not reported)" when it covers only some, else empty);
-`revision_reason` says why a month was corrected.
+The headings are what the page says: `Month`, `Published company total (BTC)`, then `… : source`,
+`… : estimate`, `… : illustrative` and `… : revised` (true/false), for a company value that can be summed from
+sites `… : coverage` ("2 of 3 sites (South not reported)" when it covers only some, else empty), and
+`Revision reason`. Scripts that want the API's vocabulary (app.domain.csvio) ask for it: `?header=names` gives
+the series keys bare (`btc_mined`, `btc_mined:georgia`) with `<key>__source_url`, `<key>__estimate`, …,
+`<key>__coverage`, `revision_reason`; `?header=units` the same with the unit after each key.
 """
 
 from __future__ import annotations
@@ -12,6 +13,7 @@ from __future__ import annotations
 import csv
 import io
 from collections.abc import Sequence
+from typing import Literal
 
 from fastapi import Request
 from fastapi.responses import Response
@@ -20,6 +22,16 @@ from app.domain.charts import Chart, Series
 from app.domain.coverage import COVERABLE
 from app.domain.csvio import PROVENANCE_FIELDS, provenance_column, safe_cell
 from app.schemas import format_period
+
+HeaderStyle = Literal["labels", "names", "units"]
+# How a labelled heading names each provenance column, in the order of PROVENANCE_FIELDS.
+PROVENANCE_LABELS = {
+    "source_url": "source",
+    "estimate": "estimate",
+    "illustrative": "illustrative",
+    "revised": "revised",
+    "coverage": "coverage",
+}
 
 
 def _partial_possible(series: Series) -> bool:
@@ -31,16 +43,25 @@ def _fields(series: Series) -> tuple[str, ...]:
     return (*PROVENANCE_FIELDS, "coverage") if _partial_possible(series) else PROVENANCE_FIELDS
 
 
-def chart_csv(chart: Chart, *, units: bool = False) -> str:
+def _header(chart: Chart, style: HeaderStyle) -> list[str]:
+    if style == "labels":
+        header = ["Month"]
+        for s in chart.series:
+            header.append(f"{s.label} ({s.unit})")
+            header += [f"{s.label}: {PROVENANCE_LABELS[f]}" for f in _fields(s)]
+        return [*header, "Revision reason"]
+    header = ["period"]
+    for s in chart.series:
+        header.append(f"{s.key} ({s.unit})" if style == "units" else s.key)
+        header += [provenance_column(s.key, f) for f in _fields(s)]
+    return [*header, "revision_reason"]
+
+
+def chart_csv(chart: Chart, *, header: HeaderStyle = "labels") -> str:
     """A gap is an empty value with empty provenance, never a zero."""
     out = io.StringIO()
     writer = csv.writer(out, lineterminator="\r\n")
-    header = ["period"]
-    for s in chart.series:
-        header.append(f"{s.key} ({s.unit})" if units else s.key)
-        header += [provenance_column(s.key, f) for f in _fields(s)]
-    header.append("revision_reason")
-    writer.writerow(header)
+    writer.writerow(_header(chart, header))
     for i, period in enumerate(chart.periods):
         row: list[str] = [format_period(period)]
         revised: list[str] = []
@@ -64,14 +85,16 @@ def chart_csv(chart: Chart, *, units: bool = False) -> str:
     return out.getvalue()
 
 
-def wants_units(request: Request) -> bool:
-    return request.query_params.get("header") == "units"
+def header_style(request: Request) -> HeaderStyle:
+    """`?header=names` or `units` for the API's vocabulary; anything else, the page's labels."""
+    asked = request.query_params.get("header")
+    return asked if asked in ("names", "units") else "labels"  # type: ignore[return-value]
 
 
-def csv_response(chart: Chart, filename_parts: Sequence[str], *, units: bool = False) -> Response:
+def csv_response(chart: Chart, filename_parts: Sequence[str], *, header: HeaderStyle = "labels") -> Response:
     name = "-".join(p for p in filename_parts if p) + ".csv"
     return Response(
-        chart_csv(chart, units=units),
+        chart_csv(chart, header=header),
         media_type="text/csv; charset=utf-8",
         headers={"Content-Disposition": f'attachment; filename="{name}"'},
     )

@@ -16,6 +16,7 @@ from markupsafe import Markup
 
 from app.domain.charts import Chart, Point
 from app.domain.csvio import safe_cell
+from app.domain.formatting import format_number
 from app.domain.reports import FigureSource
 
 ILLUSTRATIVE = Markup(
@@ -75,7 +76,6 @@ def table_rows(chart: Chart, limit: int | None = None) -> list[Row]:
     est./ill./rev. flags and source links. Numbers need no escaping; marks are escaped when rendered.
     """
     marks = _Marks()
-    formats = [f",.{s.decimals}f" for s in chart.series]
     gap = '<td data-value="">—</td>'
     indexes: Sequence[int] = range(len(chart.periods) - 1, -1, -1)
     if limit is not None:
@@ -84,12 +84,13 @@ def table_rows(chart: Chart, limit: int | None = None) -> list[Row]:
     for i in indexes:
         period = chart.periods[i]
         cells = [f'<tr><th scope="row">{period:%Y-%m}</th>']
-        for series, spec in zip(chart.series, formats, strict=True):
+        for series in chart.series:
             point = series.points[i]
             if point.value is None:
                 cells.append(gap)
             else:
-                cells.append(f'<td data-value="{safe_cell(point.value)}">{point.value:{spec}}{marks(point)}</td>')
+                shown = format_number(point.value, series.unit, series.decimals)
+                cells.append(f'<td data-value="{safe_cell(point.value)}">{shown}{marks(point)}</td>')
         cells.append("</tr>")
         rows.append(Row(period, Markup("".join(cells))))
     return rows

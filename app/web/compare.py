@@ -21,7 +21,7 @@ from app.http.templating import templates
 from app.schemas import format_period
 from app.store import queries
 from app.store.queries.dashboard import company_data_summaries, load_companies_series
-from app.web.chart_csv import csv_response, wants_units
+from app.web.chart_csv import csv_response, header_style
 from app.web.page_helpers import chart_context
 from app.web.view_params import RANGES, ViewParams, parse_view_params
 
@@ -142,7 +142,7 @@ def compare_csv(request: Request, session: SessionDep) -> Response:
         if chart is None:
             chart = charts.compare_chart(context["metric"], [], context["normalise"])
         suffix = "" if context["normalise"] == "none" else context["normalise"]
-        return csv_response(chart, ["compare", context["metric"], suffix], units=wants_units(request))
+        return csv_response(chart, ["compare", context["metric"], suffix], header=header_style(request))
 
     try:
         return revision_cached(request, revision, build)

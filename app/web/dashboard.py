@@ -23,10 +23,12 @@ from app.http.templating import templates
 from app.store import queries
 from app.store.models import Company
 from app.store.queries.dashboard import company_data_summary
-from app.web.as_of import as_of_context, as_of_of, load_as_of
-from app.web.chart_csv import csv_response, wants_units
+from app.store.queries.releases import list_releases
+from app.web.as_of import as_of_context, as_of_of, load_as_of, releases_as_of
+from app.web.chart_csv import csv_response, header_style
 from app.web.home import company_rows
-from app.web.page_helpers import HISTORY_MONTHS, TABLE_MONTHS, chart_context, kpi_cards
+from app.web.page_helpers import HISTORY_MONTHS, TABLE_MONTHS, chart_context
+from app.web.release_view import parse_release, release_context
 from app.web.view_params import RANGES, ViewParams, parse_view_params
 
 router = APIRouter()
@@ -70,6 +72,7 @@ def build_overview_context(
     published_only: bool = True,
     preview: bool = False,
     quarter_basis: Basis = "fiscal",
+    release: dt.date | None = None,
     as_of: dt.datetime | None = None,
 ) -> dict[str, Any]:
     """Template context of the company overview; render it with templates/dashboard/overview.html.
@@ -79,7 +82,8 @@ def build_overview_context(
     and preview=True: the page then shows a "Preview: includes draft figures" banner and offers no CSV
     downloads (those are public and published-only). `params` is the view from the query string
     (app.web.view_params.parse_view_params); None means the default view. Range links on the page are
-    query-only, so they keep whatever path the page was served at.
+    query-only, so they keep whatever path the page was served at. `release` is the month of `?release=`
+    (app.web.release_view): the cards, summary and header show that release instead of the latest one.
     """
     params = params or ViewParams()
     if as_of is not None:  # the figures as published then (app.web.as_of)
@@ -98,7 +102,18 @@ def build_overview_context(
         # From the views with their year of history, so the first quarter shown is whole.
         shown = build_quarters(history, company.fiscal_year_end_month, quarter_basis)
         quarters = [q for q in reversed(shown) if q.end >= views[0].period and q.start <= views[-1].period]
+    shown_release = release_context(
+        company,
+        releases=releases_as_of(list_releases(company.id, session=session, published_only=published_only), as_of),
+        history=history,
+        bounds=bounds,
+        params=params,
+        events=events,
+        wanted=release,
+        site_names={s.slug: s.name for s in sites},
+    )
     return {
+        **shown_release,
         "company": company,
         "sites": sites,
         "params": params,
@@ -107,7 +122,6 @@ def build_overview_context(
         "first_period": summary.first,
         "last_period": summary.last,
         "views": views,
-        "kpis": kpi_cards(history) if views else [],
         # The staff preview has no public table pages to link to: it shows every month.
         "charts": [chart_context(c, table_months=None if preview else TABLE_MONTHS) for c in chart_list],
         "events": charts.events_in(events, [v.period for v in views]),
@@ -143,6 +157,7 @@ def render_overview(
         company,
         session=session,
         params=params,
+        release=parse_release(request),
         published_only=published_only,
         preview=preview,
         quarter_basis="calendar" if basis == "calendar" else "fiscal",
@@ -241,7 +256,7 @@ def overview_chart_csv(request: Request, chart: str, company: CompanyOr404, sess
 
     def build() -> Response:
         found, name = _overview_chart(parse_view_params(request), chart, company, session)
-        return csv_response(found, name, units=wants_units(request))
+        return csv_response(found, name, header=header_style(request))
 
     return revision_cached(request, revision, build)
 

@@ -17,7 +17,7 @@ from app.http.templating import templates
 from app.store import queries
 from app.store.models import Company, Site
 from app.store.queries.dashboard import company_data_summary
-from app.web.chart_csv import csv_response, wants_units
+from app.web.chart_csv import csv_response, header_style
 from app.web.page_helpers import HISTORY_MONTHS, TABLE_MONTHS, chart_context, kpi_cards
 from app.web.site_life_view import site_life_context
 from app.web.view_params import RANGES, ViewParams, parse_view_params
@@ -134,6 +134,6 @@ def site_chart_csv(
         if chart not in found:
             raise HTTPException(status_code=404, detail=f"No chart {chart!r}: use one of {', '.join(found)}")
         span = f"{bounds[0]:%Y-%m}_{bounds[1]:%Y-%m}" if bounds and views else ""
-        return csv_response(found[chart], [company.slug, site.slug, chart, span], units=wants_units(request))
+        return csv_response(found[chart], [company.slug, site.slug, chart, span], header=header_style(request))
 
     return revision_cached(request, revision, build)

@@ -69,7 +69,7 @@ def test_chart_table_toggle_and_csv_download(open_page, live_server) -> None:
     download = info.value
     rows = list(csv.DictReader(io.StringIO(Path(download.path()).read_text(encoding="utf-8"))))
     assert len(rows) == 24
-    assert "btc_mined_total" in rows[0] and "btc_mined_total__source_url" in rows[0]
+    assert "Published company total (BTC)" in rows[0] and "Published company total: source" in rows[0]
     assert problems.all() == []
 
 

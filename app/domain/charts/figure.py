@@ -16,6 +16,7 @@ from typing import TYPE_CHECKING, Any, Literal, NamedTuple
 
 from app.domain.charts.layout import event_overlay, layout
 from app.domain.coverage import partial_label
+from app.domain.formatting import format_figure, format_number, hover_format
 from app.domain.metrics import METRICS
 from app.domain.provenance import revised_note, source_links
 from app.domain.reports import FigureSource, MonthView, sources_of
@@ -163,17 +164,13 @@ def site_points(views: Sequence[MonthView], metric: str, slug: str) -> tuple[Poi
 
 
 def fmt(value: Decimal | None, metric: str, with_unit: bool = True) -> str:
-    if value is None:
-        return "—"
-    spec = METRICS[metric]
-    text = f"{value:,.{spec.decimals}f}"
-    return f"{text} {spec.unit}" if with_unit else text
+    return format_figure(value, metric, with_unit)
 
 
 def _fmt_series(value: Decimal | None, series: Series) -> str:
     if value is None:
         return "—"
-    return f"{value:,.{series.decimals}f} {series.unit}"
+    return f"{format_number(value, series.unit, series.decimals)} {series.unit}"
 
 
 def _why(point: Point) -> list[str]:
@@ -238,7 +235,7 @@ def _hovertemplate(series: Series, value: str, note: str) -> str:
 
 
 def _trace(series: Series, x: list[str], notes: _Notes) -> dict[str, Any]:
-    decimals = series.decimals
+    number = hover_format(series.unit, series.decimals)
     y: list[float | None] = []
     refs: list[Any] = []
     flagged: list[bool] = []
@@ -264,9 +261,9 @@ def _trace(series: Series, x: list[str], notes: _Notes) -> dict[str, Any]:
             y.append(float(p.value))
             refs.append(ref)
     if series.negate:
-        template = _hovertemplate(series, f"%{{customdata[0]:,.{decimals}f}}", "%{customdata[1]}")
+        template = _hovertemplate(series, f"%{{customdata[0]:{number}}}", "%{customdata[1]}")
     else:
-        template = _hovertemplate(series, f"%{{y:,.{decimals}f}}", "%{customdata}")
+        template = _hovertemplate(series, f"%{{y:{number}}}", "%{customdata}")
     # From the notes already looked up: a site split the company never published.
     illustrative = known > 0 and all_illustrative == known
     name = series.label + (" (illustrative)" if illustrative else "")

@@ -1,4 +1,4 @@
-"""The layout shared by every chart: the date axis, the value axis, and events as dotted lines with markers."""
+"""The layout shared by every chart: the date axis, the value axis, and events as shaded months with markers."""
 
 from __future__ import annotations
 
@@ -24,31 +24,50 @@ def events_in(events: Sequence[Event], periods: Sequence[dt.date]) -> list[Event
     return [e for e in events if periods[0] <= e.date <= _month_end(periods[-1])]
 
 
+def _slot(period: dt.date) -> tuple[dt.date, dt.date]:
+    """The stretch of the date axis a month's bar or point owns: halfway to the month before and after.
+
+    Figures are drawn at the first of their month, so a month's slot runs from mid-previous month to
+    mid-month; an event drawn at its own day (the 20th) would sit in the next month's slot and read as it.
+    """
+    before = (period.replace(day=1) - dt.timedelta(days=1)).replace(day=1)
+    after = _month_end(period) + dt.timedelta(days=1)
+    return before + (period - before) / 2, period + (after - period) / 2
+
+
 def event_overlay(events: Sequence[Event]) -> tuple[list[dict[str, Any]], dict[str, Any]]:
-    """Dotted vertical lines for events plus a marker trace at the top that carries their titles on hover."""
-    shapes = [
-        {
-            "type": "line",
-            "xref": "x",
-            "yref": "paper",
-            "x0": e.date.isoformat(),
-            "x1": e.date.isoformat(),
-            "y0": 0,
-            "y1": 1,
-            "line": {"color": EVENT_COLOUR, "width": 1, "dash": "dot"},
-            "layer": "below",
-        }
-        for e in events
-    ]
+    """A shaded band over each month with events, and a marker at the month's own x carrying their titles.
+
+    Several events of one month share the band and get a marker each, all at that month's x.
+    """
+    months = sorted({e.date.replace(day=1) for e in events})
+    shapes = []
+    for month in months:
+        x0, x1 = _slot(month)
+        shapes.append(
+            {
+                "type": "rect",
+                "xref": "x",
+                "yref": "paper",
+                "x0": x0.isoformat(),
+                "x1": x1.isoformat(),
+                "y0": 0,
+                "y1": 1,
+                "fillcolor": EVENT_COLOUR,
+                "opacity": 0.12,
+                "line": {"width": 0},
+                "layer": "below",
+            }
+        )
     trace = {
         "type": "scatter",
         "mode": "markers",
         "name": "Events",
-        "x": [e.date.isoformat() for e in events],
+        "x": [e.date.replace(day=1).isoformat() for e in events],
         "y": [1] * len(events),
         "yaxis": "y2",
         "marker": {"symbol": "triangle-down", "size": 10, "color": EVENT_COLOUR},
-        "hovertext": [f"<b>{e.title}</b><br>{e.date:%d %b %Y} · {e.kind}" for e in events],
+        "hovertext": [f"<b>{e.title}</b><br>{e.date:%d %b %Y} ({e.date:%B %Y}) · {e.kind}" for e in events],
         "hoverinfo": "text",
         "showlegend": bool(events),
         "meta": {"key": "events"},
