@@ -98,11 +98,13 @@ def test_a_company_without_sites_has_no_coverage(client: TestClient, db_session:
     assert [row["coverage"] for row in body["data"]] == [{}, {}]
     assert body["data"][1]["changes"]["hashrate_avg_ehs"]["mom_pct"] == 25
     page = client.get("/companies/totalsonly").text
-    assert "kpi-coverage" not in page and "n/a" not in page
+    assert "kpi-coverage" not in page and "sites" not in _card(page, "hashrate_avg_ehs")
+    mom = re.search(r'class="kpi-mom"[^>]*>(.*?)</', _card(page, "hashrate_avg_ehs"), flags=re.S)
+    assert mom and mom.group(1).startswith("+25")
 
 
 def _card(page: str, metric: str) -> str:
-    match = re.search(rf'<div class="kpi" data-metric="{metric}">(.*?)</div>', page, flags=re.S)
+    match = re.search(rf'<div class="kpi[^"]*" data-metric="{metric}"[^>]*>(.*?)</div>', page, flags=re.S)
     assert match, f"no card for {metric}"
     return match.group(1)
 
@@ -113,9 +115,8 @@ def test_the_overview_says_which_sites_a_partial_month_covers(client: TestClient
     card = _card(page, "hashrate_avg_ehs")
     assert PARTIAL in card
     # The change from February (three sites) to March (two) is not shown, and the hover says why.
-    mom = re.search(r'class="kpi-mom">(.*?)</span>', card, flags=re.S)
-    assert mom and 'title="not comparable: March 2025 covers 2 of 3 sites"' in mom.group(1)
-    assert ">n/a<" in mom.group(1)
+    mom = re.search(r'<abbr class="kpi-mom na" title="([^"]*)">n/a</abbr>', card)
+    assert mom and mom.group(1) == "not comparable: March 2025 covers 2 of 3 sites"
     # The chart draws March's company average as an estimate is drawn and says why on hover.
     chart = figures(page)["hashrate"]
     average = trace(chart, "Company, monthly average")
@@ -125,9 +126,13 @@ def test_the_overview_says_which_sites_a_partial_month_covers(client: TestClient
     assert f"Partial: {PARTIAL}" in hover_notes(chart, average)[march]
     # The table under the chart: "2 of 3 sites" in the cell, the missing site on hover.
     assert f'title="Partial: {PARTIAL}">2 of 3 sites<' in html.unescape(page)
-    rows = {r["period"]: r for r in parse_csv(client.get("/companies/triad/charts/hashrate.csv").text)}
+    named = parse_csv(client.get("/companies/triad/charts/hashrate.csv?header=names").text)
+    rows = {r["period"]: r for r in named}
     assert rows["2025-03"]["hashrate_avg_ehs__coverage"] == PARTIAL
     assert rows["2025-02"]["hashrate_avg_ehs__coverage"] == ""
+    # The download people open: the same column under the chart's own label.
+    labelled = {r["Month"]: r for r in parse_csv(client.get("/companies/triad/charts/hashrate.csv").text)}
+    assert [v for k, v in labelled["2025-03"].items() if k.endswith(": coverage") and v] == [PARTIAL]
 
 
 @pytest.mark.usefixtures("triad")

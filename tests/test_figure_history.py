@@ -225,7 +225,7 @@ def test_the_page_marks_only_the_corrected_figure_and_names_its_source(client: T
     _publish_january(db_session, company)
     _correct_held(db_session, company, "10050")
     page = client.get("/companies/solo").text
-    cards = dict(re.findall(r'<div class="kpi" data-metric="(\w+)">(.*?)</div>', page, re.S))
+    cards = dict(re.findall(r'<div class="kpi[^"]*" data-metric="(\w+)"[^>]*>(.*?)</div>', page, re.S))
     assert "badge-rev" in cards["btc_held_end"] and REASON in cards["btc_held_end"]
     assert "badge-rev" not in cards["btc_mined"]
     assert ">investors.cleanspark.com</a>" in cards["btc_mined"]

@@ -11,6 +11,7 @@ from xml.etree import ElementTree as ET
 import pytest
 
 from app.domain.coverage import Coverage
+from app.domain.figure_history import Revision as HistoryRevision
 from app.domain.formatting import format_change, format_figure, format_number, label_with_unit
 from app.domain.release import (
     ReleaseInfo,
@@ -22,7 +23,7 @@ from app.domain.release import (
 )
 from app.domain.release_feed import FeedEntry, atom_feed, correction_id, release_id
 from app.domain.release_summary import card_sentence, events_sentence, summary_sentences
-from app.domain.reports import MonthView, SiteFigures
+from app.domain.reports import FigureSource, MonthView, SiteFigures
 
 JAN, FEB, MAR = dt.date(2025, 1, 1), dt.date(2025, 2, 1), dt.date(2025, 3, 1)
 DEC = dt.date(2024, 12, 1)
@@ -100,31 +101,30 @@ def test_no_change_across_a_coverage_change() -> None:
     jan.coverage = {"hashrate_avg_ehs": two}
     hashrate = card([dec, jan], JAN, "hashrate_avg_ehs")
     assert hashrate.mom.pct is None
-    assert "different sites" in (hashrate.mom.reason or "")
+    assert "not comparable" in (hashrate.mom.reason or "")
     assert hashrate.coverage_note == "2 of 3 sites (c not reported)"
     # The same two sites the month before: a change again.
     dec.coverage = {"hashrate_avg_ehs": two}
     assert card([dec, jan], JAN, "hashrate_avg_ehs").mom.pct is not None
 
 
-def test_only_figures_whose_row_was_revised_are_marked() -> None:
-    revised = dt.datetime(2025, 3, 2, tzinfo=dt.UTC)
-    site = SiteFigures("a", {"btc_mined": Decimal("5"), "hashrate_avg_ehs": Decimal("1")}, {}, False, revised, "typo")
+def test_only_figures_that_were_corrected_are_marked() -> None:
+    at = dt.datetime(2025, 3, 2, tzinfo=dt.UTC)
+    fix = HistoryRevision("btc_mined", "a", Decimal("4"), Decimal("5"), at, "editor", "typo")
+    corrected = FigureSource("https://example.test/r", False, revisions=(fix,))
+    plain = FigureSource("https://example.test/r", False)
     month = MonthView(
         period=JAN,
         values={"btc_mined": Decimal("5"), "hashrate_avg_ehs": Decimal("1"), "btc_held_end": Decimal("10")},
-        sites={"a": site},
-        revised_at=revised,
-        revision_reason="typo",
-        coverage={"btc_mined": Coverage(("a",), ("a",)), "hashrate_avg_ehs": Coverage(("a",), ("a",))},
+        sources={"btc_mined": corrected, "hashrate_avg_ehs": plain, "btc_held_end": plain},
     )
-    assert figure_revision(month, "btc_mined") == (revised, "typo")
-    # Holdings come from the company row, which was not revised: the site's revision is not theirs.
-    assert figure_revision(month, "btc_held_end") is None
-    # A company row revised on its own marks its figures.
-    company_only = MonthView(period=JAN, values={"btc_held_end": Decimal("10")}, revised_at=revised)
-    assert figure_revision(company_only, "btc_held_end") == (revised, None)
-    assert figure_revision(view(JAN, btc_held_end="10"), "btc_held_end") is None
+    assert figure_revision(month, "btc_mined") == (at, "typo")
+    # The month's other figures were not corrected: no mark, although they share the month and the source.
+    assert figure_revision(month, "btc_held_end") is None and figure_revision(month, "hashrate_avg_ehs") is None
+    # A derived figure is revised when one of its inputs was.
+    assert figure_revision(month, "btc_per_ehs_day") == (at, "typo")
+    (mined,) = release_cards([month], JAN, metrics=("btc_mined",))
+    assert mined.revision_note is not None and "4 BTC → 5 BTC" in mined.revision_note and "typo" in mined.revision_note
 
 
 def test_the_cards_of_several_sites_sum_their_figures() -> None:

@@ -331,7 +331,7 @@ def test_revised_month_says_so(client: TestClient, db_session: Session) -> None:
     assert "revised" in page and "Auditor restated the total" in page
     btc = figures(page)["btc_mined"]
     note = hover_notes(btc, trace(btc, "Published company total"))[0]
-    assert "Revised " in note and "by editor: 100.00 BTC → 101.00 BTC — Auditor restated the total" in note
+    assert "Revised " in note and "by editor: 100 BTC → 101 BTC — Auditor restated the total" in note
     # Only the corrected figure says so: the month's holdings were not corrected.
     treasury = figures(page)["treasury"]
     assert "Revised" not in hover_notes(treasury, trace(treasury, "Holdings at month end"))[0]

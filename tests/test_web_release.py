@@ -14,6 +14,7 @@ from sqlalchemy.orm import Session
 
 from app import demo
 from app.store.models import Company
+from app.store.queries.figure_history import record_published
 from tests.factories import make_company, make_company_month, make_event, make_site, make_site_month
 from tests.web_helpers import figures, trace
 
@@ -172,15 +173,18 @@ def _partial_sites(session: Session) -> Company:
         session, company, period=JAN, btc_mined_total=None, btc_held_end=Decimal("1010"), published_at=PUBLISHED
     )
     make_site_month(session, a, period=JAN, btc_mined=Decimal("40"), hashrate_avg_ehs=Decimal("2"))
-    make_site_month(
-        session,
-        b,
-        period=JAN,
-        btc_mined=Decimal("25.5"),
-        hashrate_avg_ehs=Decimal("1.1"),
-        published_at=PUBLISHED,
-        revised_at=dt.datetime(2025, 3, 1, tzinfo=dt.UTC),
-        revision_reason="site meter corrected",
+    beta = make_site_month(
+        session, b, period=JAN, btc_mined=Decimal("25"), hashrate_avg_ehs=Decimal("1.1"), published_at=PUBLISHED
+    )
+    record_published(session=session, rows=[beta], role="editor", reason=None)
+    # Beta's BTC mined was corrected after the release: that figure's history says so, not its month's row.
+    beta.btc_mined = Decimal("25.5")
+    record_published(
+        session=session,
+        rows=[beta],
+        role="editor",
+        reason="site meter corrected",
+        now=dt.datetime(2025, 3, 1, tzinfo=dt.UTC),
     )
     return company
 
@@ -193,7 +197,7 @@ def test_partial_site_figures_are_not_compared_and_only_revised_figures_say_so(
     assert _periods(page) == {"2025-01"}
     cards = _cards(page)
     assert Decimal(_value(cards["hashrate_avg_ehs"])) == Decimal("3.1")
-    assert re.search(r'class="kpi-mom na" title="December 2024 covers different sites: not comparable"', page)
+    assert re.search(r'class="kpi-mom na" title="not comparable: January 2025 covers 2 of 3 sites"', page)
     assert "2 of 3 sites (Gamma not reported)" in cards["hashrate_avg_ehs"]
     # Beta's row was revised: the figures summed from sites say so, the company's holdings do not.
     assert "site meter corrected" in cards["btc_mined"]

@@ -15,6 +15,7 @@ from itertools import pairwise
 from typing import NamedTuple
 from urllib.parse import urlsplit
 
+from app.domain.formatting import format_figure
 from app.domain.metrics import METRICS
 
 FigureKey = tuple[str | None, dt.date, str]  # site slug (None: the company's own figure), period, metric
@@ -80,12 +81,8 @@ def publisher_of(url: str | None, title: str | None = None) -> str | None:
 
 
 def _plain(value: Decimal | None, metric: str) -> str:
-    if value is None:
-        return "—"
-    spec = METRICS.get(metric)
-    decimals = spec.decimals if spec is not None else 2
-    unit = f" {spec.unit}" if spec is not None and spec.unit else ""
-    return f"{value:,.{decimals}f}{unit}"
+    # The one formatter of the pages: a figure reads as the release printed it ("626 BTC", "10,556 BTC").
+    return "—" if value is None else format_figure(value, metric) if metric in METRICS else f"{value:,}"
 
 
 def revision_text(revision: Revision, *, with_metric: bool = False) -> str:

@@ -17,8 +17,9 @@ from urllib.parse import urlsplit
 
 from app.domain import formulas
 from app.domain import metrics as m
-from app.domain.coverage import comparable_key
-from app.domain.derived import DERIVED_INPUTS, derive, inputs_of
+from app.domain.coverage import not_comparable
+from app.domain.derived import derive
+from app.domain.provenance import figure_revisions, revised_note, source_links
 from app.domain.reports import MonthView, add_months, site_series, sources_of
 
 # The headline figures of a release, in the order the cards show them.
@@ -109,8 +110,14 @@ def compare(views: dict[dt.date, MonthView], metric: str, period: dt.date, again
     if then is None or previous is None:
         return Change(against, reason=f"no {label} reported for {against:%B %Y}")
     assert now is not None
-    if comparable_key(now.coverage.get(metric)) != comparable_key(then.coverage.get(metric)):
-        return Change(against, reason=f"{against:%B %Y} covers different sites: not comparable")
+    why = not_comparable(
+        now.coverage.get(metric),
+        then.coverage.get(metric),
+        current_month=f"{period:%B %Y}",
+        earlier_month=f"{against:%B %Y}",
+    )
+    if why:
+        return Change(against, reason=why)
     pct = formulas.change_pct(current, previous)
     if pct is None:
         return Change(against, delta=current - previous, reason=f"{against:%B %Y} was zero: no percentage")
@@ -122,26 +129,19 @@ class Revision(NamedTuple):
     reason: str | None
 
 
-def figure_revision(view: MonthView, metric: str, *, site_view: bool = False) -> Revision | None:
-    """When and why one figure of the month was revised after it was published; None when it was not.
+def figure_revision(view: MonthView, metric: str) -> Revision | None:
+    """When and why one figure of the month was last corrected after it was published; None when it was not.
 
-    The one place that decides which figure wears a "revised" mark. A MonthView carries one revision moment
-    for the month (its latest row) and one per site: a figure summed from sites is revised when one of
-    those sites was, a company-reported figure when the month's latest revision is not a site's. When the
-    company row and a site row were revised at the same moment, that moment is read as the site's.
+    The one place that decides which card wears a "revised" mark. It reads the figure's own history (its
+    sources carry their corrections, app.domain.provenance): a month with one corrected figure leaves the
+    others unmarked; a sum over sites is revised when one of its sites' figures was, a derived figure when
+    one of its inputs was.
     """
-    if metric in DERIVED_INPUTS:
-        found = [r for name in inputs_of(metric, view.basis) if (r := figure_revision(view, name, site_view=site_view))]
-        return max(found, key=lambda r: r.at) if found else None
-    if m.METRICS[metric].level == "network":
+    found = figure_revisions(sources_of(view, metric))
+    if not found:
         return None
-    if site_view or metric in view.coverage:
-        revised = [f for f in view.sites.values() if f.revised_at is not None and f.values.get(metric) is not None]
-        latest = max(revised, key=lambda f: f.revised_at or dt.datetime.min, default=None)
-        return Revision(latest.revised_at, latest.revision_reason) if latest and latest.revised_at else None
-    if view.revised_at is None or any(f.revised_at == view.revised_at for f in view.sites.values()):
-        return None
-    return Revision(view.revised_at, view.revision_reason)
+    latest = found[-1]
+    return Revision(latest.at, latest.reason)
 
 
 @dataclass(frozen=True, slots=True)
@@ -158,7 +158,8 @@ class Card:
     is_illustrative: bool = False
     is_estimate: bool = False
     revision: Revision | None = None
-    source_urls: tuple[str, ...] = ()
+    revision_note: str | None = None  # each correction: "Revised 2025-03-04 by editor: 626 BTC → 627 BTC — why"
+    source_links: tuple[tuple[str, str], ...] = ()  # (url, the document's title or its publisher)
     coverage_note: str = ""
 
 
@@ -166,7 +167,6 @@ def release_cards(
     views: Sequence[MonthView],
     period: dt.date,
     *,
-    site_view: bool = False,
     metrics: Sequence[str] = RELEASE_METRICS,
     site_names: Mapping[str, str] | None = None,
 ) -> list[Card]:
@@ -203,8 +203,9 @@ def release_cards(
                 yoy,
                 is_illustrative=any(s.is_illustrative for s in srcs),
                 is_estimate=any(s.is_estimate for s in srcs),
-                revision=figure_revision(view, metric, site_view=site_view),
-                source_urls=tuple(dict.fromkeys(s.source_url for s in srcs if s.source_url)),
+                revision=figure_revision(view, metric),
+                revision_note=revised_note(srcs, metric),
+                source_links=tuple(source_links(srcs)),
                 coverage_note=coverage.label(site_names) if coverage is not None else "",
             )
         )

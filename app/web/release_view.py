@@ -87,7 +87,7 @@ def release_context(
     site_view = bool(params.sites)
     views = selected_sites_series(history, params.sites) if site_view else list(history)
     metrics = site_metrics() if site_view else RELEASE_METRICS
-    cards = release_cards(views, release.period, site_view=site_view, metrics=metrics, site_names=site_names)
+    cards = release_cards(views, release.period, metrics=metrics, site_names=site_names)
     return {
         "release": release,
         "release_source": release_source(release.source_url),
