@@ -22,10 +22,9 @@ from tests.conftest import QueryCounter
 
 START = dt.date(2020, 1, 1)
 MONTHS = 12  # in the small dataset; the large one has five times as many
-# A full build needs a handful of queries (company, sites, bounds, rows, network, events, releases, the figures'
-# published history, revision). Generous,
-# but far below one query per month or per site. A cached answer is repeated by the fast path
-# (app.cache.fast_path) after reading the revision alone.
+# A full build needs a handful of queries (company, sites, bounds, rows, network, events, releases, revision,
+# the figures' published history). Generous, but far below one query per month or per site. A cached answer is
+# repeated by the fast path (app.cache.fast_path) after reading the revision alone.
 MAX_BUILD_QUERIES = 15
 MAX_CACHED_QUERIES = 1
 
