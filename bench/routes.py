@@ -50,6 +50,12 @@ ROUTES: tuple[Route, ...] = (
     Route(
         "overview, ?range=all (on demand)", lambda c: f"/companies/{c.slug}?range=all", "text/html", after_change=True
     ),
+    Route(
+        "overview, site filter (on demand)",
+        lambda c: f"/companies/{c.slug}?site={c.site}",
+        "text/html",
+        after_change=True,
+    ),
     Route("overview, 304 revalidation", lambda c: f"/companies/{c.slug}", revalidate=True),
     # Right after a correction to another company: still served from the pages every worker shares.
     Route("another company's overview", lambda c: f"/companies/{c.other}", "text/html", after_change=True),
@@ -64,6 +70,12 @@ ROUTES: tuple[Route, ...] = (
         "monthly API, 304 revalidation",
         lambda c: f"/api/v1/companies/{c.slug}/monthly?from={c.first}&to={c.last}",
         revalidate=True,
+    ),
+    Route(
+        "chart table page",
+        lambda c: f"/companies/{c.slug}/charts/btc_mined?from={c.first}&to={c.last}",
+        "text/html",
+        after_change=True,
     ),
     Route(
         "chart CSV download",

@@ -243,6 +243,55 @@ def test_hooks_run_after_the_commit_gave_its_connection_back(tmp_path, monkeypat
             company_id = make_company(session, slug="pooled").id
             queries.bump_data_revision(session=session, companies=[company_id])
             session.commit()
+        assert publish_hooks.wait_for(timeout=30)
         assert seen == [frozenset({company_id})]
     finally:
+        engine.dispose()
+
+
+def test_a_publish_answers_before_its_render_and_renders_that_pile_up_are_coalesced(
+    tmp_path,  # type: ignore[no-untyped-def]
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    import threading
+
+    from app.store import migrate
+    from app.store.db import begin_writing, make_engine
+
+    engine = make_engine(f"sqlite:///{tmp_path / 'later.db'}")
+    migrate.upgrade(engine)
+    release = threading.Event()
+    seen: list[frozenset[int]] = []
+
+    def slow_hook(session: Session, company_ids: frozenset[int]) -> None:
+        release.wait(30)
+        seen.append(company_ids)
+
+    monkeypatch.setitem(publish_hooks._hooks, "overview", slow_hook)
+
+    def publish(slug: str | None = None, company_id: int | None = None) -> int:
+        with Session(engine) as session:
+            begin_writing(session)
+            company_id = company_id or make_company(session, slug=slug).id
+            queries.bump_data_revision(session=session, companies=[company_id])
+            session.commit()
+        return company_id
+
+    try:
+        first = publish("first")
+        # The commit has returned while its render is still waiting: the answer does not wait for it.
+        assert seen == [] and publish_hooks.rendering(first)
+        second = publish("second")
+        publish(company_id=second)
+        publish(company_id=second)
+        assert publish_hooks.rendering(second)
+        assert not publish_hooks.wait_for(second, timeout=0.05)  # still queued behind the first render
+        release.set()
+        assert publish_hooks.wait_for(timeout=30)
+        assert not publish_hooks.rendering(first) and not publish_hooks.rendering(second)
+        # Three publishes of the second company while the first rendered: one render of it, not three.
+        assert seen == [frozenset({first}), frozenset({second})]
+    finally:
+        release.set()
+        publish_hooks.wait_for(timeout=30)
         engine.dispose()

@@ -179,7 +179,7 @@ def _overview_response(request: Request, company: Company, session: Session) -> 
     shared = None
     if not request.url.query:
         since = select(Company.changed_revision).where(Company.id == company.id).scalar_subquery()
-        shared = page_store.SharedPage(session, overview_key(company.id), revision.revision, since)
+        shared = page_store.SharedPage(session, overview_key(company.id), revision.revision, since, company.id)
 
     return revision_cached(request, revision, lambda: render_overview(request, company, session=session), shared=shared)
 
