@@ -189,7 +189,10 @@ def build_company_series(
             for one_row in site_sources:
                 for name, src in one_row.items():
                     prev = merged.get(name)
-                    merged[name] = src if prev is None else _merge_sources(prev, src)
+                    if prev is None:
+                        merged[name] = src
+                    elif prev is not src or prev.quote is not None:  # the same source merges into itself
+                        merged[name] = _merge_sources(prev, src)
             sources.update(merged)
         for name in m.COMPANY_METRICS:
             values[name] = getattr(cm, name) if cm is not None else None
