@@ -159,6 +159,24 @@ def test_other_views_and_drafts_are_not_rendered_ahead(
     assert no_builds == [f"http://testserver{PAGE}?range=12m"]
 
 
+def test_the_default_view_spelled_out_is_the_stored_page(
+    client: TestClient, db_session: Session, target, auth, no_builds: list[str]
+) -> None:
+    company, _ = target
+    assert client.put(SITE_URL + "?publish=true", json={"btc_mined": "4"}, headers=auth).status_code == 201
+    stored = _snapshot(db_session, company)
+    assert stored is not None
+    _forget_worker_memory()
+    spelled = client.get(PAGE + "?range=all")
+    assert spelled.status_code == 200 and spelled.content == stored.body
+    assert no_builds == []
+    # Anything else is another view, built on demand: the same months as a from-to range, or a site filter.
+    for query in ("?range=all&site=north", "?from=2025-03&to=2025-03", "?range=all&quarters=calendar"):
+        _forget_worker_memory()
+        assert client.get(PAGE + query).status_code == 200
+    assert len(no_builds) == 3
+
+
 def test_a_failing_page_build_never_fails_the_write(
     client: TestClient, db_session: Session, target, auth, monkeypatch: pytest.MonkeyPatch
 ) -> None:

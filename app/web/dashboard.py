@@ -25,7 +25,7 @@ from app.store.queries.dashboard import company_data_summary
 from app.web.chart_csv import csv_response, wants_units
 from app.web.home import company_rows
 from app.web.page_helpers import HISTORY_MONTHS, TABLE_MONTHS, chart_context, kpi_cards
-from app.web.view_params import RANGES, ViewParams, parse_view_params
+from app.web.view_params import RANGES, ViewParams, is_default_view, parse_view_params
 
 router = APIRouter()
 
@@ -175,9 +175,10 @@ def _overview_response(request: Request, company: Company, session: Session) -> 
     revision = queries.get_data_revision(session=session)
     # The default view is kept in the shared store: rendered when the company publishes, or by the first
     # worker that builds it, and served to every worker until the company's data changes. It is the page a
-    # release sends people to; other ranges and site filters are built on demand by each worker.
+    # release sends people to (also when spelled `?range=all`); other ranges and site filters are built on
+    # demand by each worker.
     shared = None
-    if not request.url.query:
+    if is_default_view(request):
         since = select(Company.changed_revision).where(Company.id == company.id).scalar_subquery()
         shared = page_store.SharedPage(session, overview_key(company.id), revision.revision, since, company.id)
 
