@@ -173,11 +173,11 @@ class SharedPage:
 
     def load(self, encoding: str | None) -> CachedBody | None:
         found = get(self.session, self.key, encoding, current_since=self.current_since)
-        if found is None and self.company_id is not None and publish_hooks.rendering(self.company_id):
-            # This worker is rendering the page right now, after a publish: the finished page is nearer than a
-            # build of our own would be, and both would take the same CPU.
-            if publish_hooks.wait_for(self.company_id, timeout=RENDER_WAIT_SECONDS):
-                found = get(self.session, self.key, encoding, current_since=self.current_since)
+        # This worker is rendering the page right now, after a publish: the finished page is nearer than a
+        # build of our own would be, and both would take the same CPU.
+        rendering = found is None and self.company_id is not None and publish_hooks.rendering(self.company_id)
+        if rendering and publish_hooks.wait_for(self.company_id, timeout=RENDER_WAIT_SECONDS):
+            found = get(self.session, self.key, encoding, current_since=self.current_since)
         return found
 
     def keep(self, entry: CachedBody) -> None:
