@@ -335,6 +335,18 @@ DRAWN_OBSERVER = """
 """
 
 
+def _wait_until_drawn(page: Any, timeout: float = 60.0) -> float:
+    """Polled from here: wait_for_function polls by evaluating a string inside the page, which its CSP
+    refuses once the first check has failed (charts drawn after the load event)."""
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        drawn = page.evaluate("window.__chartsDrawnAt")
+        if drawn is not None:
+            return float(drawn)
+        time.sleep(0.02)
+    raise TimeoutError("the charts in view were not drawn within a minute")
+
+
 def browser_figures(base: str, path: str) -> dict[str, Any]:
     """Bytes over the wire (compressed, headers included) for a first and a repeat visit, and draw time."""
     from playwright.sync_api import sync_playwright
@@ -363,8 +375,7 @@ def browser_figures(base: str, path: str) -> dict[str, Any]:
             urls.clear()
             received.clear()
             page.goto(base + path, wait_until="load")
-            page.wait_for_function("window.__chartsDrawnAt !== undefined", timeout=60_000)
-            drawn_ms = page.evaluate("window.__chartsDrawnAt")
+            drawn_ms = _wait_until_drawn(page)
             page.wait_for_load_state("networkidle")
             # data: URLs (icons inlined by plotly.js) never touch the network.
             per_url = {

@@ -11,6 +11,7 @@ import colorsys
 import datetime as dt
 from collections.abc import Sequence
 from dataclasses import dataclass, field
+from functools import lru_cache
 from decimal import Decimal
 from typing import TYPE_CHECKING, Any, Literal, NamedTuple
 
@@ -149,17 +150,26 @@ def company_points(views: Sequence[MonthView], metric: str) -> tuple[Point, ...]
 
 
 def site_points(views: Sequence[MonthView], metric: str, slug: str) -> tuple[Point, ...]:
-    out = []
+    out: list[Point] = []
+    append = out.append
     for v in views:
         figures = v.sites.get(slug)
-        value = figures.values.get(metric) if figures else None
-        src = figures.sources.get(metric) if figures and value is not None else None
-        revised = None
-        if figures is not None and figures.revised_at is not None and value is not None:
-            reason = f": {figures.revision_reason}" if figures.revision_reason else ""
-            revised = f"revised {figures.revised_at:%Y-%m-%d}{reason}"
-        out.append(Point(value, (src,) if src else (), revised))
+        value = None if figures is None else figures.values.get(metric)
+        if figures is None or value is None:
+            append(_GAP)
+            continue
+        src = figures.sources.get(metric)
+        revised = None if figures.revised_at is None else _revised_line(figures.revised_at, figures.revision_reason)
+        append(Point(value, (src,) if src else (), revised))
     return tuple(out)
+
+
+_GAP = Point(None)
+
+
+@lru_cache(maxsize=1024)
+def _revised_line(revised_at: dt.datetime, reason: str | None) -> str:
+    return f"revised {revised_at:%Y-%m-%d}" + (f": {reason}" if reason else "")
 
 
 def fmt(value: Decimal | None, metric: str, with_unit: bool = True) -> str:
