@@ -177,6 +177,19 @@ def test_the_default_view_spelled_out_is_the_stored_page(
     assert len(no_builds) == 3
 
 
+def test_a_page_stored_by_another_release_is_not_served(
+    client: TestClient, db_session: Session, target, auth, no_builds: list[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    company, _ = target
+    assert client.put(SITE_URL + "?publish=true", json={"btc_mined": "4"}, headers=auth).status_code == 201
+    assert _snapshot(db_session, company) is not None
+    # A deploy: other code, templates or script URLs. The page the previous release stored is not this one's.
+    monkeypatch.setattr(dashboard, "build_tag", lambda: "next-release")
+    _forget_worker_memory()
+    assert client.get(PAGE).status_code == 200
+    assert no_builds == [f"http://testserver{PAGE}"]
+
+
 def test_a_failing_page_build_never_fails_the_write(
     client: TestClient, db_session: Session, target, auth, monkeypatch: pytest.MonkeyPatch
 ) -> None:

@@ -17,6 +17,7 @@ from app.domain.charts import Chart
 from app.domain.csvio import safe_cell
 from app.domain.quarters import RULES, Basis, build_quarters
 from app.domain.reports import MonthView, add_months
+from app.http.assets import build_tag
 from app.http.deps import CompanyOr404, SessionDep
 from app.http.templating import templates
 from app.store import queries
@@ -148,8 +149,8 @@ def overview_page(context: dict[str, Any]) -> HTMLResponse:
 
 
 def overview_key(company_id: int) -> str:
-    """Where the company's default overview is kept in app.cache.page_store."""
-    return f"overview/{company_id}"
+    """Where the company's default overview is kept in app.cache.page_store (per release: see build_tag)."""
+    return f"overview/{company_id}/{build_tag()}"
 
 
 def prebuild_overviews(session: Session, company_ids: frozenset[int]) -> None:
