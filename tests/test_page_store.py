@@ -326,3 +326,26 @@ def test_a_publish_answers_before_its_render_and_renders_that_pile_up_are_coales
         release.set()
         publish_hooks.wait_for(timeout=30)
         engine.dispose()
+
+
+def test_a_reader_of_the_rendering_worker_waits_for_the_render(
+    db_session: Session, target, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    company, _ = target
+    key = dashboard.overview_key(company.id)
+    revision = queries.get_data_revision(session=db_session).revision
+    waited: list[int] = []
+
+    def render_finishes(company_id: int, *, timeout: float) -> bool:
+        waited.append(company_id)
+        page_store.write(db_session, page_store.BuiltPage.make(key, revision, b"<p>rendered</p>", "text/html"))
+        return True
+
+    monkeypatch.setattr(publish_hooks, "rendering", lambda company_id: company_id == company.id)
+    monkeypatch.setattr(publish_hooks, "wait_for", render_finishes)
+    entry = page_store.SharedPage(db_session, key, revision, revision, company.id).load(None)
+    assert entry is not None and entry.body == b"<p>rendered</p>"
+    assert waited == [company.id]
+    # A page no render is coming for: nothing to wait for, the reader builds it.
+    assert page_store.SharedPage(db_session, key + "-other", revision, revision, company.id + 1).load(None) is None
+    assert waited == [company.id]
