@@ -177,7 +177,10 @@ class SharedPage:
         # build of our own would be, and both would take the same CPU.
         rendering = found is None and self.company_id is not None and publish_hooks.rendering(self.company_id)
         if rendering and publish_hooks.wait_for(self.company_id, timeout=RENDER_WAIT_SECONDS):
-            found = get(self.session, self.key, encoding, current_since=self.current_since)
+            # In a session of its own: on SQLite the request's read transaction still sees the database as it
+            # was before the render stored the page.
+            with Session(bind=self.session.get_bind()) as fresh:
+                found = get(fresh, self.key, encoding, current_since=self.current_since)
         return found
 
     def keep(self, entry: CachedBody) -> None:
