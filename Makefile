@@ -91,7 +91,7 @@ test: lint assets
 screenshot: install-test
 	$(BIN)/python scripts/screenshot.py http://$(HOST):$(PORT)/ docs/overview.png --full
 
-bench: install-test
+bench: install-test assets
 	$(BIN)/python -m bench.run $(BENCH_ARGS)
 
 clean:

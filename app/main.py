@@ -105,7 +105,7 @@ def create_app(*, check_database_on_startup: bool = True) -> FastAPI:
     # The fast path for repeated public reads reads the revision with this (the tests point it at their
     # rolled-back transaction, so the fast path runs under the whole suite).
     app.state.revision_reader = make_revision_reader(settings.database_url, get_engine())
-    # A publish renders the changed companies' overview before it answers, so their first reader after a
+    # A publish renders the changed companies' overview right after it answers, so their first reader after a
     # release gets a finished page from any worker.
     publish_hooks.on_publish("overview", dashboard.prebuild_overviews)
     # Innermost of all: whatever the other middleware do to the app's answers, they do to the fast path's.

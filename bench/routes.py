@@ -45,10 +45,21 @@ class Route:
 ROUTES: tuple[Route, ...] = (
     Route("ceiling: bare endpoint, no work", lambda c: "/healthz", "json", is_ceiling=True),
     Route("overview page", lambda c: f"/companies/{c.slug}", "text/html", after_change=True),
-    # The same ten years by another URL: only the bare URL is rendered when data is published, so right after
-    # a change this one shows what a full build on demand costs.
+    # The same ten years asked for as a from-to range: only the default view (the bare URL, or `?range=all`
+    # since run H) is rendered when data is published, so right after a change this one shows what a full
+    # build on demand costs. Until run G this row was `?range=all`.
     Route(
-        "overview, ?range=all (on demand)", lambda c: f"/companies/{c.slug}?range=all", "text/html", after_change=True
+        "overview, ten years by from-to (on demand)",
+        lambda c: f"/companies/{c.slug}?from={c.first}&to={c.last}",
+        "text/html",
+        after_change=True,
+    ),
+    Route("overview, ?range=all", lambda c: f"/companies/{c.slug}?range=all", "text/html", after_change=True),
+    Route(
+        "overview, site filter (on demand)",
+        lambda c: f"/companies/{c.slug}?site={c.site}",
+        "text/html",
+        after_change=True,
     ),
     Route("overview, 304 revalidation", lambda c: f"/companies/{c.slug}", revalidate=True),
     # Right after a correction to another company: still served from the pages every worker shares.
@@ -64,6 +75,12 @@ ROUTES: tuple[Route, ...] = (
         "monthly API, 304 revalidation",
         lambda c: f"/api/v1/companies/{c.slug}/monthly?from={c.first}&to={c.last}",
         revalidate=True,
+    ),
+    Route(
+        "chart table page",
+        lambda c: f"/companies/{c.slug}/charts/btc_mined?from={c.first}&to={c.last}",
+        "text/html",
+        after_change=True,
     ),
     Route(
         "chart CSV download",

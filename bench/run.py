@@ -47,6 +47,8 @@ from bench.routes import END, ROUTES, SLUG, Context, Route
 
 ROOT = Path(__file__).resolve().parent.parent
 PG_SERVER = os.environ.get("BENCH_POSTGRES", "postgresql+psycopg://postgres@127.0.0.1:5432")
+# Two checkouts benchmarking on one Postgres at once must not drop each other's databases.
+DB_PREFIX = os.environ.get("BENCH_DB_PREFIX", "minedash_bench")
 SIZES = {
     "small": {"companies": 20, "sites": 10, "months": 120},
     # Ten times the rows through ten times the companies: each page still shows one company's ten years,
@@ -57,13 +59,27 @@ SIZES = {
     "long": {"companies": 20, "sites": 10, "months": 1200},
 }
 TARGETS_TEXT = {
-    "overview_ratio": "overview, data unchanged: >= 50% of the ceiling's requests/s",
-    "api_ratio": "monthly API (120 months): >= 50% of the ceiling",
+    "overview_ratio": "overview, data unchanged: >= 100% of the ceiling's requests/s",
+    "api_ratio": "monthly API (120 months), unchanged: >= 100% of the ceiling",
     "after_change": "overview right after a data change: server time <= 30 ms",
-    "first_visit": "first visit <= 1.2 MB transferred",
+    "on_demand_overview": "overview built on demand (ten years by from-to, a site filter) <= 20 ms",
+    "on_demand_other": "site page, chart table, CSVs, monthly API built on demand <= 15 ms",
+    "publish": "the publishing PUT, p50 <= 40 ms",
+    "first_visit": "first visit <= 450 KB transferred",
     "repeat_visit": "repeat visit <= 30 KB transferred",
+    "first_drawn": "first visit, charts in view drawn <= 1,200 ms",
+    "repeat_drawn": "repeat visit, charts in view drawn <= 500 ms",
     "p50_growth": "p50 on the 10x dataset <= 1.5x the small one",
 }
+# The after-change rows each on-demand target covers (worst median counts).
+ON_DEMAND_OVERVIEW = ("overview, ten years by from-to (on demand)", "overview, site filter (on demand)")
+ON_DEMAND_OTHER = (
+    "site page",
+    "chart table page",
+    "chart CSV download",
+    "CSV export, 120 months",
+    "monthly API, 120 months",
+)
 
 
 @dataclass
@@ -297,21 +313,38 @@ def after_change(publish: Publisher, client: httpx.Client, base: str, path: str,
         "max_ms": round(max(times), 1),
         "bytes_uncompressed": size,
         "publish_median_ms": round(statistics.median(publishes), 1),
+        "publish_ms": [round(t, 1) for t in publishes],
     }
 
 
-# Records when the last chart reports drawn (charts.js sets data-drawn="true"), relative to navigation start.
+# Records when the last chart in the first screen reports drawn (charts.js sets data-drawn="true"), relative
+# to navigation start: the charts a reader sees before scrolling (charts.js draws the others as they come into
+# view). Until run G every chart of the page was drawn at load and all of them were waited for.
 DRAWN_OBSERVER = """
 (() => {
   const check = () => {
-    const charts = [...document.querySelectorAll('[data-figure]')];
-    if (charts.length && charts.every(el => el.dataset.drawn === 'true') && window.__chartsDrawnAt === undefined) {
+    const seen = [...document.querySelectorAll('[data-figure]')]
+      .filter(el => el.getBoundingClientRect().top < window.innerHeight);
+    if (seen.length && seen.every(el => el.dataset.drawn === 'true') && window.__chartsDrawnAt === undefined) {
       window.__chartsDrawnAt = performance.now();
+      window.__chartsSeen = seen.length;
     }
   };
   new MutationObserver(check).observe(document, {subtree: true, attributes: true, attributeFilter: ['data-drawn']});
 })();
 """
+
+
+def _wait_until_drawn(page: Any, timeout: float = 60.0) -> float:
+    """Polled from here: wait_for_function polls by evaluating a string inside the page, which its CSP
+    refuses once the first check has failed (charts drawn after the load event)."""
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        drawn = page.evaluate("window.__chartsDrawnAt")
+        if drawn is not None:
+            return float(drawn)
+        time.sleep(0.02)
+    raise TimeoutError("the charts in view were not drawn within a minute")
 
 
 def browser_figures(base: str, path: str) -> dict[str, Any]:
@@ -342,8 +375,7 @@ def browser_figures(base: str, path: str) -> dict[str, Any]:
             urls.clear()
             received.clear()
             page.goto(base + path, wait_until="load")
-            page.wait_for_function("window.__chartsDrawnAt !== undefined", timeout=60_000)
-            drawn_ms = page.evaluate("window.__chartsDrawnAt")
+            drawn_ms = _wait_until_drawn(page)
             page.wait_for_load_state("networkidle")
             # data: URLs (icons inlined by plotly.js) never touch the network.
             per_url = {
@@ -355,6 +387,7 @@ def browser_figures(base: str, path: str) -> dict[str, Any]:
                 "bytes": int(sum(per_url.values())),
                 "requests": sum(1 for u in urls.values() if not u.startswith("data:")),
                 "charts": page.locator("[data-figure]").count(),
+                "charts_in_view": page.evaluate("window.__chartsSeen"),
                 "charts_drawn_ms": round(drawn_ms),
                 "per_url": dict(sorted(per_url.items(), key=lambda kv: -kv[1])),
             }
@@ -401,7 +434,7 @@ class Served:
 
 
 def serve_size(size: str, args: argparse.Namespace, logs: Path) -> Served:
-    name = f"minedash_bench_{size}"
+    name = f"{DB_PREFIX}_{size}"
     url = create_database(name)
     engine = make_engine(url)
     served = Served(size, name, engine, {})
@@ -661,7 +694,8 @@ def print_size(size: str, entry: dict[str, Any]) -> None:
         top = ", ".join(f"{u.split('?')[0]} {n / 1024:.0f} KiB" for u, n in list(b["per_url"].items())[:3])
         print(
             f"browser {visit} visit: {b['bytes'] / 1024:.1f} KiB in {b['requests']} requests; "
-            f"{b['charts']} charts drawn after {b['charts_drawn_ms']} ms ({top})"
+            f"the {b.get('charts_in_view', b['charts'])} of {b['charts']} charts in view drawn after "
+            f"{b['charts_drawn_ms']} ms ({top})"
         )
 
 
@@ -705,15 +739,35 @@ def print_targets(results: dict[str, Any]) -> dict[str, Any]:
     overview = _route(small, "overview page")
     api = _route(small, "monthly API, 120")
     found["overview_ratio"] = (
-        (f"{overview['ratio_to_ceiling']:.0%}", overview["ratio_to_ceiling"] >= 0.5) if overview else None
+        (f"{overview['ratio_to_ceiling']:.0%}", overview["ratio_to_ceiling"] >= 1.0) if overview else None
     )
-    found["api_ratio"] = (f"{api['ratio_to_ceiling']:.0%}", api["ratio_to_ceiling"] >= 0.5) if api else None
-    change = small["after_change"].get("overview page")
+    found["api_ratio"] = (f"{api['ratio_to_ceiling']:.0%}", api["ratio_to_ceiling"] >= 1.0) if api else None
+    changes = small["after_change"]
+    change = changes.get("overview page")
     found["after_change"] = (f"{change['median_ms']:.1f} ms (median)", change["median_ms"] <= 30) if change else None
+    for key, names, limit in (
+        ("on_demand_overview", ON_DEMAND_OVERVIEW, 20.0),
+        ("on_demand_other", ON_DEMAND_OTHER, 15.0),
+    ):
+        measured = {n: changes[n]["median_ms"] for n in names if n in changes}
+        if measured:
+            worst = max(measured, key=lambda n: measured[n])
+            found[key] = (f"worst {measured[worst]:.1f} ms ({worst})", measured[worst] <= limit)
+    if changes:
+        put = statistics.median(t for c in changes.values() for t in c.get("publish_ms", [c["publish_median_ms"]]))
+        found["publish"] = (f"{put:.1f} ms (p50 of every PUT)", put <= 40)
     browser = small.get("browser")
     if browser:
-        found["first_visit"] = (f"{browser['first']['bytes'] / 1e6:.2f} MB", browser["first"]["bytes"] <= 1_200_000)
+        found["first_visit"] = (f"{browser['first']['bytes'] / 1e3:.0f} KB", browser["first"]["bytes"] <= 450_000)
         found["repeat_visit"] = (f"{browser['repeat']['bytes'] / 1e3:.1f} KB", browser["repeat"]["bytes"] <= 30_000)
+        found["first_drawn"] = (
+            f"{browser['first']['charts_drawn_ms']} ms",
+            browser["first"]["charts_drawn_ms"] <= 1200,
+        )
+        found["repeat_drawn"] = (
+            f"{browser['repeat']['charts_drawn_ms']} ms",
+            browser["repeat"]["charts_drawn_ms"] <= 500,
+        )
     growth = results.get("p50_growth") or {}
     measured = {k: v for k, v in growth.items() if not k.startswith("ceiling")}
     if measured:

@@ -162,6 +162,37 @@ def test_other_views_and_drafts_are_not_rendered_ahead(
     assert no_builds == [f"http://testserver{PAGE}?range=12m"]
 
 
+def test_the_default_view_spelled_out_is_the_stored_page(
+    client: TestClient, db_session: Session, target, auth, no_builds: list[str]
+) -> None:
+    company, _ = target
+    assert client.put(SITE_URL + "?publish=true", json={"btc_mined": "4"}, headers=auth).status_code == 201
+    stored = _snapshot(db_session, company)
+    assert stored is not None
+    _forget_worker_memory()
+    spelled = client.get(PAGE + "?range=all")
+    assert spelled.status_code == 200 and spelled.content == stored.body
+    assert no_builds == []
+    # Anything else is another view, built on demand: the same months as a from-to range, or a site filter.
+    for query in ("?range=all&site=north", "?from=2025-03&to=2025-03", "?range=all&quarters=calendar"):
+        _forget_worker_memory()
+        assert client.get(PAGE + query).status_code == 200
+    assert len(no_builds) == 3
+
+
+def test_a_page_stored_by_another_release_is_not_served(
+    client: TestClient, db_session: Session, target, auth, no_builds: list[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    company, _ = target
+    assert client.put(SITE_URL + "?publish=true", json={"btc_mined": "4"}, headers=auth).status_code == 201
+    assert _snapshot(db_session, company) is not None
+    # A deploy: other code, templates or script URLs. The page the previous release stored is not this one's.
+    monkeypatch.setattr(dashboard, "build_tag", lambda: "next-release")
+    _forget_worker_memory()
+    assert client.get(PAGE).status_code == 200
+    assert no_builds == [f"http://testserver{PAGE}"]
+
+
 def test_a_failing_page_build_never_fails_the_write(
     client: TestClient, db_session: Session, target, auth, monkeypatch: pytest.MonkeyPatch
 ) -> None:
@@ -246,6 +277,78 @@ def test_hooks_run_after_the_commit_gave_its_connection_back(tmp_path, monkeypat
             company_id = make_company(session, slug="pooled").id
             queries.bump_data_revision(session=session, companies=[company_id])
             session.commit()
+        assert publish_hooks.wait_for(timeout=30)
         assert seen == [frozenset({company_id})]
     finally:
         engine.dispose()
+
+
+def test_a_publish_answers_before_its_render_and_renders_that_pile_up_are_coalesced(
+    tmp_path,  # type: ignore[no-untyped-def]
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    import threading
+
+    from app.store import migrate
+    from app.store.db import begin_writing, make_engine
+
+    engine = make_engine(f"sqlite:///{tmp_path / 'later.db'}")
+    migrate.upgrade(engine)
+    release = threading.Event()
+    seen: list[frozenset[int]] = []
+
+    def slow_hook(session: Session, company_ids: frozenset[int]) -> None:
+        release.wait(30)
+        seen.append(company_ids)
+
+    monkeypatch.setitem(publish_hooks._hooks, "overview", slow_hook)
+
+    def publish(slug: str | None = None, company_id: int | None = None) -> int:
+        with Session(engine) as session:
+            begin_writing(session)
+            company_id = company_id or make_company(session, slug=slug).id
+            queries.bump_data_revision(session=session, companies=[company_id])
+            session.commit()
+        return company_id
+
+    try:
+        first = publish("first")
+        # The commit has returned while its render is still waiting: the answer does not wait for it.
+        assert seen == [] and publish_hooks.rendering(first)
+        second = publish("second")
+        publish(company_id=second)
+        publish(company_id=second)
+        assert publish_hooks.rendering(second)
+        assert not publish_hooks.wait_for(second, timeout=0.05)  # still queued behind the first render
+        release.set()
+        assert publish_hooks.wait_for(timeout=30)
+        assert not publish_hooks.rendering(first) and not publish_hooks.rendering(second)
+        # Three publishes of the second company while the first rendered: one render of it, not three.
+        assert seen == [frozenset({first}), frozenset({second})]
+    finally:
+        release.set()
+        publish_hooks.wait_for(timeout=30)
+        engine.dispose()
+
+
+def test_a_reader_of_the_rendering_worker_waits_for_the_render(
+    db_session: Session, target, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    company, _ = target
+    key = dashboard.overview_key(company.id)
+    revision = queries.get_data_revision(session=db_session).revision
+    waited: list[int] = []
+
+    def render_finishes(company_id: int, *, timeout: float) -> bool:
+        waited.append(company_id)
+        page_store.write(db_session, page_store.BuiltPage.make(key, revision, b"<p>rendered</p>", "text/html"))
+        return True
+
+    monkeypatch.setattr(publish_hooks, "rendering", lambda company_id: company_id == company.id)
+    monkeypatch.setattr(publish_hooks, "wait_for", render_finishes)
+    entry = page_store.SharedPage(db_session, key, revision, revision, company.id).load(None)
+    assert entry is not None and entry.body == b"<p>rendered</p>"
+    assert waited == [company.id]
+    # A page no render is coming for: nothing to wait for, the reader builds it.
+    assert page_store.SharedPage(db_session, key + "-other", revision, revision, company.id + 1).load(None) is None
+    assert waited == [company.id]

@@ -15,7 +15,9 @@ A read then goes through up to four layers, cheapest first:
    built at, usable by every worker while the company's `changed_revision` is not newer.
 4. Building the page from the store and the domain (app.web / app.api).
 
-After a commit that changed published data, `publish_hooks` runs the registered hooks (the overview's
-pre-render, registered by app.main) in a fresh session, so the first reader after a release gets step 3.
+After a commit that changed published data, `publish_hooks` hands the changed companies to a render thread
+and the write answers; the thread runs the registered hooks (the overview's pre-render, registered by
+app.main) in a fresh session, so the readers after a release get step 3 (a reader of the rendering worker
+waits for the render in flight rather than build the same page beside it).
 Nothing here is needed for correctness: any failure falls through to the next layer, at worst to step 4.
 """

@@ -26,11 +26,14 @@ from sqlalchemy import ColumnElement, case, null, select
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
 
+from app.cache import publish_hooks
 from app.cache.responses import MIN_COMPRESS_BYTES, CachedBody, compress
 from app.store.db import begin_writing
 from app.store.models import PageSnapshot, utcnow
 
 log = logging.getLogger("minedash.page_store")
+# How long a reader waits for a render in flight in its own worker before it builds the page itself.
+RENDER_WAIT_SECONDS = 2.0
 
 
 def get(
@@ -165,9 +168,20 @@ class SharedPage:
     key: str
     revision: int
     current_since: int | ColumnElement[int]
+    # The company whose publish renders this page (app.cache.publish_hooks), if one does.
+    company_id: int | None = None
 
     def load(self, encoding: str | None) -> CachedBody | None:
-        return get(self.session, self.key, encoding, current_since=self.current_since)
+        found = get(self.session, self.key, encoding, current_since=self.current_since)
+        # This worker is rendering the page right now, after a publish: the finished page is nearer than a
+        # build of our own would be, and both would take the same CPU.
+        rendering = found is None and self.company_id is not None and publish_hooks.rendering(self.company_id)
+        if rendering and publish_hooks.wait_for(self.company_id, timeout=RENDER_WAIT_SECONDS):
+            # In a session of its own: on SQLite the request's read transaction still sees the database as it
+            # was before the render stored the page.
+            with Session(bind=self.session.get_bind()) as fresh:
+                found = get(fresh, self.key, encoding, current_since=self.current_since)
+        return found
 
     def keep(self, entry: CachedBody) -> None:
         """Store a page built on demand, so the other workers need not build it too.

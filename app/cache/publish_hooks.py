@@ -2,9 +2,18 @@
 
 The data layer only says, inside the writing transaction, which companies the change concerns
 (app.store.queries.bump_data_revision notes them in `session.info`); the web layer registers what to do about it
-(`on_publish`, at app start). Once the transaction has committed and given its connection back, every hook
-runs with those companies in a session of its own, before the commit call returns. Nothing here knows about
-pages, so the queries need not import the web layer.
+(`on_publish`, at app start). Once the transaction has committed and given its connection back, the hooks
+run with those companies in a session of their own. Nothing here knows about pages, so the queries need not
+import the web layer.
+
+They run **after the answer, not inside it**: the write hands the companies to one render thread per process
+and returns. Renders that pile up while one runs are coalesced (ten site-month PUTs of one release cost one
+or two renders, not ten). Freshness does not depend on when a render finishes: a stored page carries the
+revision read before its data, and it is served only while the company's `changed_revision` is not newer
+(app.cache.page_store), so a page rendered late is current or unused, never stale. Until it is stored, a
+reader of this worker waits for the render in flight (`wait_for`) and a reader of another worker builds the
+page itself. On a connection that is itself inside a transaction (the test suite's, which no other thread may
+use) the hooks run inline, before the commit call returns.
 
 The session begins as a reader: a hook builds in it without holding SQLite's write lock, and stores what it
 built in a short writing transaction (app.cache.page_store.store), so other writers never wait for a render.
@@ -12,7 +21,9 @@ built in a short writing transaction (app.cache.page_store.store), so other writ
 
 from __future__ import annotations
 
+import atexit
 import logging
+import threading
 import time
 from collections.abc import Callable
 
@@ -57,13 +68,20 @@ def _after_transaction_end(session: Session, transaction: SessionTransaction) ->
     if not changed or not _hooks:
         return
     bind = session.get_bind()
+    if isinstance(bind, Connection):
+        _run_hooks(bind, frozenset(changed))
+    else:
+        _renderer.submit(bind, frozenset(changed))
+
+
+def _run_hooks(bind: Engine | Connection, changed: frozenset[int]) -> None:
     for name, hook in list(_hooks.items()):
         started = time.perf_counter()
         try:
             # Its own session: the committed one may not run SQL from inside its commit. On a connection that
             # is itself inside a transaction (the test suite's), a savepoint keeps the outer one intact.
             with _session(bind) as fresh:
-                hook(fresh, frozenset(changed))
+                hook(fresh, changed)
                 fresh.commit()
         except Exception:
             # The data is committed whatever happens here; without the page, the first reader builds it.
@@ -79,6 +97,78 @@ def _after_transaction_end(session: Session, transaction: SessionTransaction) ->
                 }
             },
         )
+
+
+class _Renderer:
+    """One thread per process that runs the hooks for committed changes, coalescing those that queue up."""
+
+    def __init__(self) -> None:
+        self._cond = threading.Condition()
+        self._pending: dict[Engine, set[int]] = {}
+        self._running: set[int] = set()
+        self._thread: threading.Thread | None = None
+
+    def submit(self, bind: Engine, companies: frozenset[int]) -> None:
+        with self._cond:
+            self._pending.setdefault(bind, set()).update(companies)
+            if self._thread is None or not self._thread.is_alive():
+                self._thread = threading.Thread(target=self._loop, name="publish-hooks", daemon=True)
+                self._thread.start()
+            self._cond.notify_all()
+
+    def _loop(self) -> None:
+        while True:
+            with self._cond:
+                while not self._pending:
+                    self._cond.wait()
+                bind, companies = self._pending.popitem()
+                self._running = set(companies)
+            try:
+                _run_hooks(bind, frozenset(companies))
+            finally:
+                with self._cond:
+                    self._running = set()
+                    self._cond.notify_all()
+
+    def busy_with(self, company_id: int) -> bool:
+        with self._cond:
+            return company_id in self._running or any(company_id in ids for ids in self._pending.values())
+
+    def wait_for(self, company_id: int | None, timeout: float) -> bool:
+        """Until no render for this company (None: for any) is queued or running; False on timeout."""
+        deadline = time.monotonic() + timeout
+        with self._cond:
+            while (
+                (self._pending or self._running)
+                if company_id is None
+                else (company_id in self._running or any(company_id in ids for ids in self._pending.values()))
+            ):
+                left = deadline - time.monotonic()
+                if left <= 0:
+                    return False
+                self._cond.wait(left)
+        return True
+
+
+_renderer = _Renderer()
+
+
+def rendering(company_id: int) -> bool:
+    """Whether this process has a render for the company queued or running."""
+    return _renderer.busy_with(company_id)
+
+
+def wait_for(company_id: int | None = None, *, timeout: float = 5.0) -> bool:
+    """Wait until this process has no render for the company (None: none at all) queued or running.
+
+    A reader that found no current stored page waits here rather than build the same page beside the render
+    (both would compete for the same CPU); False when the timeout ran out first.
+    """
+    return _renderer.wait_for(company_id, timeout)
+
+
+# A command that publishes and exits (an import from the command line) leaves its pages rendered.
+atexit.register(wait_for, None, timeout=30.0)
 
 
 @event.listens_for(Session, "after_rollback")

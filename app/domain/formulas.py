@@ -69,16 +69,21 @@ def aggregate(metric: str, rows: list[dict[str, Decimal | None]]) -> Decimal | N
     return aggregate_values(metric, [r.get(metric) for r in rows], weights)
 
 
+# Looked up once per metric and site month otherwise: which metrics combine by a plain sum.
+_SUMMED = frozenset(name for name, spec in METRICS.items() if spec.aggregation in ("sum", "none"))
+_ZERO = Decimal(0)
+
+
 def aggregate_values(
     metric: str, values: Sequence[Decimal | int | None], weights: Sequence[Decimal | int | None] | None = None
 ) -> Decimal | None:
     """`aggregate` over one column of site figures (and the column of their weights, for a weighted mean)."""
-    spec = METRICS[metric]
     present = [v if type(v) is Decimal else Decimal(v) for v in values if v is not None]
     if not present:
         return None
-    if spec.aggregation == "sum" or spec.aggregation == "none":
-        return sum(present, Decimal(0))
+    if metric in _SUMMED:
+        return sum(present, _ZERO) if len(present) > 1 else _ZERO + present[0]
+    spec = METRICS[metric]
     assert spec.weight is not None and weights is not None
     pairs = [(Decimal(v), w) for v, w in zip(values, weights, strict=True) if v is not None]
     weighted = [(v, Decimal(w)) for v, w in pairs if w is not None and w > 0]

@@ -135,6 +135,26 @@ def _merge_sources(prev: FigureSource, src: FigureSource) -> FigureSource:
     )
 
 
+def _site_sum_sources(
+    site_rows: Sequence[SiteMonth], site_sources: Sequence[dict[str, FigureSource]], sums: dict[str, Decimal | None]
+) -> dict[str, FigureSource]:
+    """The provenance of each site sum of a month (the sums already in `sums`)."""
+    first = site_rows[0]
+    # The same arguments as _sources_of_values gives _row_source, so the same cached instance.
+    key = (first.source_url, bool(first.is_estimate), first.is_illustrative)
+    if all(not r.figure_sources and (r.source_url, bool(r.is_estimate), r.is_illustrative) == key for r in site_rows):
+        # The usual month: every site from one release, no per-figure sources. Each sum has the rows' one
+        # provenance, and a sum exists exactly where some site has the figure.
+        shared = _row_source(*key)
+        return {name: shared for name in m.SITE_METRICS if sums[name] is not None}
+    merged: dict[str, FigureSource] = {}
+    for one_row in site_sources:
+        for name, src in one_row.items():
+            prev = merged.get(name)
+            merged[name] = src if prev is None else _merge_sources(prev, src)
+    return merged
+
+
 def _latest(a: dt.datetime | None, b: dt.datetime | None) -> dt.datetime | None:
     if a is None:
         return b
@@ -195,12 +215,7 @@ def build_company_series(
             values[name] = formulas.aggregate_values(name, columns[i], columns[weight] if weight is not None else None)
         if site_rows:
             # A company-level figure beats the site sum only where the company reported it.
-            merged: dict[str, FigureSource] = {}
-            for one_row in site_sources:
-                for name, src in one_row.items():
-                    prev = merged.get(name)
-                    merged[name] = src if prev is None else _merge_sources(prev, src)
-            sources.update(merged)
+            sources.update(_site_sum_sources(site_rows, site_sources, values))
         for name in m.COMPANY_METRICS:
             values[name] = getattr(cm, name) if cm is not None else None
         if cm is not None:

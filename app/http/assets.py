@@ -194,6 +194,23 @@ def asset_digest(relative: str) -> str | None:
         return None
 
 
+@cache
+def build_tag() -> str:
+    """A digest of everything a rendered page depends on besides its data: the code, the templates, our static
+    files and the plotly.js build its URLs name.
+
+    Pages kept across processes (app.cache.page_store) are filed under it, so a deploy never serves a page
+    rendered by the previous release (whose script URLs, plotly.js's included, may no longer exist).
+    """
+    digest = hashlib.sha256(plotly_version().encode())
+    for root, pattern in ((PROJECT_ROOT / "app", "*.py"), (PROJECT_ROOT / "templates", "*"), (STATIC_DIR, "*")):
+        for path in sorted(root.rglob(pattern)):
+            if path.is_file():
+                digest.update(path.relative_to(PROJECT_ROOT).as_posix().encode())
+                digest.update(path.read_bytes())
+    return digest.hexdigest()[:12]
+
+
 def asset_url(relative: str) -> str:
     """URL of one of our static files, with a content hash so it can be cached forever."""
     if relative == "vendor/plotly.min.js":

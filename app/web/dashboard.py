@@ -18,6 +18,7 @@ from app.domain.csvio import safe_cell
 from app.domain.figure_history import publisher_of
 from app.domain.quarters import RULES, Basis, build_quarters
 from app.domain.reports import MonthView, add_months
+from app.http.assets import build_tag
 from app.http.deps import CompanyOr404, SessionDep
 from app.http.templating import templates
 from app.store import queries
@@ -29,7 +30,7 @@ from app.web.chart_csv import csv_response, header_style
 from app.web.home import company_rows
 from app.web.page_helpers import HISTORY_MONTHS, TABLE_MONTHS, chart_context
 from app.web.release_view import parse_release, release_context
-from app.web.view_params import RANGES, ViewParams, parse_view_params
+from app.web.view_params import RANGES, ViewParams, is_default_view, parse_view_params
 
 router = APIRouter()
 
@@ -172,8 +173,8 @@ def overview_page(context: dict[str, Any]) -> HTMLResponse:
 
 
 def overview_key(company_id: int) -> str:
-    """Where the company's default overview is kept in app.cache.page_store."""
-    return f"overview/{company_id}"
+    """Where the company's default overview is kept in app.cache.page_store (per release: see build_tag)."""
+    return f"overview/{company_id}/{build_tag()}"
 
 
 def prebuild_overviews(session: Session, company_ids: frozenset[int]) -> None:
@@ -199,11 +200,12 @@ def _overview_response(request: Request, company: Company, session: Session) -> 
     revision = queries.get_data_revision(session=session)
     # The default view is kept in the shared store: rendered when the company publishes, or by the first
     # worker that builds it, and served to every worker until the company's data changes. It is the page a
-    # release sends people to; other ranges and site filters are built on demand by each worker.
+    # release sends people to (also when spelled `?range=all`); other ranges and site filters are built on
+    # demand by each worker.
     shared = None
-    if not request.url.query:
+    if is_default_view(request):
         since = select(Company.changed_revision).where(Company.id == company.id).scalar_subquery()
-        shared = page_store.SharedPage(session, overview_key(company.id), revision.revision, since)
+        shared = page_store.SharedPage(session, overview_key(company.id), revision.revision, since, company.id)
 
     return revision_cached(request, revision, lambda: render_overview(request, company, session=session), shared=shared)
 

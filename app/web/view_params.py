@@ -66,6 +66,15 @@ def _period(value: str | None, name: str) -> dt.date | None:
         raise HTTPException(status_code=400, detail=f"{name}: {exc}") from None
 
 
+def is_default_view(request: Request) -> bool:
+    """Whether the query string asks for the default view (none, or `range=all` spelled out).
+
+    Such a URL shows the very page the bare URL does, so it may be answered by the page rendered ahead.
+    """
+    q = request.query_params
+    return set(q.keys()) <= {"range"} and all(v in ("", DEFAULT_RANGE) for v in q.getlist("range"))
+
+
 def parse_view_params(request: Request, known_sites: Sequence[str] | None = None) -> ViewParams:
     """Read range/from/to/site from the query string; a clear 400 for anything unreadable."""
     q = request.query_params

@@ -48,6 +48,11 @@
     });
   }
 
+  // On a phone the mode bar would sit on the plot itself: none there (the CSV and table links under each
+  // chart remain); elsewhere only the PNG download. Built once: every chart gets the same object.
+  var CONFIG_PHONE = { responsive: true, displayModeBar: false };
+  var CONFIG_WIDE = { responsive: true, displaylogo: false, modeBarButtons: [["toImage"]] };
+
   function draw(el) {
     var figure;
     try {
@@ -57,21 +62,46 @@
       return;
     }
     expandNotes(figure);
-    // On a phone the mode bar would sit on the plot itself: none there (the CSV and table links under each
-    // chart remain); elsewhere only the PNG download.
-    var config = phone.matches
-      ? { responsive: true, displayModeBar: false }
-      : { responsive: true, displaylogo: false, modeBarButtons: [["toImage"]] };
+    var config = phone.matches ? CONFIG_PHONE : CONFIG_WIDE;
+    el.setAttribute("data-drawing", "true");
     window.Plotly.react(el, recolourTotals(figure.data), themed(figure.layout), config).then(function () {
       el.setAttribute("data-drawn", "true");
     });
   }
 
-  function drawAll() {
-    if (!window.Plotly) { return; }
-    document.querySelectorAll("[data-figure]").forEach(draw);
+  // Draw what is seen: a chart is drawn when it comes within 200 px of the viewport, so a ten-chart page
+  // costs the browser one or two charts before it is usable, and the rest as the reader scrolls. Each
+  // chart's box has its final height before it is drawn (app.css), so nothing moves when one appears.
+  var observer = null;
+
+  function watch(el) {
+    if (observer) {
+      observer.observe(el);
+    } else {
+      draw(el);
+    }
   }
 
-  document.addEventListener("DOMContentLoaded", drawAll);
-  dark.addEventListener("change", drawAll);
+  function start() {
+    if (!window.Plotly) { return; }
+    if ("IntersectionObserver" in window) {
+      observer = new IntersectionObserver(function (entries) {
+        entries.forEach(function (entry) {
+          if (!entry.isIntersecting) { return; }
+          observer.unobserve(entry.target);
+          draw(entry.target);
+        });
+      }, { rootMargin: "200px 0px" });
+    }
+    document.querySelectorAll("[data-figure]").forEach(watch);
+  }
+
+  function redrawDrawn() {
+    // A theme change repaints the charts already drawn; the others pick the theme up when they are drawn.
+    if (!window.Plotly) { return; }
+    document.querySelectorAll("[data-figure][data-drawing]").forEach(draw);
+  }
+
+  document.addEventListener("DOMContentLoaded", start);
+  dark.addEventListener("change", redrawDrawn);
 })();

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import pytest
 
+from tests.e2e.drawing import draw_charts
+
 pytestmark = pytest.mark.e2e
 
 
@@ -44,8 +46,8 @@ def test_drawing_the_charts_moves_nothing(browser, live_server) -> None:
             # The whole document is parsed (the footer comes last) before anything is measured.
             page.locator(".site-footer").wait_for(state="attached", timeout=60000)
             if js:
-                count = page.locator(".chart").count()
-                page.locator("[data-drawn=true]").nth(count - 1).wait_for(timeout=60000)
+                draw_charts(page)
+                page.evaluate("window.scrollTo(0, 0)")
             positions.append(_layout(page))
         finally:
             context.close()

@@ -8,14 +8,14 @@ from pathlib import Path
 
 import pytest
 
+from tests.e2e.drawing import draw_charts
+
 pytestmark = pytest.mark.e2e
 
 
 def _wait(page, count: int | None = None) -> None:
     """Until every chart on the page (or `count` of them) is drawn."""
-    count = count or page.locator(".chart").count()
-    # A selector wait, not wait_for_function: polling a JS string needs eval, which the page's CSP refuses.
-    page.locator("[data-drawn=true]").nth(count - 1).wait_for(timeout=60000)
+    draw_charts(page, count)
 
 
 def _x(page, chart: str, name: str) -> list[str]:

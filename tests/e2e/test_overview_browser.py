@@ -6,6 +6,8 @@ from pathlib import Path
 
 import pytest
 
+from tests.e2e.drawing import draw_charts
+
 pytestmark = pytest.mark.e2e
 
 CHARTS = {
@@ -16,8 +18,7 @@ OVERVIEW = "/companies/cleanspark"
 
 
 def _wait_for_charts(page, count: int = len(CHARTS)) -> None:
-    # A selector wait, not wait_for_function: polling a JS string needs eval, which the page's CSP refuses.
-    page.locator("[data-drawn=true]").nth(count - 1).wait_for(timeout=60000)
+    draw_charts(page, count)
 
 
 def _traces(page) -> dict[str, list[dict]]:
@@ -68,3 +69,16 @@ def test_dark_mode_renders(open_page, tmp_path: Path) -> None:
     assert font == "#e5e7eb"
     assert problems.all() == []
     page.screenshot(path=str(tmp_path / "overview-dark.png"), full_page=True)
+
+
+def test_charts_below_the_fold_are_drawn_when_they_come_into_view(open_page) -> None:
+    page, problems = open_page(OVERVIEW)
+    page.locator("#chart-hashrate[data-drawn=true]").wait_for(timeout=60000)
+    # The last chart is screens away: not drawn (no SVG, no data) until the reader gets there.
+    last = page.locator("#chart-hashprice")
+    assert last.get_attribute("data-drawn") is None
+    assert page.locator("#chart-hashprice .main-svg").count() == 0
+    last.scroll_into_view_if_needed()
+    page.locator("#chart-hashprice[data-drawn=true]").wait_for(timeout=60000)
+    assert page.locator("#chart-hashprice .main-svg").count() > 0
+    assert problems.all() == []

@@ -154,13 +154,20 @@ def company_points(views: Sequence[MonthView], metric: str) -> tuple[Point, ...]
 
 
 def site_points(views: Sequence[MonthView], metric: str, slug: str) -> tuple[Point, ...]:
-    out = []
+    out: list[Point] = []
+    append = out.append
     for v in views:
         figures = v.sites.get(slug)
-        value = figures.values.get(metric) if figures else None
-        src = figures.sources.get(metric) if figures and value is not None else None
-        out.append(Point(value, (src,) if src else (), revised_note((src,), metric) if src else None))
+        value = None if figures is None else figures.values.get(metric)
+        if figures is None or value is None:
+            append(_GAP)
+            continue
+        src = figures.sources.get(metric)
+        append(Point(value, (src,) if src else (), revised_note((src,), metric) if src else None))
     return tuple(out)
+
+
+_GAP = Point(None)
 
 
 def fmt(value: Decimal | None, metric: str, with_unit: bool = True) -> str:
@@ -173,7 +180,12 @@ def _fmt_series(value: Decimal | None, series: Series) -> str:
     return f"{format_number(value, series.unit, series.decimals)} {series.unit}"
 
 
-def _why(point: Point) -> list[str]:
+def point_hover_lines(point: Point) -> list[str]:
+    """The facts shown on hover under a point's value, one per line (the month, value and unit come first).
+
+    Every fact a point's hover states is decided here and nowhere else: the figure sends each distinct list
+    once (see _Notes), so a new fact added here costs the page a few bytes per distinct note, not per point.
+    """
     lines: list[str] = []
     if point.is_illustrative:
         lines.append("Illustrative: a demo split of the company total, not published by the company")
@@ -214,7 +226,7 @@ class _Notes:
         key = (point.sources, point.revised, point.partial)
         found = self._by_key.get(key)
         if found is None:
-            text = "".join("<br>" + line for line in _why(point))
+            text = "".join("<br>" + line for line in point_hover_lines(point))
             found = self._by_text.get(text)
             if found is None:
                 found = self._by_text[text] = len(self.texts)
@@ -234,38 +246,37 @@ def _hovertemplate(series: Series, value: str, note: str) -> str:
     return f"<b>{series.label}</b><br>%{{x|%b %Y}}: {value} {series.unit}{formula}{note}<extra></extra>"
 
 
+# A line's marker per (estimated or illustrative, derived by the second route).
+_SYMBOLS = {
+    (False, False): "circle",
+    (True, False): "circle-open",
+    (False, True): "diamond",
+    (True, True): "diamond-open",
+}
+
+
 def _trace(series: Series, x: list[str], notes: _Notes) -> dict[str, Any]:
+    # Column by column, not point by point: a ten-year, ten-site overview draws about 5,000 points.
     number = hover_format(series.unit, series.decimals)
-    y: list[float | None] = []
-    refs: list[Any] = []
-    flagged: list[bool] = []
-    alternative: list[bool] = []
-    known = all_illustrative = 0
-    for p in series.points:
-        if p.value is None:
-            y.append(None)
-            refs.append(0)
-            flagged.append(False)
-            alternative.append(False)
-            continue
-        ref = notes.index(p)
-        flagged.append(notes.flagged[ref])
-        alternative.append(notes.alternative[ref])
-        known += 1
-        all_illustrative += notes.illustrative[ref]
-        if series.negate:
-            # Drawn below the axis, but the hover states the figure as published: a positive sale.
-            y.append(float(-p.value))
-            refs.append([float(p.value), ref])
-        else:
-            y.append(float(p.value))
-            refs.append(ref)
+    index = notes.index
+    points = series.points
+    values = [p.value for p in points]
+    # The note of each point (0 for a gap): flags, markers and hatching all follow from it.
+    note_refs = [0 if p.value is None else index(p) for p in points]
+    known_refs = [r for v, r in zip(values, note_refs, strict=True) if v is not None]
+    refs: list[Any]
     if series.negate:
+        # Drawn below the axis, but the hover states the figure as published: a positive sale.
+        y = [None if v is None else float(-v) for v in values]
+        refs = [0 if v is None else [float(v), r] for v, r in zip(values, note_refs, strict=True)]
         template = _hovertemplate(series, f"%{{customdata[0]:{number}}}", "%{customdata[1]}")
     else:
+        y = [None if v is None else float(v) for v in values]
+        refs = note_refs
         template = _hovertemplate(series, f"%{{y:{number}}}", "%{customdata}")
     # From the notes already looked up: a site split the company never published.
-    illustrative = known > 0 and all_illustrative == known
+    flags = notes.illustrative
+    illustrative = bool(known_refs) and all(flags[r] for r in known_refs)
     name = series.label + (" (illustrative)" if illustrative else "")
     common = {
         "name": name,
@@ -276,6 +287,7 @@ def _trace(series: Series, x: list[str], notes: _Notes) -> dict[str, Any]:
         "meta": {"key": series.key, "unit": series.unit},
         **({"yaxis": series.axis} if series.axis != "y" else {}),
     }
+    flagged, alternative = notes.flagged, notes.alternative
     if series.kind == "bar":
         return {
             "type": "bar",
@@ -283,7 +295,7 @@ def _trace(series: Series, x: list[str], notes: _Notes) -> dict[str, Any]:
             "marker": {
                 "color": series.colour,
                 # Hatched bars: estimated or illustrative figures.
-                "pattern": {"shape": ["/" if f else "" for f in flagged], "solidity": 0.5},
+                "pattern": {"shape": ["/" if flagged[r] else "" for r in note_refs], "solidity": 0.5},
                 "line": {"width": 0},
             },
             "opacity": 0.85,
@@ -300,10 +312,7 @@ def _trace(series: Series, x: list[str], notes: _Notes) -> dict[str, Any]:
         },
         # Open markers: estimated or illustrative figures; diamonds: derived by the dictionary's second route.
         "marker": {
-            "symbol": [
-                ("diamond" if a else "circle") + ("-open" if f else "")
-                for f, a in zip(flagged, alternative, strict=True)
-            ],
+            "symbol": [_SYMBOLS[flagged[r], alternative[r]] for r in note_refs],
             "size": 7,
             "color": series.colour,
         },
