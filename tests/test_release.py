@@ -249,3 +249,15 @@ def test_the_feed_is_valid_atom_with_stable_ids() -> None:
         assert entry.find("a:id", NS).text.startswith("tag:minedash,2025:acme/")
     assert found[0].find("a:id", NS).text == "tag:minedash,2025:acme/correction/2025-01/20250305T130000Z"
     assert release_id("acme", JAN) == "tag:minedash,2025:acme/release/2025-01"
+
+
+def test_a_release_of_month_end_hashrate_shows_it_in_the_hashrate_card() -> None:
+    dec = view(DEC, hashrate_end_ehs="36.0")
+    jan = view(JAN, hashrate_end_ehs="40.1", btc_mined="626")
+    metrics = [c.metric for c in release_cards([dec, jan], JAN)]
+    assert "hashrate_end_ehs" in metrics and "hashrate_avg_ehs" not in metrics
+    end = card([dec, jan], JAN, "hashrate_end_ehs")
+    assert end.value == Decimal("40.1") and end.mom.pct is not None
+    # A release with the month's average keeps the average; one with neither says the average was not reported.
+    assert card([view(JAN, hashrate_avg_ehs="39", hashrate_end_ehs="40")], JAN, "hashrate_avg_ehs").value == 39
+    assert card([view(JAN, btc_mined="626")], JAN, "hashrate_avg_ehs").value is None

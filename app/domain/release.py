@@ -24,6 +24,16 @@ from app.domain.reports import MonthView, add_months, site_series, sources_of
 
 # The headline figures of a release, in the order the cards show them.
 RELEASE_METRICS = ("btc_mined", "hashrate_avg_ehs", "fleet_efficiency_jth", "btc_held_end", "btc_per_ehs_day")
+# A card whose metric the release did not report shows the figure the release gives in its place, when it
+# gives one: many miners publish the operating hashrate at month end rather than the month's average.
+STAND_INS: dict[str, tuple[str, ...]] = {"hashrate_avg_ehs": ("hashrate_end_ehs",)}
+
+
+def card_metric(view: MonthView | None, metric: str) -> str:
+    """The metric a card of `view`'s release shows: `metric`, or a stand-in the release reported instead."""
+    if view is None or view.values.get(metric) is not None:
+        return metric
+    return next((alt for alt in STAND_INS.get(metric, ()) if view.values.get(alt) is not None), metric)
 
 
 class ReleaseInfo(NamedTuple):
@@ -174,7 +184,8 @@ def release_cards(
     by_period = {v.period: v for v in views}
     view = by_period.get(period)
     cards: list[Card] = []
-    for metric in metrics:
+    for wanted in metrics:
+        metric = card_metric(view, wanted)
         mom = compare(by_period, metric, period, add_months(period, -1))
         yoy = compare(by_period, metric, period, add_months(period, -12))
         value = view.values.get(metric) if view else None
