@@ -9,6 +9,7 @@ run as subprocesses against them, as an operator would run them.
 from __future__ import annotations
 
 import datetime as dt
+import difflib
 import json
 import os
 import subprocess
@@ -377,12 +378,27 @@ def answers(url: str, engine: Engine, paths: list[str]) -> dict[str, tuple[int, 
         return out
 
 
+def _first_difference(
+    before: dict[str, tuple[int, str, bytes]], after: dict[str, tuple[int, str, bytes]], paths: list[str]
+) -> str:
+    """The first differing lines of the first differing answer: what to look at when the test fails."""
+    if not paths:
+        return ""
+    a, b = before[paths[0]], after[paths[0]]
+    if a[:2] != b[:2]:
+        return f"{paths[0]}: {a[:2]} != {b[:2]}"
+    lines = difflib.unified_diff(
+        a[2].decode("utf-8", "replace").splitlines(), b[2].decode("utf-8", "replace").splitlines(), lineterm="", n=1
+    )
+    return "\n".join(line[:300] for line in list(lines)[:20])
+
+
 def test_every_public_page_and_api_answer_is_identical_after_a_restore(round_trip: dict[str, Any]) -> None:
     paths = public_paths(round_trip)
     before = answers(*round_trip["source"], paths)
     after = answers(*round_trip["target"], paths)
     different = [p for p in paths if before[p] != after[p]]
-    assert not different, f"answers differ after the restore: {different}"
+    assert not different, f"answers differ after the restore: {different}\n{_first_difference(before, after, different)}"
     found = [p for p in paths if before[p][0] == 200]
     assert len(found) > 60, found
     # What the data puts on the pages is there (the comparison would pass on two empty databases too).
