@@ -398,7 +398,9 @@ def test_every_public_page_and_api_answer_is_identical_after_a_restore(round_tri
     before = answers(*round_trip["source"], paths)
     after = answers(*round_trip["target"], paths)
     different = [p for p in paths if before[p] != after[p]]
-    assert not different, f"answers differ after the restore: {different}\n{_first_difference(before, after, different)}"
+    assert not different, (
+        f"answers differ after the restore: {different}\n{_first_difference(before, after, different)}"
+    )
     found = [p for p in paths if before[p][0] == 200]
     assert len(found) > 60, found
     # What the data puts on the pages is there (the comparison would pass on two empty databases too).

@@ -30,8 +30,9 @@ from tests.live_server import (
 MONTHLY = "/api/v1/companies/cleanspark/monthly"
 PAGE = "/companies/cleanspark"
 HEALTH = "/healthz"
-# Liveness is answered on the event loop: it must stay quick whatever the database does.
-HEALTH_SECONDS = 2.0
+# Liveness is answered on the event loop: it must never wait for the database (a lock wait lasts the busy
+# timeout or for ever). Not a speed bound: 64 clients on two busy cores may take a couple of seconds.
+HEALTH_SECONDS = 5.0
 # Messages that mean a request or a hook met a lock it should have waited for, or failed outright.
 BAD_LOG_LINES = ("database is locked", "Traceback", "hook after publish failed", "could not store a page")
 

@@ -8,14 +8,16 @@ from types import SimpleNamespace
 from typing import Any
 
 from app.domain import metrics as m
+from app.domain.enums import SiteStatus
 from app.domain.reports import FigureSource, build_company_series
+from app.store.models import Site
 
 PERIOD = dt.date(2025, 1, 1)
 RELEASE = "https://example.com/2025-01"
 
 
-def _site(site_id: int) -> Any:
-    return SimpleNamespace(id=site_id, slug=f"s{site_id}")
+def _site(site_id: int) -> Site:
+    return Site(id=site_id, slug=f"s{site_id}", name=f"Site {site_id}", status=SiteStatus.operating)
 
 
 def _row(site_id: int, source_url: str | None = RELEASE, **figures: Any) -> Any:
