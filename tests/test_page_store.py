@@ -230,13 +230,16 @@ def test_a_page_built_on_demand_is_kept_for_the_other_workers(
 ) -> None:
     company, _ = target
     # Nothing was published through the app: the first reader builds the page.
-    assert client.get(PAGE).status_code == 200
+    first = client.get(PAGE)
+    assert first.status_code == 200
     assert len(no_builds) == 1
     stored = _snapshot(db_session, company)
     assert stored is not None and stored.revision == queries.get_data_revision(session=db_session).revision
     _forget_worker_memory()
     again = client.get(PAGE)
     assert again.status_code == 200 and again.content == stored.body
+    # The kept page is answered exactly as the built one was, its charset included.
+    assert again.headers["content-type"] == first.headers["content-type"] == "text/html; charset=utf-8"
     assert len(no_builds) == 1
 
 

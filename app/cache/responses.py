@@ -231,7 +231,10 @@ _PASSED_ON = ("content-type", "content-disposition", "link", "content-language")
 def _freeze(response: Response) -> CachedBody:
     body = bytes(response.body)
     headers = {k: v for k, v in response.headers.items() if k.lower() in _PASSED_ON}
-    return CachedBody(body=body, gzipped=None, media_type=response.media_type or "", headers=headers)
+    # The full content type (with its charset), as sent: a page kept for other workers (app.cache.page_store)
+    # is answered with it, and must look the same as the page its publish hook stored.
+    media_type = response.headers.get("content-type") or response.media_type or ""
+    return CachedBody(body=body, gzipped=None, media_type=media_type, headers=headers)
 
 
 class SharedStore(Protocol):

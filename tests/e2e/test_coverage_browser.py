@@ -60,7 +60,7 @@ def test_a_partial_month_says_which_sites_it_covers(open_page, triad: str, tmp_p
     page, problems = open_page(triad)
     card = page.locator('.kpi[data-metric="hashrate_avg_ehs"]')
     assert "2 of 3 sites (South not reported)" in card.inner_text()
-    mom = card.locator(".kpi-mom abbr")
+    mom = card.locator("abbr.kpi-mom")
     assert mom.inner_text() == "n/a"
     assert mom.get_attribute("title") == "not comparable: March 2025 covers 2 of 3 sites"
     # The table under the hashrate chart: the March row carries the mark, the missing site on hover.
