@@ -24,8 +24,8 @@ from app.domain.release import (
 )
 from app.domain.release_summary import events_of_month, summary_sentences
 from app.domain.reports import MonthView
-from app.schemas import format_period, parse_period
-from app.web.view_params import ViewParams
+from app.schemas import format_period
+from app.web.view_params import ViewParams, query_period
 
 if TYPE_CHECKING:
     from app.store.models import Company, Event
@@ -33,13 +33,7 @@ if TYPE_CHECKING:
 
 def parse_release(request: Request) -> dt.date | None:
     """The `release` of the query string; a clear 400 for anything that is not a month."""
-    value = request.query_params.get("release")
-    if value is None or not value.strip():
-        return None
-    try:
-        return parse_period(value)
-    except ValueError as exc:
-        raise HTTPException(status_code=400, detail=f"release: {exc}; use YYYY-MM, e.g. release=2025-01") from None
+    return query_period(request.query_params.get("release"), "release", hint="; use YYYY-MM, e.g. release=2025-01")
 
 
 def release_query(params: ViewParams, period: dt.date) -> str:

@@ -57,13 +57,14 @@ class ViewParams:
         return max(first, add_months(last, -(months - 1))), last
 
 
-def _period(value: str | None, name: str) -> dt.date | None:
+def query_period(value: str | None, name: str, *, hint: str = "") -> dt.date | None:
+    """A month from the query string (None when absent or blank); a 400 that names the parameter otherwise."""
     if value is None or not value.strip():
         return None
     try:
         return parse_period(value)
     except ValueError as exc:
-        raise HTTPException(status_code=400, detail=f"{name}: {exc}") from None
+        raise HTTPException(status_code=400, detail=f"{name}: {exc}{hint}") from None
 
 
 def is_default_view(request: Request) -> bool:
@@ -78,8 +79,8 @@ def is_default_view(request: Request) -> bool:
 def parse_view_params(request: Request, known_sites: Sequence[str] | None = None) -> ViewParams:
     """Read range/from/to/site from the query string; a clear 400 for anything unreadable."""
     q = request.query_params
-    start = _period(q.get("from"), "from")
-    end = _period(q.get("to"), "to")
+    start = query_period(q.get("from"), "from")
+    end = query_period(q.get("to"), "to")
     range_ = q.get("range") or DEFAULT_RANGE
     if start or end:
         range_ = "custom"
