@@ -92,3 +92,56 @@ def test_lru_counts_compressed_copies_added_later() -> None:
     small.put("b", CachedBody(body=b"y" * 1000, gzipped=None, media_type="text/plain"))
     small.add_encoding("a", first, "br", b"z" * 600)  # 2600 bytes now: the oldest entry goes
     assert small.get("a") is None and small.get("b") is not None
+
+
+def test_readers_who_ask_while_the_answer_is_being_built_wait_for_that_build() -> None:
+    import threading
+    from concurrent.futures import ThreadPoolExecutor
+
+    cache.clear()
+    release = threading.Event()
+    started = threading.Event()
+    state = {"builds": 0}
+    revision = DataRevision(id=1, revision=7, changed_at=dt.datetime(2025, 3, 1, tzinfo=dt.UTC))
+    app = FastAPI()
+
+    @app.get("/slow")
+    def slow(request: Request) -> Response:
+        def build() -> Response:
+            state["builds"] += 1
+            started.set()
+            release.wait(10)  # the first reader's build is in flight while the others arrive
+            return PlainTextResponse("built once")
+
+        return revision_cached(request, revision, build)
+
+    client = TestClient(app)
+    with ThreadPoolExecutor(max_workers=8) as pool:
+        first = pool.submit(client.get, "/slow")
+        assert started.wait(10)
+        others = [pool.submit(client.get, "/slow") for _ in range(6)]
+        release.set()
+        answers = [first.result(), *(f.result() for f in others)]
+    assert [a.text for a in answers] == ["built once"] * 7
+    assert state["builds"] == 1
+
+
+def test_a_failed_build_does_not_leave_the_next_readers_waiting() -> None:
+    cache.clear()
+    state = {"calls": 0}
+    revision = DataRevision(id=1, revision=8, changed_at=dt.datetime(2025, 3, 1, tzinfo=dt.UTC))
+    app = FastAPI()
+
+    @app.get("/flaky")
+    def flaky(request: Request) -> Response:
+        def build() -> Response:
+            state["calls"] += 1
+            if state["calls"] == 1:
+                raise RuntimeError("the first build fails")
+            return PlainTextResponse("second time lucky")
+
+        return revision_cached(request, revision, build)
+
+    client = TestClient(app, raise_server_exceptions=False)
+    assert client.get("/flaky").status_code == 500
+    assert client.get("/flaky").text == "second time lucky"

@@ -23,6 +23,7 @@ from fastapi.responses import Response
 from starlette.background import BackgroundTask
 
 from app.cache.etags import cache_headers, etag_for, not_modified, preferred_encoding
+from app.cache.single_flight import WAIT_SECONDS, flights
 from app.store.models import DataRevision
 
 # Smaller bodies are not worth compressing (the header and the CPU cost outweigh the gain).
@@ -292,11 +293,21 @@ def revision_cached(
             cache.put(etag, entry)
     built = entry is None
     if entry is None:
-        response = build()
-        if response.status_code != 200:
-            return response
-        entry = _freeze(response)
-        cache.put(etag, entry)
+        in_flight = flights.claim(etag)
+        if in_flight is not None:
+            # Another reader of this process is building this very answer: read it from the cache once done.
+            in_flight.wait(WAIT_SECONDS)
+            entry = cache.get(etag)
+            built = entry is None
+        if entry is None:
+            try:
+                made = _build(build, etag)
+            finally:
+                if in_flight is None:
+                    flights.done(etag)  # after the answer is in the cache, where the waiters look
+            if isinstance(made, Response):
+                return made
+            entry = made
     _file(request, revision, etag, headers)
     encoding = negotiated_encoding(entry, request.headers.get("accept-encoding"))
     if encoding is None:
@@ -313,6 +324,16 @@ def revision_cached(
         # (or fail on it). After compressing, so the store reuses the client's encoding.
         response.background = BackgroundTask(shared.keep, entry)
     return response
+
+
+def _build(build: Callable[[], Response], etag: str) -> CachedBody | Response:
+    """The answer built and cached, or the response itself when it is not a 200 (never cached)."""
+    response = build()
+    if response.status_code != 200:
+        return response
+    entry = _freeze(response)
+    cache.put(etag, entry)
+    return entry
 
 
 def _file(request: Request, revision: DataRevision, etag: str, headers: dict[str, str]) -> None:
