@@ -13,7 +13,8 @@ A read then goes through up to four layers, cheapest first:
    (ETag, 304 via `etags`, pre-compressed bodies); it also files the answer for step 1.
 3. `page_store`: for a company's default overview, a page stored in the database with the revision it was
    built at, usable by every worker while the company's `changed_revision` is not newer.
-4. Building the page from the store and the domain (app.web / app.api).
+4. Building the page from the store and the domain (app.web / app.api), once per answer at a time in a
+   worker: readers who ask while it is being built wait for that build (`single_flight`).
 
 After a commit that changed published data, `publish_hooks` hands the changed companies to a render thread
 and the write answers; the thread runs the registered hooks (the overview's pre-render, registered by
