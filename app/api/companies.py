@@ -38,9 +38,9 @@ from app.api.params import (
     period_range,
     select_metrics,
 )
-from app.api.records import COMPANY_EXTRA, company_records, series_bounds
+from app.api.records import company_layout, company_records, series_bounds
 from app.api.resources import company_body, company_fields, resource_response
-from app.api.series import Layout, answer
+from app.api.series import answer
 from app.domain.metrics import METRICS
 from app.domain.reports import MonthView, add_months
 from app.http.deps import SessionDep
@@ -134,18 +134,7 @@ def company_monthly(
     names = select_metrics(metrics, tuple(METRICS))
     start, end = period_range(period_from, period_to)
     moment = parse_as_of_query(as_of)
-    layout = Layout(
-        names,
-        chosen,
-        shape,
-        key_columns=("company",),
-        extra_columns=COMPANY_EXTRA,
-        provenance=provenance,
-        changes=changes,
-        header=header,
-        with_changes=True,
-        coverage=True,
-    )
+    layout = company_layout(names, chosen, shape, provenance=provenance, changes=changes, header=header)
 
     def build() -> Response:
         if moment is not None:

@@ -26,7 +26,7 @@ from app.api.params import (
     select_metrics,
     split_slugs,
 )
-from app.api.records import COMPANY_EXTRA, company_records, series_bounds
+from app.api.records import company_layout, company_records, series_bounds
 from app.api.series import Layout, Record, answer
 from app.domain.metrics import METRICS
 from app.domain.reports import add_months
@@ -146,18 +146,7 @@ def companies_monthly(
     names = select_metrics(metrics, tuple(METRICS))
     start, end = period_range(period_from, period_to)
     wanted = split_slugs(companies)
-    layout = Layout(
-        names,
-        chosen,
-        shape,
-        key_columns=("company",),
-        extra_columns=COMPANY_EXTRA,
-        provenance=provenance,
-        changes=changes,
-        header=header,
-        with_changes=True,
-        coverage=True,
-    )
+    layout = company_layout(names, chosen, shape, provenance=provenance, changes=changes, header=header)
 
     def build() -> Response:
         everyone = {c.slug: c for c in queries.list_companies(session=session)}

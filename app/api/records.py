@@ -7,7 +7,9 @@ from collections.abc import Iterable, Sequence
 from decimal import Decimal
 from typing import Any
 
-from app.api.series import Change, Provenance, Record, provenance_of
+from app.api.common import FormatName, ShapeName
+from app.api.params import ChangesName, HeaderName
+from app.api.series import Change, Layout, Provenance, Record, provenance_of
 from app.domain.derived import DERIVED_INPUTS, hashprice
 from app.domain.figure_history import HistoryEntry, by_figure, revisions_of
 from app.domain.metrics import NETWORK_METRICS
@@ -16,6 +18,32 @@ from app.domain.reports import FigureSource, MonthView, month_range, row_sources
 from app.store.models import NetworkMonth, SiteMonth
 
 COMPANY_EXTRA = ("revised", "revised_at", "revision_reason")
+
+
+def company_layout(
+    names: tuple[str, ...],
+    fmt: FormatName,
+    shape: ShapeName,
+    *,
+    provenance: bool,
+    changes: ChangesName | None,
+    header: HeaderName,
+) -> Layout:
+    """How company months are written, one company's or several companies' (a `company` column either way)."""
+    return Layout(
+        names,
+        fmt,
+        shape,
+        key_columns=("company",),
+        extra_columns=COMPANY_EXTRA,
+        provenance=provenance,
+        changes=changes,
+        header=header,
+        with_changes=True,
+        coverage=True,
+    )
+
+
 SITE_EXTRA = ("is_illustrative", "is_estimate", "source_url", "note", "revised", "revised_at", "revision_reason")
 NETWORK_EXTRA = ("source_url", "is_estimate")
 
