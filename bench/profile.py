@@ -54,18 +54,20 @@ def main() -> int:
     parser.add_argument("--path", default="/companies/miner-000")
     parser.add_argument("--requests", type=int, default=10)
     parser.add_argument("--html", type=Path, help="also write pyinstrument's HTML report here")
+    parser.add_argument("--no-profile", action="store_true", help="only time the requests (no profiler overhead)")
+    parser.add_argument("--keep-database", action="store_true", help="leave the generated database for a next run")
     args = parser.parse_args()
 
     from app.store import migrate
     from app.store.db import make_engine
     from bench.generate import generate
     from bench.routes import END
-    from bench.run import SIZES, create_database, drop_database
+    from bench.run import DB_PREFIX, SIZES, create_database, drop_database
 
     scratch = None
     url = args.database_url
     if url is None:
-        scratch = "minedash_bench_profile"
+        scratch = f"{DB_PREFIX}_profile"
         url = create_database(scratch)
         engine = make_engine(url)
         migrate.upgrade(engine)
@@ -82,6 +84,10 @@ def main() -> int:
         _inline_threads()
         app = create_app()
         asyncio.run(_requests(app, args.path, 3, engine))  # warm: imports, template compilation, pool
+        if args.no_profile:
+            times = asyncio.run(_requests(app, args.path, args.requests, engine))
+            print(f"{args.path}: median {statistics.median(times):.1f} ms, min {min(times):.1f} ms")
+            return 0
         profiler = Profiler(interval=0.0005)
         profiler.start()
         times = asyncio.run(_requests(app, args.path, args.requests, engine))
@@ -92,8 +98,10 @@ def main() -> int:
             args.html.write_text(profiler.output_html())
     finally:
         engine.dispose()
-        if scratch:
+        if scratch and not args.keep_database:
             drop_database(scratch)
+        elif scratch:
+            print(f"kept: --database-url {url}")
     return 0
 
 

@@ -250,6 +250,14 @@ def publish_change(engine: Any, slug: str = SLUG) -> None:
             {"slug": slug},
         )
         conn.execute(text("UPDATE data_revision SET revision = revision + 1, changed_at = now() WHERE id = 1"))
+        # As the app's writes do (app.store.queries.bump_data_revision): the company's stored pages are outdated.
+        conn.execute(
+            text(
+                "UPDATE company SET changed_revision = (SELECT revision FROM data_revision WHERE id = 1) "
+                "WHERE slug = :slug"
+            ),
+            {"slug": slug},
+        )
 
 
 class Publisher:
