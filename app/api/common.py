@@ -96,14 +96,21 @@ _QUANTUM = Decimal("1e-10")
 def decimal_text(value: Decimal) -> str:
     """The exact decimal as stored, as text: no trailing zeros, and derived ratios rounded to 10 places so they
     do not carry 28 digits. Formatted once and trimmed as text: a monthly API answer has thousands."""
-    text = format(value, "f")
+    text = _plain(value)
     dot = text.find(".")
     if dot < 0:
         return "0" if text == "-0" else text
     if len(text) - dot - 1 > 10:
-        text = format(value.quantize(_QUANTUM), "f")
+        text = _plain(value.quantize(_QUANTUM))
     text = text.rstrip("0").rstrip(".")
     return "0" if text == "-0" else text
+
+
+def _plain(value: Decimal) -> str:
+    # str() is several times faster than format(value, "f") and gives the same digits, except that it
+    # switches to scientific notation for very small numbers and positive exponents ("1E-7", "1E+2").
+    text = str(value)
+    return format(value, "f") if "E" in text else text
 
 
 def _encode(value: Any, out: list[str]) -> None:
