@@ -113,53 +113,73 @@ def _plain(value: Decimal) -> str:
     return format(value, "f") if "E" in text else text
 
 
-def _encode(value: Any, out: list[str]) -> None:
-    # Checked by exact type first, most frequent first: this runs once per figure of every API answer.
+# '"name":' per dict key seen: an answer repeats the same few dozen keys on every row. Bounded, since keys can
+# come from data (site slugs); past the bound a key is simply encoded each time.
+_KEY_TEXT: dict[str, str] = {}
+_KEYS_KEPT = 4096
+
+
+def _key_text(key: Any) -> str:
+    text = _json_string(str(key)) + ":"
+    if type(key) is str and len(_KEY_TEXT) < _KEYS_KEPT:
+        _KEY_TEXT[key] = text
+    return text
+
+
+class JsonText(str):
+    """A value already written as JSON: the encoder puts it in as it is (a part shared by many rows, encoded once)."""
+
+    __slots__ = ()
+
+
+def _text(value: Any) -> str:
+    # Checked by exact type first, most frequent first: this runs for every figure of every API answer. In a
+    # container the two commonest items (a figure, a gap) are written inline rather than by a call each.
     kind = type(value)
     if kind is Decimal:
-        out.append(decimal_text(value))
-    elif value is None:
-        out.append("null")
-    elif kind is str:
-        out.append(_json_string(value))
-    elif kind is dict:
-        out.append("{")
-        first = True
-        for key, item in value.items():
-            if not first:
-                out.append(",")
-            first = False
-            out.append(_json_string(str(key)))
-            out.append(":")
-            _encode(item, out)
-        out.append("}")
-    elif kind is list or kind is tuple:
-        out.append("[")
-        for i, item in enumerate(value):
-            if i:
-                out.append(",")
-            _encode(item, out)
-        out.append("]")
-    elif isinstance(value, bool | str | int | float):
-        out.append(json.dumps(value, ensure_ascii=False))
-    elif isinstance(value, Decimal):
-        out.append(decimal_text(value))
-    elif isinstance(value, dt.datetime):
+        return decimal_text(value)
+    if value is None:
+        return "null"
+    if kind is str:
+        return _json_string(value)
+    if kind is JsonText:
+        return str(value)
+    if kind is dict:
+        keys = _KEY_TEXT
+        return (
+            "{"
+            + ",".join(
+                [
+                    (keys.get(k) or _key_text(k))
+                    + (decimal_text(v) if type(v) is Decimal else "null" if v is None else _text(v))
+                    for k, v in value.items()
+                ]
+            )
+            + "}"
+        )
+    if kind is list or kind is tuple:
+        return (
+            "["
+            + ",".join([decimal_text(v) if type(v) is Decimal else "null" if v is None else _text(v) for v in value])
+            + "]"
+        )
+    if isinstance(value, bool | str | int | float):
+        return json.dumps(value, ensure_ascii=False)
+    if isinstance(value, Decimal):
+        return decimal_text(value)
+    if isinstance(value, dt.datetime):
         # SQLite returns naive datetimes for timezone-aware columns; every stored moment is UTC.
-        out.append(_json_string(moment_text(value)))
-    elif isinstance(value, dt.date):
-        out.append(_json_string(value.isoformat()))
-    elif isinstance(value, dict | list | tuple):  # subclasses: the slower, general path
-        _encode(dict(value) if isinstance(value, dict) else list(value), out)
-    else:
-        raise TypeError(f"cannot encode {type(value).__name__}")
+        return _json_string(moment_text(value))
+    if isinstance(value, dt.date):
+        return _json_string(value.isoformat())
+    if isinstance(value, dict | list | tuple):  # subclasses: the slower, general path
+        return _text(dict(value) if isinstance(value, dict) else list(value))
+    raise TypeError(f"cannot encode {type(value).__name__}")
 
 
 def encode_json(value: Any) -> bytes:
     """JSON whose numbers are the exact decimal text (0.12345678 stays 0.12345678, never 0.1234567799…)."""
-    out: list[str] = []
-    _encode(value, out)
-    return "".join(out).encode()
+    return _text(value).encode()
 
 
 def refuse_partial_csv(total: int | None, page_size: int) -> ApiProblem:

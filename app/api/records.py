@@ -94,6 +94,9 @@ def company_records(
 ) -> list[Record]:
     """A company's months from `start` (the views may begin earlier: the look-back of the changes)."""
     changes = view_changes(views, names)
+    # Ten years of figures share a handful of distinct provenances (one per release, a few corrections):
+    # each is described once and shared by every figure that has it (the records only read it).
+    described: dict[tuple[FigureSource, ...], tuple[Provenance | None, dict[str, Any]]] = {}
     out: list[Record] = []
     for view in views:
         if view.period < start:
@@ -105,10 +108,14 @@ def company_records(
             if values[n] is None:
                 continue
             found = sources_of(view, n)
-            if (prov := provenance_of(found)) is not None:
-                provenance[n] = prov
-                if extra_details := figure_details(found):
-                    details[n] = extra_details
+            known = described.get(found)
+            if known is None:
+                prov = provenance_of(found)
+                known = described[found] = (prov, figure_details(found) if prov is not None else {})
+            if known[0] is not None:
+                provenance[n] = known[0]
+                if known[1]:
+                    details[n] = known[1]
         revised = view.revised_at is not None
         row_extra: dict[str, Any] = (
             {"revised": revised, "revised_at": view.revised_at, "revision_reason": view.revision_reason}

@@ -14,6 +14,7 @@ from bisect import bisect_right
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field
 from decimal import Decimal
+from functools import lru_cache
 from typing import Any, NamedTuple
 
 from fastapi import Request
@@ -23,9 +24,11 @@ from app.api.common import (
     DEFAULT_LIMIT,
     MAX_WHOLE_ROWS,
     FormatName,
+    JsonText,
     ShapeName,
     csv_response,
     csv_text,
+    encode_json,
     json_response,
     next_link,
     refuse_partial_csv,
@@ -165,7 +168,7 @@ def wide_json(rec: Record, layout: Layout) -> dict[str, Any]:
             row[change_column(name, "yoy_pct")] = yoy
     if layout.coverage:
         row["coverage"] = {
-            n: cov.as_json()
+            n: coverage_json(cov)
             for n in layout.names
             if (cov := rec.coverage.get(n)) is not None and rec.values.get(n) is not None
         }
@@ -177,6 +180,12 @@ def wide_json(rec: Record, layout: Layout) -> dict[str, Any]:
                 nested[name] = {"mom_pct": mom, "yoy_pct": yoy}
         row["changes"] = nested
     return row
+
+
+@lru_cache(maxsize=1024)
+def coverage_json(cov: Coverage) -> JsonText:
+    """A coverage as JSON, written once: a month's site-summed figures share one, and ten years repeat it."""
+    return JsonText(encode_json(cov.as_json()).decode())
 
 
 def long_columns(layout: Layout) -> list[str]:
