@@ -290,3 +290,30 @@ def test_api_site_csv_imports_back_unchanged(client: TestClient, db_session: Ses
     # unchanged, like an unfilled template row. The long shape has no row for them.
     unchanged = 2 if "shape=long" in query else 4
     assert plan.counts == {"new": 0, "changed": 0, "unchanged": unchanged, "error": 0}
+
+
+@pytest.mark.parametrize(
+    ("query", "stated"),
+    [
+        ("", True),  # wide JSON: nested changes
+        ("&changes=flat", True),
+        ("&changes=none", False),
+        ("&format=csv", False),  # a wide CSV states changes only when asked
+        ("&format=csv&changes=flat", True),
+        ("&shape=long", True),
+        ("&shape=long&format=csv", True),
+        ("&shape=long&changes=none", False),
+    ],
+)
+def test_changes_are_worked_out_exactly_where_the_answer_states_them(
+    client: TestClient, db_session: Session, query: str, stated: bool
+) -> None:
+    # Every month, so each has a month-over-month change: 0 → 1 → 2 … (from 1 to 2 is +100%).
+    _long_company(db_session, months=3, step=1)
+    response = client.get(f"/api/v1/companies/decade/monthly?metrics=btc_mined_total{query}")
+    assert response.status_code == 200, response.text
+    if "format=csv" in query:
+        found = any(cell == "100" for row in _csv(response) for cell in row.values())
+    else:
+        found = re.search(r'mom_pct":100[,}]', response.text) is not None
+    assert found is stated, response.text[:400]

@@ -139,7 +139,11 @@ def company_monthly(
     def build() -> Response:
         if moment is not None:
             first, last, views = _as_of_views(company, session, moment, start, end)
-            records = company_records(company.slug, views, names, first) if first is not None else []
+            records = (
+                company_records(company.slug, views, names, first, changes=layout.writes_changes)
+                if first is not None
+                else []
+            )
         else:
             first, last = series_bounds(start, end, queries.published_period_bounds(company.id, session=session))
             records = []
@@ -147,7 +151,7 @@ def company_monthly(
                 _, views = queries.load_company_series(
                     company, session=session, start=add_months(first, -CHANGE_LOOKBACK), end=last
                 )
-                records = company_records(company.slug, views, names, first)
+                records = company_records(company.slug, views, names, first, changes=layout.writes_changes)
         return answer(
             request,
             records,

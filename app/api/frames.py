@@ -163,7 +163,9 @@ def companies_monthly(
                 chosen_companies, session=session, start=add_months(first, -CHANGE_LOOKBACK), end=last
             )
             for company in chosen_companies:
-                records += company_records(company.slug, series.get(company.id, []), names, first)
+                records += company_records(
+                    company.slug, series.get(company.id, []), names, first, changes=layout.writes_changes
+                )
             records.sort(key=lambda r: r.period)  # stable: companies stay in slug order within a month
         return answer(
             request,

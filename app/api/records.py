@@ -90,10 +90,18 @@ def figure_details(sources: Sequence[FigureSource]) -> dict[str, Any]:
 
 
 def company_records(
-    slug: str, views: Sequence[MonthView], names: Sequence[str], start: dt.date, extra: bool = True
+    slug: str,
+    views: Sequence[MonthView],
+    names: Sequence[str],
+    start: dt.date,
+    extra: bool = True,
+    *,
+    changes: bool = True,
 ) -> list[Record]:
-    """A company's months from `start` (the views may begin earlier: the look-back of the changes)."""
-    changes = view_changes(views, names)
+    """A company's months from `start` (the views may begin earlier: the look-back of the changes).
+
+    `changes=False` when the answer states none (a CSV by default): they cost a third of the build."""
+    changed = view_changes(views, names) if changes else {}
     # Ten years of figures share a handful of distinct provenances (one per release, a few corrections):
     # each is described once and shared by every figure that has it (the records only read it).
     described: dict[tuple[FigureSource, ...], tuple[Provenance | None, dict[str, Any]]] = {}
@@ -123,7 +131,14 @@ def company_records(
             else {}
         )
         record = Record(
-            view.period, (("company", slug),), values, provenance, revised, changes[view.period], row_extra, details
+            view.period,
+            (("company", slug),),
+            values,
+            provenance,
+            revised,
+            changed.get(view.period, {}),
+            row_extra,
+            details,
         )
         record.coverage = {n: view.coverage[n] for n in names if n in view.coverage}
         out.append(record)

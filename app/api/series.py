@@ -115,6 +115,13 @@ class Layout:
         return "nested" if self.fmt == "json" and self.shape == "wide" else "none"
 
     @property
+    def writes_changes(self) -> bool:
+        """Whether any row of this layout states a change (wide: flat or nested; long: its change columns)."""
+        if self.shape == "long":
+            return self.with_changes and self.changes != "none"
+        return self.change_mode != "none"
+
+    @property
     def provenance_fields(self) -> tuple[str, ...]:
         return ("source_url", "estimate", "illustrative", *(("revised",) if self.with_revised else ()))
 
@@ -190,7 +197,7 @@ def coverage_json(cov: Coverage) -> JsonText:
 
 def long_columns(layout: Layout) -> list[str]:
     columns = ["period", *layout.key_columns, "metric", "value", "unit"]
-    if layout.with_changes and layout.changes != "none":
+    if layout.writes_changes:
         columns += list(CHANGE_FIELDS)
     columns += ["source_url", "is_estimate", "is_illustrative"]
     columns += ["revised"] if layout.with_revised else []
