@@ -320,13 +320,15 @@ def build_company_series(
         sites_out: dict[str, SiteFigures] = {}
         for r, t, r_sources in zip(site_rows, site_figures, site_sources, strict=True):
             slug = slug_by_id.get(r.site_id, str(r.site_id))
+            # Positional arguments, and zip unchecked (`t` was read by SITE_METRICS): a page builds one per site
+            # and month, and keywords or the check cost as much again.
             sites_out[slug] = SiteFigures(
-                site_slug=slug,
-                values=dict(zip(m.SITE_METRICS, t, strict=True)),
-                sources=r_sources,
-                is_illustrative=r.is_illustrative,
-                revised_at=r.revised_at,
-                revision_reason=r.revision_reason,
+                slug,
+                dict(zip(m.SITE_METRICS, t, strict=False)),
+                r_sources,
+                r.is_illustrative,
+                r.revised_at,
+                r.revision_reason,
             )
             if r.revised_at is not None and _latest(revised_at, r.revised_at) == r.revised_at:
                 revised_at, reason = r.revised_at, r.revision_reason
