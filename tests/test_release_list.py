@@ -1,4 +1,4 @@
-"""list_releases: each month with a published figure, from the company's rows and its sites' rows together."""
+"""list_releases and the data summaries: a company's months from its own rows and its sites' rows together."""
 
 from __future__ import annotations
 
@@ -8,6 +8,7 @@ from sqlalchemy.orm import Session
 
 from app.domain.release import ReleaseInfo
 from app.store.models import RecordStatus
+from app.store.queries.dashboard import DataSummary, company_data_summaries, company_data_summary
 from app.store.queries.releases import list_releases
 from tests.factories import make_company, make_company_month, make_site, make_site_month
 
@@ -53,3 +54,25 @@ def test_a_company_without_sites_has_its_own_rows_only(db_session: Session) -> N
     make_company_month(db_session, company, period=FEB, published_at=_at(2))
     make_site_month(db_session, make_site(db_session, make_company(db_session, slug="x"), slug="s"), period=JAN)
     assert list_releases(company.id, session=db_session) == [ReleaseInfo(FEB, _at(2), None, None, None)]
+
+
+def test_data_summaries_of_several_companies_read_company_and_site_rows(db_session: Session) -> None:
+    both, sites_only, company_only = (make_company(db_session, slug=s) for s in ("both", "sitesonly", "companyonly"))
+    make_company_month(db_session, both, period=FEB, published_at=_at(2), revised_at=_at(6))
+    make_site_month(db_session, make_site(db_session, both, slug="b1"), period=JAN, published_at=_at(3))
+    site = make_site(db_session, sites_only, slug="s1")
+    make_site_month(db_session, site, period=MAR, published_at=_at(4))
+    make_site_month(db_session, site, period=APR, status=RecordStatus.draft)
+    make_company_month(db_session, company_only, period=APR, published_at=_at(1))
+    ids = [both.id, sites_only.id, company_only.id, 999_999]
+
+    found = company_data_summaries(ids, session=db_session)
+    assert found == {
+        both.id: DataSummary(JAN, FEB, _at(6)),
+        sites_only.id: DataSummary(MAR, MAR, _at(4)),
+        company_only.id: DataSummary(APR, APR, _at(1)),
+    }
+    # With drafts: the draft's month, and its last edit as "as of" (its updated_at, set when written).
+    drafts = company_data_summaries(ids, session=db_session, published_only=False)[sites_only.id]
+    assert (drafts.first, drafts.last) == (MAR, APR) and drafts.changed_at is not None
+    assert company_data_summary(999_999, session=db_session) == DataSummary(None, None, None)
