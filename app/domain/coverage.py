@@ -52,15 +52,20 @@ class Coverage:
     # The sites' names (slug, name), so the label can name them wherever the value travels; not part of what
     # the coverage is (two coverages of the same sites are equal whatever the names).
     names: tuple[tuple[str, str], ...] = field(default=(), compare=False)
+    # Worked out once: every change between two months and every derived figure asks whether a value is whole.
+    _missing: tuple[str, ...] = field(init=False, repr=False, compare=False)
+
+    def __post_init__(self) -> None:
+        reported = set(self.sites_reported)
+        object.__setattr__(self, "_missing", tuple(s for s in self.sites_active if s not in reported))
 
     @property
     def missing(self) -> tuple[str, ...]:
-        reported = set(self.sites_reported)
-        return tuple(s for s in self.sites_active if s not in reported)
+        return self._missing
 
     @property
     def complete(self) -> bool:
-        return not self.missing
+        return not self._missing
 
     def label(self, names: Mapping[str, str] | None = None) -> str:
         """'2 of 3 sites (Wyoming missing)' for a partial value, '' for a complete one."""
@@ -82,6 +87,44 @@ SITE_AGGREGATES: tuple[str, ...] = tuple(
 )
 
 
+class MonthCoverages:
+    """`month_coverage` for the months of one series: its sites' lives and names are read once, and every
+    month whose figures cover the same sites shares one (immutable) Coverage."""
+
+    def __init__(self, lives: Sequence[SiteLife]) -> None:
+        self._names = tuple((life.slug, life.name) for life in lives)
+        # (slug, first month operating, first month no longer operating) as SiteLife.active_in reads them.
+        self._spans = [
+            (life.slug, _month(start), None if life.retired is None else _month(life.retired))
+            for life in lives
+            if (start := life.energized or life.first_reported) is not None
+        ]
+        self._known: dict[tuple[tuple[str, ...], tuple[str, ...]], Coverage] = {}
+
+    def active(self, period: dt.date) -> tuple[str, ...]:
+        """The sites operating in `period` (SiteLife.active_in), in the order of the lives."""
+        return tuple(slug for slug, lo, hi in self._spans if lo <= period and (hi is None or period < hi))
+
+    def of_month(self, period: dt.date, reported: Mapping[str, Iterable[str]]) -> dict[str, Coverage]:
+        """Coverage of each site aggregate of one month (see `month_coverage`)."""
+        if not reported:
+            return {}
+        active = self.active(period)
+        out: dict[str, Coverage] = {}
+        for metric, slugs in reported.items():
+            sites = tuple(slugs)
+            key = (sites, active)
+            found = self._known.get(key)
+            if found is None:
+                # A site reporting outside its recorded life still counts among the active ones that month: its
+                # figure is in the sum, so the sum covers it.
+                extra = tuple(s for s in sites if s not in active)
+                found = Coverage(sites_reported=sites, sites_active=active + extra, names=self._names)
+                self._known[key] = found
+            out[metric] = found
+        return out
+
+
 def month_coverage(
     lives: Sequence[SiteLife], period: dt.date, reported: Mapping[str, Iterable[str]]
 ) -> dict[str, Coverage]:
@@ -90,16 +133,7 @@ def month_coverage(
     `reported` maps each metric that was summed from sites to the slugs of the sites that gave a value.
     Metrics absent from it (no site value, or a company-reported figure that wins) have no coverage.
     """
-    active = tuple(life.slug for life in lives if life.active_in(period))
-    names = tuple((life.slug, life.name) for life in lives)
-    out: dict[str, Coverage] = {}
-    for metric, slugs in reported.items():
-        sites = tuple(slugs)
-        # A site reporting outside its recorded life still counts among the active ones that month: its
-        # figure is in the sum, so the sum covers it.
-        extra = tuple(s for s in sites if s not in active)
-        out[metric] = Coverage(sites_reported=sites, sites_active=active + extra, names=names)
-    return out
+    return MonthCoverages(lives).of_month(period, reported)
 
 
 def comparable_key(coverage: Coverage | None) -> frozenset[str] | None:

@@ -6,11 +6,15 @@ import calendar
 import datetime as dt
 from collections.abc import Sequence
 from decimal import Decimal
+from functools import lru_cache
 
 from app.domain.metrics import METRICS
 
 
+@lru_cache(maxsize=4096)
 def days_in_month(period: dt.date) -> int:
+    # Cached: every month of a series asks (per-day figures, hashprice, a quarter's day weights), and
+    # calendar.monthrange works out the month's first weekday too.
     return calendar.monthrange(period.year, period.month)[1]
 
 

@@ -97,7 +97,7 @@ def build_quarters(views: Sequence[MonthView], fiscal_year_end_month: int, basis
             missing=[p for p in months if p not in reported],
         )
         for metric in QUARTER_METRICS:
-            known = [(v.period, Decimal(x)) for v in present if (x := v.values.get(metric)) is not None]
+            known = [(v.period, _decimal(x)) for v in present if (x := v.values.get(metric)) is not None]
             q.coverage[metric] = len(known)
             q.values[metric] = _combine(metric, known, months[-1])
         out.append(q)
@@ -111,5 +111,10 @@ def _combine(metric: str, known: list[tuple[dt.date, Decimal]], last: dt.date) -
         return sum((v for _, v in known), Decimal(0))
     if metric in STOCKS:
         return next((v for p, v in known if p == last), None)
-    days = sum(days_in_month(p) for p, _ in known)
-    return sum((v * days_in_month(p) for p, v in known), Decimal(0)) / days
+    days = [days_in_month(p) for p, _ in known]
+    return sum([v * d for (_, v), d in zip(known, days, strict=True)], Decimal(0)) / sum(days)
+
+
+def _decimal(value: Decimal | int) -> Decimal:
+    # A Decimal as it is (Decimal(d) would only copy it); a count of machines becomes one.
+    return value if type(value) is Decimal else Decimal(value)

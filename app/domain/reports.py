@@ -8,12 +8,13 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from decimal import Decimal
 from functools import lru_cache
-from operator import attrgetter
+from itertools import compress
+from operator import attrgetter, is_not
 from typing import TYPE_CHECKING, Any, NamedTuple
 
 from app.domain import formulas
 from app.domain import metrics as m
-from app.domain.coverage import SITE_AGGREGATES, Coverage, SiteLife, comparable_key, month_coverage, narrowest
+from app.domain.coverage import SITE_AGGREGATES, Coverage, MonthCoverages, SiteLife, comparable_key, narrowest
 from app.domain.derived import DERIVED_INPUTS, derive, inputs_of
 from app.domain.enums import SiteStatus
 from app.domain.figure_history import Revision
@@ -46,6 +47,7 @@ class SiteFigures:
 
 
 _REPORTED = ("site", "company")
+_REPORTED_METRICS = tuple(name for name, spec in m.METRICS.items() if spec.level in _REPORTED)
 
 
 @dataclass(slots=True)
@@ -68,7 +70,10 @@ class MonthView:
     @property
     def has_data(self) -> bool:
         # Reported figures only: derived ones follow from them, or (hashprice) from the network's alone.
-        return any(v is not None for k, v in self.values.items() if m.METRICS[k].level in _REPORTED) or bool(self.sites)
+        if self.sites:
+            return True
+        values = self.values
+        return any(values[k] is not None for k in _REPORTED_METRICS if k in values)
 
 
 def month_range(start: dt.date, end: dt.date) -> list[dt.date]:
@@ -135,17 +140,25 @@ def _merge_sources(prev: FigureSource, src: FigureSource) -> FigureSource:
     )
 
 
-def _site_sum_sources(
-    site_rows: Sequence[SiteMonth], site_sources: Sequence[dict[str, FigureSource]], sums: dict[str, Decimal | None]
-) -> dict[str, FigureSource]:
-    """The provenance of each site sum of a month (the sums already in `sums`)."""
+def _shared_source(site_rows: Sequence[SiteMonth]) -> FigureSource | None:
+    """The one provenance of every figure of a month's site rows, or None when they differ.
+
+    The usual month has one: every site from one release, no per-figure sources.
+    """
     first = site_rows[0]
     # The same arguments as _sources_of_values gives _row_source, so the same cached instance.
     key = (first.source_url, bool(first.is_estimate), first.is_illustrative)
     if all(not r.figure_sources and (r.source_url, bool(r.is_estimate), r.is_illustrative) == key for r in site_rows):
-        # The usual month: every site from one release, no per-figure sources. Each sum has the rows' one
-        # provenance, and a sum exists exactly where some site has the figure.
-        shared = _row_source(*key)
+        return _row_source(*key)
+    return None
+
+
+def _site_sum_sources(
+    site_sources: Sequence[dict[str, FigureSource]], sums: dict[str, Decimal | None], shared: FigureSource | None
+) -> dict[str, FigureSource]:
+    """The provenance of each site sum of a month (the sums already in `sums`; `shared`: _shared_source)."""
+    if shared is not None:
+        # Each sum has the rows' one provenance, and a sum exists exactly where some site has the figure.
         return {name: shared for name in m.SITE_METRICS if sums[name] is not None}
     merged: dict[str, FigureSource] = {}
     for one_row in site_sources:
@@ -171,6 +184,58 @@ _WEIGHT_COLUMN: dict[str, int] = {
     for name in m.SITE_METRICS
     if (spec := m.METRICS[name]).weight is not None and spec.aggregation == "weighted_mean"
 }
+# (column, metric, weight column) of each site metric; (column, metric) of those whose sum has a coverage.
+_SITE_COLUMNS = tuple((i, name, _WEIGHT_COLUMN.get(name)) for i, name in enumerate(m.SITE_METRICS))
+_AGGREGATE_COLUMNS = tuple((i, name) for i, name in enumerate(m.SITE_METRICS) if name in SITE_AGGREGATES)
+_COMPANY_FIGURES = (*m.COMPANY_METRICS, *m.COMPANY_OPERATING_METRICS)
+_OPERATING = len(m.COMPANY_METRICS)  # where the operating figures start among them
+_company_figures = attrgetter(*_COMPANY_FIGURES)
+_network_figures = attrgetter(*m.NETWORK_METRICS)
+_NO_SITE_VALUES: dict[str, Decimal | None] = dict.fromkeys(m.SITE_METRICS)
+_NONES = (None,) * len(m.SITE_METRICS)
+
+
+class _SiteMonths(NamedTuple):
+    """What a month's site rows give the company's month."""
+
+    values: dict[str, Decimal | None]  # each site metric summed (or averaged) over the sites
+    sources: dict[str, FigureSource]  # the sums' provenance
+    reported_by: dict[str, tuple[str, ...]]  # the slugs of the sites behind each sum that can be partial
+    figures: list[tuple[Any, ...]]  # each row's figures, in the order of SITE_METRICS
+    row_sources: list[dict[str, FigureSource]]  # each row's provenance
+
+
+def _site_months(site_rows: Sequence[SiteMonth], slug_by_id: dict[int, str]) -> _SiteMonths:
+    """A month's site rows, each row's figures read once and shared by the sums and the site split."""
+    figures = [_site_figures(r) for r in site_rows]
+    # One column per metric across the month's sites: the sum or weighted mean reads it directly.
+    columns = list(zip(*figures, strict=True))
+    # How many sites have each figure, counted by identity: `None in column` compares each Decimal with None,
+    # which is slow.
+    counts = [sum(map(is_not, column, _NONES)) for column in columns]
+    values = {
+        name: formulas.aggregate_values(name, columns[i], columns[weight] if weight is not None else None)
+        if counts[i]
+        else None
+        for i, name, weight in _SITE_COLUMNS
+    }
+    shared = _shared_source(site_rows)
+    if shared is not None and set(counts) <= {0, len(site_rows)}:
+        # Every site has the same figures from the same release: one dict, copied for each site (each keeps its
+        # own: app.domain.provenance changes them).
+        one = dict.fromkeys(compress(m.SITE_METRICS, counts), shared)
+        row_sources = [one.copy() for _ in site_rows]
+    else:
+        row_sources = [
+            _sources_of_values(r, m.SITE_METRICS, t, r.is_illustrative) for r, t in zip(site_rows, figures, strict=True)
+        ]
+    slugs = tuple(slug_by_id.get(r.site_id, str(r.site_id)) for r in site_rows)
+    reported_by = {
+        name: slugs if counts[i] == len(slugs) else tuple(compress(slugs, map(is_not, columns[i], _NONES)))
+        for i, name in _AGGREGATE_COLUMNS
+        if counts[i]
+    }
+    return _SiteMonths(values, _site_sum_sources(row_sources, values, shared), reported_by, figures, row_sources)
 
 
 def build_company_series(
@@ -184,7 +249,7 @@ def build_company_series(
 ) -> list[MonthView]:
     """One MonthView per calendar month from start to end; a month without figures has only nulls."""
     slug_by_id = {s.id: s.slug for s in sites}
-    lives = site_lives(sites, site_months)
+    coverages = MonthCoverages(site_lives(sites, site_months))
     company_by_period = {row.period: row for row in company_months}
     network_by_period = {row.period: row for row in network_months}
     sites_by_period: dict[dt.date, list[SiteMonth]] = defaultdict(list)
@@ -198,64 +263,51 @@ def build_company_series(
         cm = company_by_period.get(period)
         nm = network_by_period.get(period)
         site_rows = sites_by_period.get(period, [])
-        # Each site row's figures and provenance are read once and shared by the sum and the site split.
-        site_tuples = [_site_figures(r) for r in site_rows]
-        site_values = [dict(zip(m.SITE_METRICS, t, strict=True)) for t in site_tuples]
-        site_sources = [
-            _sources_of_values(r, m.SITE_METRICS, t, r.is_illustrative)
-            for r, t in zip(site_rows, site_tuples, strict=True)
-        ]
-
-        values: dict[str, Decimal | None] = {}
-        sources: dict[str, FigureSource] = {}
-        # One column per metric across the month's sites: the sum or weighted mean reads it directly.
-        columns = list(zip(*site_tuples, strict=True)) if site_tuples else [()] * len(m.SITE_METRICS)
-        for i, name in enumerate(m.SITE_METRICS):
-            weight = _WEIGHT_COLUMN.get(name)
-            values[name] = formulas.aggregate_values(name, columns[i], columns[weight] if weight is not None else None)
+        values: dict[str, Decimal | None]
+        sources: dict[str, FigureSource]
         if site_rows:
-            # A company-level figure beats the site sum only where the company reported it.
-            sources.update(_site_sum_sources(site_rows, site_sources, values))
-        for name in m.COMPANY_METRICS:
-            values[name] = getattr(cm, name) if cm is not None else None
+            from_sites = _site_months(site_rows, slug_by_id)
+            # A company-level figure beats a site sum only where the company reported it (below).
+            values, sources, reported_by = from_sites.values, from_sites.sources, from_sites.reported_by
+            site_figures, site_sources = from_sites.figures, from_sites.row_sources
+        else:
+            values, sources, reported_by = _NO_SITE_VALUES.copy(), {}, {}
+            site_figures, site_sources = [], []
         if cm is not None:
-            company_sources = row_sources(cm, (*m.COMPANY_METRICS, *m.COMPANY_OPERATING_METRICS))
-            for name in m.COMPANY_OPERATING_METRICS:
-                reported = getattr(cm, name)
+            company_figures = _company_figures(cm)
+            company_sources = _sources_of_values(cm, _COMPANY_FIGURES, company_figures, False)
+            values.update(zip(m.COMPANY_METRICS, company_figures[:_OPERATING], strict=True))
+            for name, reported in zip(m.COMPANY_OPERATING_METRICS, company_figures[_OPERATING:], strict=True):
                 if reported is not None:
                     values[name] = reported
                     sources[name] = company_sources[name]
-            sources.update({k: v for k, v in company_sources.items() if k in m.COMPANY_METRICS})
+                    # A company-reported figure wins over the site sum: it is the whole company's.
+                    reported_by.pop(name, None)
+            sources.update({k: v for k, v in company_sources.items() if k in _COMPANY_METRIC_SET})
+        else:
+            values.update(_NO_COMPANY_VALUES)
         # `btc_mined` is the company's production: the published total where there is one.
         if values["btc_mined_total"] is not None:
             values["btc_mined"] = values["btc_mined_total"]
             sources["btc_mined"] = sources["btc_mined_total"]
-        for name in m.NETWORK_METRICS:
-            values[name] = getattr(nm, name) if nm is not None else None
+            reported_by.pop("btc_mined", None)
         if nm is not None:
-            sources.update(row_sources(nm, m.NETWORK_METRICS))
-
-        reported_by: dict[str, list[str]] = {}
-        if site_rows:
-            slugs = [slug_by_id.get(r.site_id, str(r.site_id)) for r in site_rows]
-            for i, name in enumerate(m.SITE_METRICS):
-                if name in SITE_AGGREGATES_SET and values[name] is not None:
-                    reported_by[name] = [slug for slug, t in zip(slugs, site_tuples, strict=True) if t[i] is not None]
-            # A company-reported figure wins over the site sum: it is the whole company's.
-            if cm is not None:
-                for name in m.COMPANY_OPERATING_METRICS:
-                    if getattr(cm, name) is not None:
-                        reported_by.pop(name, None)
-            if values["btc_mined_total"] is not None:
-                reported_by.pop("btc_mined", None)
-        coverage = month_coverage(lives, period, reported_by)
+            network_figures = _network_figures(nm)
+            values.update(zip(m.NETWORK_METRICS, network_figures, strict=True))
+            sources.update(_sources_of_values(nm, m.NETWORK_METRICS, network_figures, False))
+        else:
+            values.update(_NO_NETWORK_VALUES)
+        coverage = coverages.of_month(period, reported_by)
 
         basis = derive(values, period)
-        for name in m.DERIVED_METRICS:
-            if values.get(name) is not None:
-                derived_cover = narrowest(coverage.get(i) for i in inputs_of(name, basis))
-                if derived_cover is not None:
-                    coverage[name] = derived_cover
+        # A derived figure is partial only through a partial input: in the usual month every site reported.
+        partial = {name: c for name, c in coverage.items() if not c.complete}
+        if partial:
+            for name in m.DERIVED_METRICS:
+                if values.get(name) is not None:
+                    derived_cover = narrowest(partial.get(i) for i in inputs_of(name, basis))
+                    if derived_cover is not None:
+                        coverage[name] = derived_cover
         values["unallocated_btc"] = (
             formulas.unallocated_btc(values["btc_mined_total"], [r.btc_mined for r in site_rows]) if site_rows else None
         )
@@ -266,15 +318,17 @@ def build_company_series(
         revised_at = cm.revised_at if cm is not None else None
         reason = cm.revision_reason if cm is not None else None
         sites_out: dict[str, SiteFigures] = {}
-        for r, r_values, r_sources in zip(site_rows, site_values, site_sources, strict=True):
+        for r, t, r_sources in zip(site_rows, site_figures, site_sources, strict=True):
             slug = slug_by_id.get(r.site_id, str(r.site_id))
+            # Positional arguments, and zip unchecked (`t` was read by SITE_METRICS): a page builds one per site
+            # and month, and keywords or the check cost as much again.
             sites_out[slug] = SiteFigures(
-                site_slug=slug,
-                values=r_values,
-                sources=r_sources,
-                is_illustrative=r.is_illustrative,
-                revised_at=r.revised_at,
-                revision_reason=r.revision_reason,
+                slug,
+                dict(zip(m.SITE_METRICS, t, strict=False)),
+                r_sources,
+                r.is_illustrative,
+                r.revised_at,
+                r.revision_reason,
             )
             if r.revised_at is not None and _latest(revised_at, r.revised_at) == r.revised_at:
                 revised_at, reason = r.revised_at, r.revision_reason
@@ -294,6 +348,9 @@ def build_company_series(
     return views
 
 
+_COMPANY_METRIC_SET = frozenset(m.COMPANY_METRICS)
+_NO_COMPANY_VALUES: dict[str, Decimal | None] = dict.fromkeys(m.COMPANY_METRICS)
+_NO_NETWORK_VALUES: dict[str, Decimal | None] = dict.fromkeys(m.NETWORK_METRICS)
 SITE_AGGREGATES_SET = frozenset(SITE_AGGREGATES)
 
 

@@ -11,7 +11,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import func, select
+from sqlalchemy import func, literal, select, union_all
 from sqlalchemy.orm import Session
 
 from app.domain.provenance import apply_history
@@ -44,11 +44,12 @@ def company_data_summary(company_id: int, *, session: Session, published_only: b
 def company_data_summaries(
     company_ids: Sequence[int], *, session: Session, published_only: bool = True
 ) -> dict[int, DataSummary]:
-    """The same for several companies, in three statements whatever their number."""
+    """The same for several companies, in two statements whatever their number."""
     if not company_ids:
         return {}
     cm_stmt = (
         select(
+            literal(True).label("from_company"),
             CompanyMonth.company_id,
             func.min(CompanyMonth.period),
             func.max(CompanyMonth.period),
@@ -66,6 +67,7 @@ def company_data_summaries(
     )
     sm_stmt = (
         select(
+            literal(False),
             SiteMonth.site_id,
             func.min(SiteMonth.period),
             func.max(SiteMonth.period),
@@ -80,11 +82,10 @@ def company_data_summaries(
         cm_stmt = cm_stmt.where(CompanyMonth.status == RecordStatus.published)
         sm_stmt = sm_stmt.where(SiteMonth.status == RecordStatus.published)
     found: dict[int, list[tuple[Any, ...]]] = defaultdict(list)
-    for row in session.execute(cm_stmt).all():
-        found[row[0]].append(tuple(row[1:]))
-    if company_of_site:
-        for row in session.execute(sm_stmt).all():
-            found[company_of_site[row[0]]].append(tuple(row[1:]))
+    # The company rows and the site rows in one answer: one round trip fewer.
+    answer = session.execute(union_all(cm_stmt, sm_stmt)) if company_of_site else session.execute(cm_stmt)
+    for row in answer.all():
+        found[row[1] if row[0] else company_of_site[row[1]]].append(tuple(row[2:]))
     out: dict[int, DataSummary] = {}
     for company_id, rows in found.items():
         firsts = [r[0] for r in rows if r[0] is not None]

@@ -1,13 +1,15 @@
 """The company's published releases: each month with a published figure, when it was published and corrected.
 
-Two statements whatever the number of months or sites: the company rows, then the site rows grouped by month.
+Two statements whatever the number of months or sites: the company's sites, then in one answer the company rows
+and the site rows grouped by month.
 """
 
 from __future__ import annotations
 
 import datetime as dt
+from typing import Any
 
-from sqlalchemy import func, select
+from sqlalchemy import func, literal, null, select, union_all
 from sqlalchemy.orm import Session
 
 from app.domain.release import ReleaseInfo
@@ -33,22 +35,40 @@ def list_releases(company_id: int, *, session: Session, published_only: bool = T
     after that (the latest such moment, with its reason).
     """
     company_stmt = select(
+        literal(True).label("from_company"),
         CompanyMonth.period,
         CompanyMonth.published_at,
         CompanyMonth.revised_at,
         CompanyMonth.revision_reason,
         CompanyMonth.source_url,
     ).where(CompanyMonth.company_id == company_id)
+    # The sites' ids as values, not as a subquery: with `IN (SELECT ...)` Postgres joins and scans every site month
+    # of every company (9 ms on the benchmark's small dataset) instead of reading this company's through the
+    # (site_id, period) index (2 ms); as app.store.queries.dashboard does.
+    site_ids = session.scalars(select(Site.id).where(Site.company_id == company_id)).all()
     site_stmt = (
-        select(SiteMonth.period, func.min(SiteMonth.published_at), func.max(SiteMonth.revised_at))
-        .where(SiteMonth.site_id.in_(select(Site.id).where(Site.company_id == company_id)))
+        select(
+            literal(False),
+            SiteMonth.period,
+            func.min(SiteMonth.published_at),
+            func.max(SiteMonth.revised_at),
+            null(),
+            null(),
+        )
+        .where(SiteMonth.site_id.in_(site_ids))
         .group_by(SiteMonth.period)
     )
     if published_only:
         company_stmt = company_stmt.where(CompanyMonth.status == RecordStatus.published)
         site_stmt = site_stmt.where(SiteMonth.status == RecordStatus.published)
-    company_rows = session.execute(company_stmt).all()
-    site_rows = session.execute(site_stmt).all()
+    answer = session.execute(union_all(company_stmt, site_stmt)) if site_ids else session.execute(company_stmt)
+    company_rows: list[Any] = []
+    site_rows: list[Any] = []
+    for row in answer.all():
+        if row[0]:
+            company_rows.append(row[1:])
+        else:
+            site_rows.append(row[1:4])
     found: dict[dt.date, ReleaseInfo] = {}
     for period, published, revised, reason, url in company_rows:
         found[period] = ReleaseInfo(period, _utc(published), _utc(revised), reason, url)
