@@ -2,15 +2,18 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import json
 from typing import Any
 
 from app.domain.charts import Chart
 from app.domain.coverage import partial_label
 from app.domain.provenance import figure_revisions, revised_note, source_links
-from app.domain.reports import MonthView, sources_of, with_changes
+from app.domain.reports import MonthView, add_months, sources_of, with_changes
+from app.http.templating import templates
 from app.web.chart_table import table_rows
 from app.web.kpi_coverage import change_notes
+from app.web.site_table import month_rows
 
 KPI_METRICS = ("btc_mined", "hashrate_avg_ehs", "fleet_efficiency_jth", "btc_held_end", "btc_per_ehs_day")
 # Rows of the table under each chart: the months people check first. The whole table is a link away, so a
@@ -28,7 +31,7 @@ def kpi_cards(views: list[MonthView]) -> list[dict[str, Any]]:
         if latest is None:
             cards.append({"metric": metric, "value": None})
             continue
-        mom, yoy = with_changes(views, metric)[latest.period]
+        mom, yoy = with_changes(_change_months(views, latest.period), metric)[latest.period]
         srcs = sources_of(latest, metric)
         # This figure's own corrections: another figure of the month corrected does not mark this card.
         revisions = figure_revisions(srcs)
@@ -54,6 +57,13 @@ def kpi_cards(views: list[MonthView]) -> list[dict[str, Any]]:
     return cards
 
 
+def _change_months(views: list[MonthView], period: dt.date) -> list[MonthView]:
+    """The months a change of `period` is computed from (itself, the month and the year before): the changes
+    of every other month would be computed only to be thrown away."""
+    wanted = {period, add_months(period, -1), add_months(period, -12)}
+    return [v for v in views if v.period in wanted]
+
+
 def chart_context(chart: Chart, *, table_months: int | None = None) -> dict[str, Any]:
     """What the chart macro renders: the figure as JSON plus the table rows (newest first).
 
@@ -72,3 +82,6 @@ def chart_context(chart: Chart, *, table_months: int | None = None) -> dict[str,
         "months": len(chart.periods),
         "figure_json": json.dumps(chart.figure, separators=(",", ":"), allow_nan=False),
     }
+
+
+templates.env.filters["month_rows"] = month_rows  # the site page's table of every month

@@ -137,25 +137,26 @@ class Chart:
 
 
 def company_points(views: Sequence[MonthView], metric: str) -> tuple[Point, ...]:
-    out = []
+    out: list[Point] = []
+    append = out.append
     for v in views:
         value = v.values.get(metric)
-        sources = sources_of(v, metric) if value is not None else ()
+        if value is None:
+            append(_GAP)
+            continue
+        sources = sources_of(v, metric)
         # Each figure's own corrections: a month with one corrected figure leaves the others unmarked.
-        out.append(
-            Point(
-                value,
-                sources,
-                revised_note(sources, metric) if sources else None,
-                partial_label(v.coverage, metric) if value is not None else "",
-            )
-        )
+        append(Point(value, sources, _revised(sources, metric), partial_label(v.coverage, metric)))
     return tuple(out)
 
 
 def site_points(views: Sequence[MonthView], metric: str, slug: str) -> tuple[Point, ...]:
     out: list[Point] = []
     append = out.append
+    # Months of one site mostly share one source (the rows' provenance is one shared instance): one tuple for
+    # a run of them, so the hover notes recognise the run without hashing it (see _Notes.index).
+    last_src: FigureSource | None = None
+    last_sources: tuple[FigureSource, ...] = ()
     for v in views:
         figures = v.sites.get(slug)
         value = None if figures is None else figures.values.get(metric)
@@ -163,8 +164,21 @@ def site_points(views: Sequence[MonthView], metric: str, slug: str) -> tuple[Poi
             append(_GAP)
             continue
         src = figures.sources.get(metric)
-        append(Point(value, (src,) if src else (), revised_note((src,), metric) if src else None))
+        if not src:
+            append(Point(value))
+            continue
+        if src is not last_src:
+            last_src, last_sources = src, (src,)
+        append(Point(value, last_sources, _revised(last_sources, metric)))
     return tuple(out)
+
+
+def _revised(sources: tuple[FigureSource, ...], metric: str) -> str | None:
+    """revised_note, without its sorting and de-duplicating for the figures never corrected (nearly all)."""
+    for src in sources:
+        if src.revisions:
+            return revised_note(sources, metric)
+    return None
 
 
 _GAP = Point(None)
@@ -221,9 +235,15 @@ class _Notes:
         self.alternative: list[bool] = [False]  # a derived figure by its second route: a diamond marker
         self._by_key: dict[tuple[tuple[FigureSource, ...], str | None, str], int] = {}
         self._by_text: dict[str, int] = {"": 0}
+        self._last_key: tuple[tuple[FigureSource, ...], str | None, str] | None = None
+        self._last_found = 0
 
     def index(self, point: Point) -> int:
         key = (point.sources, point.revised, point.partial)
+        # Runs of months share their provenance: comparing with the last key (element by element, identical
+        # sources at once) is cheaper than hashing a tuple of sources for every point.
+        if key == self._last_key:
+            return self._last_found
         found = self._by_key.get(key)
         if found is None:
             text = "".join("<br>" + line for line in point_hover_lines(point))
@@ -236,6 +256,7 @@ class _Notes:
                 self.illustrative.append(point.is_illustrative)
                 self.alternative.append(any(src.basis for src in point.sources))
             self._by_key[key] = found
+        self._last_key, self._last_found = key, found
         return found
 
 
