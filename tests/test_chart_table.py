@@ -106,3 +106,8 @@ def test_site_month_rows_newest_first_with_flags_from_each_source() -> None:
         '<tr><th scope="row">2025-01</th><td data-value="62.5">62.5 '
         '<abbr class="flag flag-ill" title="Illustrative split">ill.</abbr></td><td data-value="18">18.00</td></tr>',
     ]
+
+
+def test_a_chart_without_series_still_lists_its_months() -> None:
+    rows = table_rows(Chart("e", "Empty", "BTC", PERIODS, []), 1)
+    assert [str(r.html) for r in rows] == ['<tr><th scope="row">2025-03</th></tr>']

@@ -16,7 +16,7 @@ from functools import lru_cache
 
 from markupsafe import Markup
 
-from app.domain.charts import Chart, Point
+from app.domain.charts import Chart, Point, Series
 from app.domain.csvio import safe_cell
 from app.domain.formatting import FORMAT_CACHE_SIZE, format_number
 from app.domain.reports import FigureSource
@@ -85,24 +85,34 @@ def table_rows(chart: Chart, limit: int | None = None) -> list[Row]:
     indexes: Sequence[int] = range(len(chart.periods) - 1, -1, -1)
     if limit is not None:
         indexes = indexes[:limit]
-    # Per column, not per cell: each series' points, unit and decimals.
-    columns = [(s.points, s.unit, s.decimals) for s in chart.series]
-    rows = []
+    # Column by column: a series' unit and decimals are looked up once, and its months, which mostly share
+    # their provenance, reuse the previous month's marks without looking them up.
+    columns = [_column(s, indexes, marks) for s in chart.series]
+    periods = [chart.periods[i] for i in indexes]
+    return [
+        Row(period, Markup("".join((f'<tr><th scope="row">{period:%Y-%m}</th>', *cells, "</tr>"))))
+        for period, *cells in zip(periods, *columns, strict=True)
+    ]
+
+
+def _column(series: Series, indexes: Sequence[int], marks: _Marks) -> list[str]:
+    """The cells of one series for the months at `indexes`, in that order."""
+    unit, decimals, points = series.unit, series.decimals, series.points
+    cells = []
+    last_key: tuple[tuple[FigureSource, ...], str | None, str] | None = None
+    last_marks = ""
     for i in indexes:
-        period = chart.periods[i]
-        cells = [f'<tr><th scope="row">{period:%Y-%m}</th>']
-        for points, unit, decimals in columns:
-            point = points[i]
-            value = point.value
-            if value is None:
-                cells.append(GAP_CELL)
-            else:
-                cells.append(figure_cell(value, unit, decimals))
-                cells.append(marks(point))
-                cells.append("</td>")
-        cells.append("</tr>")
-        rows.append(Row(period, Markup("".join(cells))))
-    return rows
+        point = points[i]
+        value = point.value
+        if value is None:
+            cells.append(GAP_CELL)
+            continue
+        key = (point.sources, point.revised, point.partial)
+        if key != last_key:
+            last_key, last_marks = key, marks(point)
+        # Joined, not added: str + Markup would escape the cell's own tags.
+        cells.append("".join((figure_cell(value, unit, decimals), last_marks, "</td>")))
+    return cells
 
 
 def figure_cell(value: Decimal, unit: str, decimals: int) -> str:

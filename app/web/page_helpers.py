@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import datetime as dt
-import json
 from typing import Any
 
 from app.domain.charts import Chart
@@ -65,7 +64,7 @@ def _change_months(views: list[MonthView], period: dt.date) -> list[MonthView]:
 
 
 def chart_context(chart: Chart, *, table_months: int | None = None) -> dict[str, Any]:
-    """What the chart macro renders: the figure as JSON plus the table rows (newest first).
+    """What the chart macro renders: the figure (as JSON on the page) plus the table rows (newest first).
 
     With `table_months`, the table under the chart holds only the latest months; the page links to the
     whole table (dashboard:chart_table) instead of carrying years of rows nobody asked to open.
@@ -80,7 +79,8 @@ def chart_context(chart: Chart, *, table_months: int | None = None) -> dict[str,
         "series": chart.series,
         "rows": rows,
         "months": len(chart.periods),
-        "figure_json": json.dumps(chart.figure, separators=(",", ":"), allow_nan=False),
+        # Serialised by the `figure_json` filter where a page draws it: the table pages never do.
+        "figure": chart.figure,
     }
 
 

@@ -15,7 +15,7 @@ from decimal import Decimal
 from typing import TYPE_CHECKING, Any, Literal, NamedTuple
 
 from app.domain.charts.layout import event_overlay, layout
-from app.domain.coverage import partial_label
+from app.domain.coverage import Coverage
 from app.domain.formatting import format_figure, format_number, hover_format
 from app.domain.metrics import METRICS
 from app.domain.provenance import revised_note, source_links
@@ -139,15 +139,28 @@ class Chart:
 def company_points(views: Sequence[MonthView], metric: str) -> tuple[Point, ...]:
     out: list[Point] = []
     append = out.append
+    last_sources: tuple[FigureSource, ...] | None = None
+    last_revised: str | None = None
     for v in views:
         value = v.values.get(metric)
         if value is None:
             append(_GAP)
             continue
         sources = sources_of(v, metric)
-        # Each figure's own corrections: a month with one corrected figure leaves the others unmarked.
-        append(Point(value, sources, _revised(sources, metric), partial_label(v.coverage, metric)))
+        # Months in a run share their sources (one shared instance per row's provenance): equal at a glance.
+        if sources == last_sources:
+            sources = last_sources
+        else:
+            # Each figure's own corrections: a month with one corrected figure leaves the others unmarked.
+            last_sources, last_revised = sources, _revised(sources, metric)
+        coverage = v.coverage.get(metric)
+        append(Point(value, sources, last_revised, "" if coverage is None else _partial(coverage)))
     return tuple(out)
+
+
+def _partial(coverage: Coverage) -> str:
+    """Coverage.label, at once for a value from every active site (the sites listed alike: nothing missing)."""
+    return "" if coverage.sites_reported == coverage.sites_active else coverage.label()
 
 
 def site_points(views: Sequence[MonthView], metric: str, slug: str) -> tuple[Point, ...]:
@@ -157,6 +170,7 @@ def site_points(views: Sequence[MonthView], metric: str, slug: str) -> tuple[Poi
     # a run of them, so the hover notes recognise the run without hashing it (see _Notes.index).
     last_src: FigureSource | None = None
     last_sources: tuple[FigureSource, ...] = ()
+    last_revised: str | None = None
     for v in views:
         figures = v.sites.get(slug)
         value = None if figures is None else figures.values.get(metric)
@@ -169,7 +183,8 @@ def site_points(views: Sequence[MonthView], metric: str, slug: str) -> tuple[Poi
             continue
         if src is not last_src:
             last_src, last_sources = src, (src,)
-        append(Point(value, last_sources, _revised(last_sources, metric)))
+            last_revised = _revised(last_sources, metric)
+        append(Point(value, last_sources, last_revised))
     return tuple(out)
 
 
