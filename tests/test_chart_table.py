@@ -80,34 +80,6 @@ def test_the_same_value_reads_per_its_own_column_and_zero_keeps_its_sign() -> No
     assert cells[-3] == '<tr><th scope="row">2025-03</th><td data-value="-0">−0.00</td></tr>'
 
 
-def test_site_month_rows_newest_first_with_flags_from_each_source() -> None:
-    from app.domain.metrics import METRICS
-    from app.domain.reports import MonthView
-    from app.web.site_table import month_rows
-
-    def view(period: dt.date, mined: str | None, efficiency: str | None, src: FigureSource) -> MonthView:
-        values = dict.fromkeys(METRICS) | {
-            "btc_mined": None if mined is None else Decimal(mined),
-            "fleet_efficiency_jth": None if efficiency is None else Decimal(efficiency),
-        }
-        return MonthView(period, values, sources={"btc_mined": src, "fleet_efficiency_jth": RELEASE})
-
-    illustrative = FigureSource(None, True, is_illustrative=True)
-    views = [
-        view(PERIODS[0], "62.50000000", "18", illustrative),
-        view(PERIODS[1], None, "17.456", ESTIMATE),
-        view(PERIODS[2], "1000", None, ESTIMATE),
-    ]
-    rows = [str(r) for r in month_rows(views, ["btc_mined", "fleet_efficiency_jth"])]
-    assert rows == [
-        '<tr><th scope="row">2025-03</th><td data-value="1000">1,000 '
-        '<abbr class="flag flag-est" title="Estimate">est.</abbr></td><td data-value="">—</td></tr>',
-        '<tr><th scope="row">2025-02</th><td data-value="">—</td><td data-value="17.456">17.46</td></tr>',
-        '<tr><th scope="row">2025-01</th><td data-value="62.5">62.5 '
-        '<abbr class="flag flag-ill" title="Illustrative split">ill.</abbr></td><td data-value="18">18.00</td></tr>',
-    ]
-
-
 def test_a_chart_without_series_still_lists_its_months() -> None:
     rows = table_rows(Chart("e", "Empty", "BTC", PERIODS, []), 1)
     assert [str(r.html) for r in rows] == ['<tr><th scope="row">2025-03</th></tr>']

@@ -167,7 +167,7 @@ def site_points(views: Sequence[MonthView], metric: str, slug: str) -> tuple[Poi
     out: list[Point] = []
     append = out.append
     # Months of one site mostly share one source (the rows' provenance is one shared instance): one tuple for
-    # a run of them, so the hover notes recognise the run without hashing it (see _Notes.index).
+    # a run of them, so the hover notes recognise the run without hashing it (see _note_refs).
     last_src: FigureSource | None = None
     last_sources: tuple[FigureSource, ...] = ()
     last_revised: str | None = None
@@ -250,15 +250,9 @@ class _Notes:
         self.alternative: list[bool] = [False]  # a derived figure by its second route: a diamond marker
         self._by_key: dict[tuple[tuple[FigureSource, ...], str | None, str], int] = {}
         self._by_text: dict[str, int] = {"": 0}
-        self._last_key: tuple[tuple[FigureSource, ...], str | None, str] | None = None
-        self._last_found = 0
 
     def index(self, point: Point) -> int:
         key = (point.sources, point.revised, point.partial)
-        # Runs of months share their provenance: comparing with the last key (element by element, identical
-        # sources at once) is cheaper than hashing a tuple of sources for every point.
-        if key == self._last_key:
-            return self._last_found
         found = self._by_key.get(key)
         if found is None:
             text = "".join("<br>" + line for line in point_hover_lines(point))
@@ -271,7 +265,6 @@ class _Notes:
                 self.illustrative.append(point.is_illustrative)
                 self.alternative.append(any(src.basis for src in point.sources))
             self._by_key[key] = found
-        self._last_key, self._last_found = key, found
         return found
 
 
@@ -291,15 +284,33 @@ _SYMBOLS = {
 }
 
 
+def _note_refs(points: Sequence[Point], notes: _Notes) -> tuple[list[int], set[int]]:
+    """The note of each point (0 for a gap; flags, markers and hatching all follow from it), and the notes of
+    the points with a figure. Months in a run share their provenance: a point like the one before it has its
+    note without hashing its sources again."""
+    refs: list[int] = []
+    append = refs.append
+    known: set[int] = set()
+    last_key: tuple[Any, ...] | None = None
+    last_ref = 0
+    for point in points:
+        if point.value is None:
+            append(0)
+            continue
+        key = point[1:]  # sources, revised, partial: what a note is made of
+        if key != last_key:
+            last_key, last_ref = key, notes.index(point)
+            known.add(last_ref)
+        append(last_ref)
+    return refs, known
+
+
 def _trace(series: Series, x: list[str], notes: _Notes) -> dict[str, Any]:
     # Column by column, not point by point: a ten-year, ten-site overview draws about 5,000 points.
     number = hover_format(series.unit, series.decimals)
-    index = notes.index
     points = series.points
     values = [p.value for p in points]
-    # The note of each point (0 for a gap): flags, markers and hatching all follow from it.
-    note_refs = [0 if p.value is None else index(p) for p in points]
-    known_refs = [r for v, r in zip(values, note_refs, strict=True) if v is not None]
+    note_refs, known_refs = _note_refs(points, notes)
     refs: list[Any]
     if series.negate:
         # Drawn below the axis, but the hover states the figure as published: a positive sale.
@@ -323,19 +334,21 @@ def _trace(series: Series, x: list[str], notes: _Notes) -> dict[str, Any]:
         "meta": {"key": series.key, "unit": series.unit},
         **({"yaxis": series.axis} if series.axis != "y" else {}),
     }
-    flagged, alternative = notes.flagged, notes.alternative
+    # Each note's hatching or marker once, then each point's by its note.
     if series.kind == "bar":
+        shapes = ["/" if flagged else "" for flagged in notes.flagged]
         return {
             "type": "bar",
             **common,
             "marker": {
                 "color": series.colour,
                 # Hatched bars: estimated or illustrative figures.
-                "pattern": {"shape": ["/" if flagged[r] else "" for r in note_refs], "solidity": 0.5},
+                "pattern": {"shape": [shapes[r] for r in note_refs], "solidity": 0.5},
                 "line": {"width": 0},
             },
             "opacity": 0.85,
         }
+    symbols = [_SYMBOLS[flags] for flags in zip(notes.flagged, notes.alternative, strict=True)]
     return {
         "type": "scatter",
         "mode": "lines+markers",
@@ -348,7 +361,7 @@ def _trace(series: Series, x: list[str], notes: _Notes) -> dict[str, Any]:
         },
         # Open markers: estimated or illustrative figures; diamonds: derived by the dictionary's second route.
         "marker": {
-            "symbol": [_SYMBOLS[flagged[r], alternative[r]] for r in note_refs],
+            "symbol": [symbols[r] for r in note_refs],
             "size": 7,
             "color": series.colour,
         },
