@@ -10,6 +10,7 @@
 from __future__ import annotations
 
 from decimal import ROUND_HALF_UP, Decimal
+from functools import lru_cache
 
 from app.domain.metrics import METRICS
 
@@ -34,9 +35,27 @@ def _half_up(value: Decimal, places: int) -> Decimal:
     return value.quantize(Decimal(1).scaleb(-places), rounding=ROUND_HALF_UP)
 
 
+# Distinct (value, unit, decimals) remembered: a page formats a few thousand figures, and the pages built after
+# a correction show the very same figures again (the other companies' pages, the other views).
+FORMAT_CACHE_SIZE = 32768
+
+
 def format_number(value: Decimal | float | int, unit: str, decimals: int = 2) -> str:
     """A number in `unit` as the release printed it, without the unit."""
-    number = value if isinstance(value, Decimal) else Decimal(str(value))
+    # The text depends on the value alone, not on how many trailing zeros it is stored with (1.50 reads as
+    # 1.5 does), so equal decimals may share an entry. Zero is left out (−0 and 0 are equal but read
+    # differently), and so are NaN and infinities (never stored; a signalling NaN cannot even be hashed).
+    if type(value) is Decimal and value and value.is_finite():
+        return _format_decimal(value, unit, decimals)
+    return _format(value if isinstance(value, Decimal) else Decimal(str(value)), unit, decimals)
+
+
+@lru_cache(maxsize=FORMAT_CACHE_SIZE)
+def _format_decimal(value: Decimal, unit: str, decimals: int) -> str:
+    return _format(value, unit, decimals)
+
+
+def _format(number: Decimal, unit: str, decimals: int) -> str:
     if unit == "BTC":
         places = _reported_decimals(number, BTC_MAX_DECIMALS)
     elif unit == "EH/s":

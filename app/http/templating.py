@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import json
 from decimal import Decimal
 from typing import Any
 
@@ -37,6 +38,11 @@ def fmt_change(value: Decimal | None) -> str:
     return format_change(value)
 
 
+def figure_json(figure: dict[str, Any]) -> str:
+    """A chart's Plotly figure for its data-figure attribute (static/js/charts.js draws it)."""
+    return json.dumps(figure, separators=(",", ":"), allow_nan=False)
+
+
 def fmt_month(value: dt.date | None) -> str:
     return "—" if value is None else f"{value:%B %Y}"
 
@@ -44,6 +50,7 @@ def fmt_month(value: dt.date | None) -> str:
 templates.env.filters["metric"] = fmt_metric
 templates.env.filters["change"] = fmt_change
 templates.env.filters["month"] = fmt_month
+templates.env.filters["figure_json"] = figure_json
 templates.env.globals["asset_url"] = asset_url
 templates.env.globals["METRICS"] = METRICS
 templates.env.filters["metric_label"] = lambda name: METRICS[name].label

@@ -11,12 +11,14 @@ from __future__ import annotations
 import datetime as dt
 from collections.abc import Sequence
 from dataclasses import dataclass
+from decimal import Decimal
+from functools import lru_cache
 
 from markupsafe import Markup
 
-from app.domain.charts import Chart, Point
+from app.domain.charts import Chart, Point, Series
 from app.domain.csvio import safe_cell
-from app.domain.formatting import format_number
+from app.domain.formatting import FORMAT_CACHE_SIZE, format_number
 from app.domain.reports import FigureSource
 
 ILLUSTRATIVE = Markup(
@@ -26,6 +28,10 @@ ILLUSTRATIVE = Markup(
 ESTIMATE = Markup(
     ' <abbr class="flag flag-est" title="Estimate: unaudited, or its source could not be verified">est.</abbr>'
 )
+
+
+# A month without a figure: no exact value, a dash.
+GAP_CELL = '<td data-value="">—</td>'
 
 
 @dataclass(frozen=True, slots=True)
@@ -76,21 +82,53 @@ def table_rows(chart: Chart, limit: int | None = None) -> list[Row]:
     est./ill./rev. flags and source links. Numbers need no escaping; marks are escaped when rendered.
     """
     marks = _Marks()
-    gap = '<td data-value="">—</td>'
     indexes: Sequence[int] = range(len(chart.periods) - 1, -1, -1)
     if limit is not None:
         indexes = indexes[:limit]
-    rows = []
+    # Column by column: a series' unit and decimals are looked up once, and its months, which mostly share
+    # their provenance, reuse the previous month's marks without looking them up.
+    columns = [_column(s, indexes, marks) for s in chart.series]
+    periods = [chart.periods[i] for i in indexes]
+    return [
+        Row(period, Markup("".join((f'<tr><th scope="row">{period:%Y-%m}</th>', *cells, "</tr>"))))
+        for period, *cells in zip(periods, *columns, strict=True)
+    ]
+
+
+def _column(series: Series, indexes: Sequence[int], marks: _Marks) -> list[str]:
+    """The cells of one series for the months at `indexes`, in that order."""
+    unit, decimals, points = series.unit, series.decimals, series.points
+    cells = []
+    last_key: tuple[tuple[FigureSource, ...], str | None, str] | None = None
+    last_marks = ""
     for i in indexes:
-        period = chart.periods[i]
-        cells = [f'<tr><th scope="row">{period:%Y-%m}</th>']
-        for series in chart.series:
-            point = series.points[i]
-            if point.value is None:
-                cells.append(gap)
-            else:
-                shown = format_number(point.value, series.unit, series.decimals)
-                cells.append(f'<td data-value="{safe_cell(point.value)}">{shown}{marks(point)}</td>')
-        cells.append("</tr>")
-        rows.append(Row(period, Markup("".join(cells))))
-    return rows
+        point = points[i]
+        value = point.value
+        if value is None:
+            cells.append(GAP_CELL)
+            continue
+        key = (point.sources, point.revised, point.partial)
+        if key != last_key:
+            last_key, last_marks = key, marks(point)
+        # Joined, not added: str + Markup would escape the cell's own tags.
+        cells.append("".join((figure_cell(value, unit, decimals), last_marks, "</td>")))
+    return cells
+
+
+def figure_cell(value: Decimal, unit: str, decimals: int) -> str:
+    """`<td data-value="exact">shown`: the opening of a figure's cell, before its marks."""
+    # Both texts depend on the value alone (1.50 and 1.5 give the same), so equal decimals may share an entry;
+    # zero is left out, as it is by format_number: −0 and 0 are equal but read differently.
+    if type(value) is Decimal and value and value.is_finite():
+        return _figure_cell(value, unit, decimals)
+    return _cell(value, unit, decimals)
+
+
+# A page's tables hold a few thousand figures, and the pages built after a correction show the same ones again.
+@lru_cache(maxsize=FORMAT_CACHE_SIZE)
+def _figure_cell(value: Decimal, unit: str, decimals: int) -> str:
+    return _cell(value, unit, decimals)
+
+
+def _cell(value: Decimal, unit: str, decimals: int) -> str:
+    return f'<td data-value="{safe_cell(value)}">{format_number(value, unit, decimals)}'

@@ -2,15 +2,17 @@
 
 from __future__ import annotations
 
-import json
+import datetime as dt
 from typing import Any
 
 from app.domain.charts import Chart
 from app.domain.coverage import partial_label
 from app.domain.provenance import figure_revisions, revised_note, source_links
-from app.domain.reports import MonthView, sources_of, with_changes
+from app.domain.reports import MonthView, add_months, sources_of, with_changes
+from app.http.templating import templates
 from app.web.chart_table import table_rows
 from app.web.kpi_coverage import change_notes
+from app.web.page_tables import month_rows, quarter_cells, release_options
 
 KPI_METRICS = ("btc_mined", "hashrate_avg_ehs", "fleet_efficiency_jth", "btc_held_end", "btc_per_ehs_day")
 # Rows of the table under each chart: the months people check first. The whole table is a link away, so a
@@ -28,7 +30,7 @@ def kpi_cards(views: list[MonthView]) -> list[dict[str, Any]]:
         if latest is None:
             cards.append({"metric": metric, "value": None})
             continue
-        mom, yoy = with_changes(views, metric)[latest.period]
+        mom, yoy = with_changes(_change_months(views, latest.period), metric)[latest.period]
         srcs = sources_of(latest, metric)
         # This figure's own corrections: another figure of the month corrected does not mark this card.
         revisions = figure_revisions(srcs)
@@ -54,8 +56,15 @@ def kpi_cards(views: list[MonthView]) -> list[dict[str, Any]]:
     return cards
 
 
+def _change_months(views: list[MonthView], period: dt.date) -> list[MonthView]:
+    """The months a change of `period` is computed from (itself, the month and the year before): the changes
+    of every other month would be computed only to be thrown away."""
+    wanted = {period, add_months(period, -1), add_months(period, -12)}
+    return [v for v in views if v.period in wanted]
+
+
 def chart_context(chart: Chart, *, table_months: int | None = None) -> dict[str, Any]:
-    """What the chart macro renders: the figure as JSON plus the table rows (newest first).
+    """What the chart macro renders: the figure (as JSON on the page) plus the table rows (newest first).
 
     With `table_months`, the table under the chart holds only the latest months; the page links to the
     whole table (dashboard:chart_table) instead of carrying years of rows nobody asked to open.
@@ -70,5 +79,12 @@ def chart_context(chart: Chart, *, table_months: int | None = None) -> dict[str,
         "series": chart.series,
         "rows": rows,
         "months": len(chart.periods),
-        "figure_json": json.dumps(chart.figure, separators=(",", ":"), allow_nan=False),
+        # Serialised by the `figure_json` filter where a page draws it: the table pages never do.
+        "figure": chart.figure,
     }
+
+
+# Tables and lists built in Python, not cell by cell (app.web.page_tables).
+templates.env.filters["month_rows"] = month_rows
+templates.env.filters["quarter_cells"] = quarter_cells
+templates.env.filters["release_options"] = release_options

@@ -15,7 +15,7 @@ from decimal import Decimal
 from typing import TYPE_CHECKING, Any, Literal, NamedTuple
 
 from app.domain.charts.layout import event_overlay, layout
-from app.domain.coverage import partial_label
+from app.domain.coverage import Coverage
 from app.domain.formatting import format_figure, format_number, hover_format
 from app.domain.metrics import METRICS
 from app.domain.provenance import revised_note, source_links
@@ -137,25 +137,40 @@ class Chart:
 
 
 def company_points(views: Sequence[MonthView], metric: str) -> tuple[Point, ...]:
-    out = []
+    out: list[Point] = []
+    append = out.append
+    last_sources: tuple[FigureSource, ...] | None = None
+    last_revised: str | None = None
     for v in views:
         value = v.values.get(metric)
-        sources = sources_of(v, metric) if value is not None else ()
-        # Each figure's own corrections: a month with one corrected figure leaves the others unmarked.
-        out.append(
-            Point(
-                value,
-                sources,
-                revised_note(sources, metric) if sources else None,
-                partial_label(v.coverage, metric) if value is not None else "",
-            )
-        )
+        if value is None:
+            append(_GAP)
+            continue
+        sources = sources_of(v, metric)
+        # Months in a run share their sources (one shared instance per row's provenance): equal at a glance.
+        if sources == last_sources:
+            sources = last_sources
+        else:
+            # Each figure's own corrections: a month with one corrected figure leaves the others unmarked.
+            last_sources, last_revised = sources, _revised(sources, metric)
+        coverage = v.coverage.get(metric)
+        append(Point(value, sources, last_revised, "" if coverage is None else _partial(coverage)))
     return tuple(out)
+
+
+def _partial(coverage: Coverage) -> str:
+    """Coverage.label, at once for a value from every active site (the sites listed alike: nothing missing)."""
+    return "" if coverage.sites_reported == coverage.sites_active else coverage.label()
 
 
 def site_points(views: Sequence[MonthView], metric: str, slug: str) -> tuple[Point, ...]:
     out: list[Point] = []
     append = out.append
+    # Months of one site mostly share one source (the rows' provenance is one shared instance): one tuple for
+    # a run of them, so the hover notes recognise the run without hashing it (see _note_refs).
+    last_src: FigureSource | None = None
+    last_sources: tuple[FigureSource, ...] = ()
+    last_revised: str | None = None
     for v in views:
         figures = v.sites.get(slug)
         value = None if figures is None else figures.values.get(metric)
@@ -163,8 +178,22 @@ def site_points(views: Sequence[MonthView], metric: str, slug: str) -> tuple[Poi
             append(_GAP)
             continue
         src = figures.sources.get(metric)
-        append(Point(value, (src,) if src else (), revised_note((src,), metric) if src else None))
+        if not src:
+            append(Point(value))
+            continue
+        if src is not last_src:
+            last_src, last_sources = src, (src,)
+            last_revised = _revised(last_sources, metric)
+        append(Point(value, last_sources, last_revised))
     return tuple(out)
+
+
+def _revised(sources: tuple[FigureSource, ...], metric: str) -> str | None:
+    """revised_note, without its sorting and de-duplicating for the figures never corrected (nearly all)."""
+    for src in sources:
+        if src.revisions:
+            return revised_note(sources, metric)
+    return None
 
 
 _GAP = Point(None)
@@ -255,15 +284,33 @@ _SYMBOLS = {
 }
 
 
+def _note_refs(points: Sequence[Point], notes: _Notes) -> tuple[list[int], set[int]]:
+    """The note of each point (0 for a gap; flags, markers and hatching all follow from it), and the notes of
+    the points with a figure. Months in a run share their provenance: a point like the one before it has its
+    note without hashing its sources again."""
+    refs: list[int] = []
+    append = refs.append
+    known: set[int] = set()
+    last_key: tuple[Any, ...] | None = None
+    last_ref = 0
+    for point in points:
+        if point.value is None:
+            append(0)
+            continue
+        key = point[1:]  # sources, revised, partial: what a note is made of
+        if key != last_key:
+            last_key, last_ref = key, notes.index(point)
+            known.add(last_ref)
+        append(last_ref)
+    return refs, known
+
+
 def _trace(series: Series, x: list[str], notes: _Notes) -> dict[str, Any]:
     # Column by column, not point by point: a ten-year, ten-site overview draws about 5,000 points.
     number = hover_format(series.unit, series.decimals)
-    index = notes.index
     points = series.points
     values = [p.value for p in points]
-    # The note of each point (0 for a gap): flags, markers and hatching all follow from it.
-    note_refs = [0 if p.value is None else index(p) for p in points]
-    known_refs = [r for v, r in zip(values, note_refs, strict=True) if v is not None]
+    note_refs, known_refs = _note_refs(points, notes)
     refs: list[Any]
     if series.negate:
         # Drawn below the axis, but the hover states the figure as published: a positive sale.
@@ -287,19 +334,21 @@ def _trace(series: Series, x: list[str], notes: _Notes) -> dict[str, Any]:
         "meta": {"key": series.key, "unit": series.unit},
         **({"yaxis": series.axis} if series.axis != "y" else {}),
     }
-    flagged, alternative = notes.flagged, notes.alternative
+    # Each note's hatching or marker once, then each point's by its note.
     if series.kind == "bar":
+        shapes = ["/" if flagged else "" for flagged in notes.flagged]
         return {
             "type": "bar",
             **common,
             "marker": {
                 "color": series.colour,
                 # Hatched bars: estimated or illustrative figures.
-                "pattern": {"shape": ["/" if flagged[r] else "" for r in note_refs], "solidity": 0.5},
+                "pattern": {"shape": [shapes[r] for r in note_refs], "solidity": 0.5},
                 "line": {"width": 0},
             },
             "opacity": 0.85,
         }
+    symbols = [_SYMBOLS[flags] for flags in zip(notes.flagged, notes.alternative, strict=True)]
     return {
         "type": "scatter",
         "mode": "lines+markers",
@@ -312,7 +361,7 @@ def _trace(series: Series, x: list[str], notes: _Notes) -> dict[str, Any]:
         },
         # Open markers: estimated or illustrative figures; diamonds: derived by the dictionary's second route.
         "marker": {
-            "symbol": [_SYMBOLS[flagged[r], alternative[r]] for r in note_refs],
+            "symbol": [symbols[r] for r in note_refs],
             "size": 7,
             "color": series.colour,
         },
