@@ -8,6 +8,9 @@ large dataset, the server time of each page right after a data change (a cache m
 downloads for a first and a repeat visit of the overview and when its charts are drawn, and two other
 servers measured the same way (bench/references.py). Absolute numbers depend on the machine and on what
 else runs on it; the ratios to the ceiling are what carries from one machine to another.
+
+`--browser-only` skips everything but the browser (bench/browser.py): the small dataset served the same way,
+then the two visits repeated in fresh browsers (`--visits`), each run and the medians printed.
 """
 
 from __future__ import annotations
@@ -42,6 +45,7 @@ from app.store import migrate
 from app.store.db import make_engine
 from app.store.queries.tokens import create_token
 from bench import references
+from bench.browser import browser_figures, medians, phases_line, visit_line
 from bench.generate import generate
 from bench.routes import END, ROUTES, SLUG, Context, Route
 
@@ -325,84 +329,6 @@ def after_change(publish: Publisher, client: httpx.Client, base: str, path: str,
     }
 
 
-# Records when the last chart in the first screen reports drawn (charts.js sets data-drawn="true"), relative
-# to navigation start: the charts a reader sees before scrolling (charts.js draws the others as they come into
-# view). Until run G every chart of the page was drawn at load and all of them were waited for.
-DRAWN_OBSERVER = """
-(() => {
-  const check = () => {
-    const seen = [...document.querySelectorAll('[data-figure]')]
-      .filter(el => el.getBoundingClientRect().top < window.innerHeight);
-    if (seen.length && seen.every(el => el.dataset.drawn === 'true') && window.__chartsDrawnAt === undefined) {
-      window.__chartsDrawnAt = performance.now();
-      window.__chartsSeen = seen.length;
-    }
-  };
-  new MutationObserver(check).observe(document, {subtree: true, attributes: true, attributeFilter: ['data-drawn']});
-})();
-"""
-
-
-def _wait_until_drawn(page: Any, timeout: float = 60.0) -> float:
-    """Polled from here: wait_for_function polls by evaluating a string inside the page, which its CSP
-    refuses once the first check has failed (charts drawn after the load event)."""
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        drawn = page.evaluate("window.__chartsDrawnAt")
-        if drawn is not None:
-            return float(drawn)
-        time.sleep(0.02)
-    raise TimeoutError("the charts in view were not drawn within a minute")
-
-
-def browser_figures(base: str, path: str) -> dict[str, Any]:
-    """Bytes over the wire (compressed, headers included) for a first and a repeat visit, and draw time."""
-    from playwright.sync_api import sync_playwright
-
-    chromium = os.environ.get("CHROMIUM_PATH") or shutil.which("chromium") or "/usr/bin/chromium"
-    launch_args = [
-        "--no-sandbox",
-        "--disable-gpu",
-        "--disable-background-networking",
-        "--disable-component-update",
-        "--no-first-run",
-    ]
-    out: dict[str, Any] = {}
-    with sync_playwright() as p:
-        browser = p.chromium.launch(executable_path=chromium, args=launch_args)
-        context = browser.new_context(viewport={"width": 1280, "height": 900})
-        context.add_init_script(DRAWN_OBSERVER)
-        page = context.new_page()
-        cdp = context.new_cdp_session(page)
-        cdp.send("Network.enable")
-        urls: dict[str, str] = {}
-        received: dict[str, float] = {}
-        cdp.on("Network.requestWillBeSent", lambda e: urls.__setitem__(e["requestId"], e["request"]["url"]))
-        cdp.on("Network.loadingFinished", lambda e: received.__setitem__(e["requestId"], e["encodedDataLength"]))
-        for visit in ("first", "repeat"):
-            urls.clear()
-            received.clear()
-            page.goto(base + path, wait_until="load")
-            drawn_ms = _wait_until_drawn(page)
-            page.wait_for_load_state("networkidle")
-            # data: URLs (icons inlined by plotly.js) never touch the network.
-            per_url = {
-                urls.get(k, k).removeprefix(base): int(v)
-                for k, v in received.items()
-                if not urls.get(k, "").startswith("data:")
-            }
-            out[visit] = {
-                "bytes": int(sum(per_url.values())),
-                "requests": sum(1 for u in urls.values() if not u.startswith("data:")),
-                "charts": page.locator("[data-figure]").count(),
-                "charts_in_view": page.evaluate("window.__chartsSeen"),
-                "charts_drawn_ms": round(drawn_ms),
-                "per_url": dict(sorted(per_url.items(), key=lambda kv: -kv[1])),
-            }
-        browser.close()
-    return out
-
-
 def machine() -> dict[str, Any]:
     cpu = next(
         (
@@ -598,6 +524,45 @@ def print_references(entry: dict[str, Any]) -> None:
         )
 
 
+def warm_server(base: str, path: str, workers: int) -> None:
+    """A typical first visit: the server's cache is warm (someone asked since the last change), the browser's
+    is empty. Two requests per worker, so each worker has answered the page."""
+    for _ in range(workers * 2):
+        httpx.get(base + path, headers={"Accept-Encoding": "gzip, deflate, br, zstd"}, timeout=60)
+
+
+def browser_only(args: argparse.Namespace) -> int:
+    """`--browser-only`: the small dataset served as a full run serves it, then only the browser's two visits,
+    `--visits` times in fresh browsers (the numbers of one pair are noisy), each run and the medians printed."""
+    path = args.path or next(r for r in ROUTES if r.name == "overview page").path(Context())
+    print(f"machine: {os.cpu_count()} cpus; load {load()}", flush=True)
+    build_precompressed()
+    with tempfile.TemporaryDirectory(prefix="minedash-bench-") as tmp:
+        served = serve_size("small", args, Path(tmp))
+        try:
+            runs = []
+            for number in range(1, args.visits + 1):
+                warm_server(served.base, path, args.workers)
+                run = browser_figures(served.base, path)
+                runs.append(run)
+                for visit, b in run.items():
+                    print(f"run {number}: {visit_line(visit, b)}")
+                    print(f"       ms from navigation start: {phases_line(b)}", flush=True)
+            if args.trace:
+                browser_figures(served.base, path, trace=args.trace)
+                print(f"trace of one more pair of visits (slowed by tracing): {args.trace}")
+        finally:
+            release(served, args)
+    print(f"\nmedians of {len(runs)} runs ({path}; load {load()}):")
+    for visit, m in medians(runs).items():
+        print(
+            f"  {visit:6} visit: {m['bytes'] / 1e3:.1f} KB, charts in view drawn after {m['charts_drawn_ms']:.0f} ms "
+            f"(runs {', '.join(str(v) for v in m['charts_drawn_runs_ms'])})"
+        )
+        print(f"  {'':6}  ms from navigation start: {phases_line(m)}")
+    return 0
+
+
 def finish(served: Served, rows: list[WrkResult], args: argparse.Namespace) -> dict[str, Any]:
     """The builds right after a data change and, on the small dataset, the browser's figures."""
     ctx = Context()
@@ -618,12 +583,7 @@ def finish(served: Served, rows: list[WrkResult], args: argparse.Namespace) -> d
     }
     if served.size == "small" and not args.no_browser:
         overview = next(r for r in ROUTES if r.name == "overview page")
-        # A typical first visit: the server's cache is warm (someone asked since the last change), the
-        # browser's is empty.
-        for _ in range(args.workers * 2):
-            httpx.get(
-                served.base + overview.path(ctx), headers={"Accept-Encoding": "gzip, deflate, br, zstd"}, timeout=60
-            )
+        warm_server(served.base, overview.path(ctx), args.workers)
         try:
             entry["browser"] = browser_figures(served.base, overview.path(ctx))
         except Exception as exc:  # a missing Chromium should not throw away the server figures
@@ -647,6 +607,14 @@ def main() -> int:
     parser.add_argument("--samples", type=int, default=12, help="requests right after a data change (default 12)")
     parser.add_argument("--no-browser", action="store_true", help="skip the Chromium figures")
     parser.add_argument(
+        "--browser-only",
+        action="store_true",
+        help="only the Chromium figures, on the small dataset, --visits times (no wrk, no references)",
+    )
+    parser.add_argument("--visits", type=int, default=5, help="with --browser-only: pairs of visits (default 5)")
+    parser.add_argument("--path", help="with --browser-only: the page to open (default: the overview)")
+    parser.add_argument("--trace", type=Path, help="with --browser-only: write a Chromium trace of one more pair")
+    parser.add_argument(
         "--no-references", action="store_true", help="skip the bare FastAPI endpoint and Datasette beside the app"
     )
     parser.add_argument("--keep-databases", action="store_true", help="leave the generated databases")
@@ -657,6 +625,8 @@ def main() -> int:
     unknown = set(args.sizes.split(",")) - set(SIZES)
     if unknown:
         parser.error(f"unknown size(s): {', '.join(sorted(unknown))}")
+    if args.browser_only:
+        return browser_only(args)
     wrk = ensure_wrk()
     started = time.perf_counter()
     results: dict[str, Any] = {
@@ -699,12 +669,8 @@ def print_size(size: str, entry: dict[str, Any]) -> None:
             f"({c['bytes_uncompressed'] / 1024:.0f} KiB uncompressed)  publish {c['publish_median_ms']:.1f} ms"
         )
     for visit, b in entry.get("browser", {}).items():
-        top = ", ".join(f"{u.split('?')[0]} {n / 1024:.0f} KiB" for u, n in list(b["per_url"].items())[:3])
-        print(
-            f"browser {visit} visit: {b['bytes'] / 1024:.1f} KiB in {b['requests']} requests; "
-            f"the {b.get('charts_in_view', b['charts'])} of {b['charts']} charts in view drawn after "
-            f"{b['charts_drawn_ms']} ms ({top})"
-        )
+        print(visit_line(visit, b))
+        print(f"  ms from navigation start: {phases_line(b)}")
 
 
 def print_comparison(results: dict[str, Any]) -> dict[str, float]:
