@@ -82,3 +82,30 @@ def test_charts_below_the_fold_are_drawn_when_they_come_into_view(open_page) -> 
     page.locator("#chart-hashprice[data-drawn=true]").wait_for(timeout=60000)
     assert page.locator("#chart-hashprice .main-svg").count() > 0
     assert problems.all() == []
+
+
+TOPS = """Object.fromEntries([...document.querySelectorAll('[data-figure]')]
+  .map(el => [el.id, el.getBoundingClientRect().top]))"""
+MARKS = """() => performance.getEntriesByType('mark')
+  .filter(m => m.name === 'chart-draw' || m.name === 'chart-drawn')
+  .map(m => [m.name, m.detail, m.startTime])"""
+
+
+def test_charts_in_view_are_drawn_before_the_ones_only_near_it(open_page) -> None:
+    page, _ = open_page(OVERVIEW)
+    top = page.evaluate(TOPS)
+    in_view = {"chart-hashrate", "chart-btc_mined"}  # the first row of two
+    # A window that ends 100 px above the second row: the first row is in view, the second within the
+    # observer's 200 px margin.
+    height = int(min(top["chart-realized"], top["chart-share"])) - 100
+    assert height > max(top[chart] for chart in in_view) + 50
+    page, problems = open_page(OVERVIEW, height=height)
+    for chart in ("hashrate", "btc_mined", "realized", "share"):
+        page.locator(f"#chart-{chart}[data-drawn=true]").wait_for(timeout=60000)
+    marks = page.evaluate(MARKS)
+    drawn_in_view = max(t for name, chart, t in marks if name == "chart-drawn" and chart in in_view)
+    near_started = [t for name, chart, t in marks if name == "chart-draw" and chart not in in_view]
+    assert near_started and min(near_started) > drawn_in_view
+    # Nothing further down is drawn before it comes near.
+    assert page.locator("#chart-hashprice").get_attribute("data-drawn") is None
+    assert problems.all() == []
