@@ -3,9 +3,9 @@
 bench.run measures one first visit (empty browser cache) and one repeat visit with it; `python -m bench.run
 --browser-only` repeats the pair in fresh browsers and prints every run and the medians. Besides the bytes and
 the draw time, each visit says where the time went (milliseconds from navigation start, the page's own
-Navigation and Resource Timing): the HTML received, the document parsed, plotly.js received, the deferred
-scripts run (DOMContentLoaded done), the first chart started (charts.js's User Timing mark) and the charts in
-view drawn.
+Navigation, Paint and Resource Timing): the HTML received, the first contentful paint, the document parsed,
+plotly.js received, the deferred scripts run (DOMContentLoaded), the first chart started (charts.js's User
+Timing mark) and the charts in view drawn.
 """
 
 from __future__ import annotations
@@ -42,6 +42,7 @@ PHASES = """() => {
   const plotly = performance.getEntriesByType('resource').find(r => r.name.includes('/static/vendor/plotly'));
   return {
     html: nav.responseEnd,
+    first_paint: performance.getEntriesByName('first-contentful-paint')[0]?.startTime ?? null,
     parsed: nav.domInteractive,
     plotly: plotly ? plotly.responseEnd : null,
     scripts_ran: nav.domContentLoadedEventStart,
