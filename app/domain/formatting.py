@@ -36,8 +36,9 @@ def _half_up(value: Decimal, places: int) -> Decimal:
 
 
 # Distinct (value, unit, decimals) remembered: a page formats a few thousand figures, and the pages built after
-# a correction show the very same figures again (the other companies' pages, the other views).
-FORMAT_CACHE_SIZE = 32768
+# a correction show the very same figures again (the other companies' pages, the other views). A ten-year
+# overview has about 900 distinct ones; an entry holds about 300 bytes, so a full cache is under 5 MB.
+FORMAT_CACHE_SIZE = 16384
 
 
 def format_number(value: Decimal | float | int, unit: str, decimals: int = 2) -> str:
