@@ -109,3 +109,18 @@ def test_charts_in_view_are_drawn_before_the_ones_only_near_it(open_page) -> Non
     # Nothing further down is drawn before it comes near.
     assert page.locator("#chart-hashprice").get_attribute("data-drawn") is None
     assert problems.all() == []
+
+
+@pytest.mark.parametrize("width", [1280, 375])
+def test_value_axis_labels_fit_the_left_margin(open_page, width: int) -> None:
+    # When tick labels do not fit the margin the server asked for, Plotly widens it and draws the chart a second
+    # time (which nearly doubled the BTC-mined chart's drawing time): every chart's labels must fit.
+    page, problems = open_page(OVERVIEW, width=width, height=900)
+    _wait_for_charts(page)
+    margins = page.evaluate(
+        """() => Object.fromEntries([...document.querySelectorAll('.chart')].map(el =>
+             [el.id, [el.layout.margin.l, Math.round(el._fullLayout._size.l)]]))"""
+    )
+    assert set(margins) == CHARTS
+    assert {key: pair for key, pair in margins.items() if pair[0] != pair[1]} == {}
+    assert problems.all() == []

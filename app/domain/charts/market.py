@@ -13,7 +13,7 @@ from app.domain.reports import MonthView
 if TYPE_CHECKING:
     from app.store.models import Event
 
-RIGHT_AXIS_MARGIN = {"l": 56, "r": 60, "t": 16, "b": 40}
+RIGHT_AXIS_MARGIN = {"l": 64, "r": 60, "t": 16, "b": 40}  # left: as in layout.layout
 
 
 def _right_axis(title: str, **extra: Any) -> dict[str, Any]:
