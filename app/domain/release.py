@@ -235,7 +235,7 @@ def selected_sites_series(views: Sequence[MonthView], slugs: Sequence[str]) -> l
     out: list[MonthView] = []
     for view in views:
         chosen = [view.sites[s] for s in slugs if s in view.sites]
-        values: dict[str, Decimal | None] = {name: None for name in m.METRICS}
+        values: dict[str, Decimal | None] = dict.fromkeys(m.METRICS)
         for name in m.NETWORK_METRICS:
             values[name] = view.values.get(name)
         for name in m.SITE_METRICS:

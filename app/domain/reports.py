@@ -153,13 +153,8 @@ def _shared_source(site_rows: Sequence[SiteMonth]) -> FigureSource | None:
     return None
 
 
-def _site_sum_sources(
-    site_sources: Sequence[dict[str, FigureSource]], sums: dict[str, Decimal | None], shared: FigureSource | None
-) -> dict[str, FigureSource]:
-    """The provenance of each site sum of a month (the sums already in `sums`; `shared`: _shared_source)."""
-    if shared is not None:
-        # Each sum has the rows' one provenance, and a sum exists exactly where some site has the figure.
-        return {name: shared for name in m.SITE_METRICS if sums[name] is not None}
+def _merged_sources(site_sources: Sequence[dict[str, FigureSource]]) -> dict[str, FigureSource]:
+    """The provenance of each site sum of a month whose sites' provenance differs (see _merge_sources)."""
     merged: dict[str, FigureSource] = {}
     for one_row in site_sources:
         for name, src in one_row.items():
@@ -205,6 +200,12 @@ class _SiteMonths(NamedTuple):
     row_sources: list[dict[str, FigureSource]]  # each row's provenance
 
 
+def _rows_sources(site_rows: Sequence[SiteMonth], figures: list[tuple[Any, ...]]) -> list[dict[str, FigureSource]]:
+    return [
+        _sources_of_values(r, m.SITE_METRICS, t, r.is_illustrative) for r, t in zip(site_rows, figures, strict=True)
+    ]
+
+
 def _site_months(site_rows: Sequence[SiteMonth], slug_by_id: dict[int, str]) -> _SiteMonths:
     """A month's site rows, each row's figures read once and shared by the sums and the site split."""
     figures = [_site_figures(r) for r in site_rows]
@@ -220,22 +221,25 @@ def _site_months(site_rows: Sequence[SiteMonth], slug_by_id: dict[int, str]) -> 
         for i, name, weight in _SITE_COLUMNS
     }
     shared = _shared_source(site_rows)
-    if shared is not None and set(counts) <= {0, len(site_rows)}:
-        # Every site has the same figures from the same release: one dict, copied for each site (each keeps its
-        # own: app.domain.provenance changes them).
-        one = dict.fromkeys(compress(m.SITE_METRICS, counts), shared)
-        row_sources = [one.copy() for _ in site_rows]
+    if shared is None:
+        row_sources = _rows_sources(site_rows, figures)
+        sum_sources = _merged_sources(row_sources)
     else:
-        row_sources = [
-            _sources_of_values(r, m.SITE_METRICS, t, r.is_illustrative) for r, t in zip(site_rows, figures, strict=True)
-        ]
+        # Each sum has the rows' one provenance, and a sum exists exactly where some site has the figure.
+        sum_sources = dict.fromkeys(compress(m.SITE_METRICS, counts), shared)
+        if set(counts) <= {0, len(site_rows)}:
+            # Every site has exactly the sums' figures: a copy of their dict for each (each site keeps its own,
+            # app.domain.provenance changes them).
+            row_sources = [sum_sources.copy() for _ in site_rows]
+        else:
+            row_sources = _rows_sources(site_rows, figures)
     slugs = tuple(slug_by_id.get(r.site_id, str(r.site_id)) for r in site_rows)
     reported_by = {
         name: slugs if counts[i] == len(slugs) else tuple(compress(slugs, map(is_not, columns[i], _NONES)))
         for i, name in _AGGREGATE_COLUMNS
         if counts[i]
     }
-    return _SiteMonths(values, _site_sum_sources(row_sources, values, shared), reported_by, figures, row_sources)
+    return _SiteMonths(values, sum_sources, reported_by, figures, row_sources)
 
 
 def build_company_series(
@@ -432,7 +436,7 @@ def site_series(views: Sequence[MonthView], site_slug: str) -> list[MonthView]:
     out: list[MonthView] = []
     for view in views:
         figures = view.sites.get(site_slug)
-        values: dict[str, Decimal | None] = {name: None for name in m.METRICS}
+        values: dict[str, Decimal | None] = dict.fromkeys(m.METRICS)
         sources: dict[str, FigureSource] = {}
         for name in m.NETWORK_METRICS:
             values[name] = view.values.get(name)

@@ -263,7 +263,8 @@ def load_company_series(
         end=end,
     )
     # Each figure's title and its own corrections (so only corrected figures say "revised").
-    apply_history(views, list_history(company.id, session=session, start=start, end=end, sites=sites))
+    history = list_history(company.id, session=session, start=start, end=end, sites=sites, for_provenance=True)
+    apply_history(views, history)
     return sites, views
 
 
@@ -289,7 +290,8 @@ def load_site_series(
         start=start,
         end=end,
     )
-    apply_history(
-        views, list_history(site.company_id, session=session, start=start, end=end, site_id=site.id, sites=[site])
+    history = list_history(
+        site.company_id, session=session, start=start, end=end, site_id=site.id, sites=[site], for_provenance=True
     )
+    apply_history(views, history)
     return site_series(views, site.slug)

@@ -129,7 +129,7 @@ def load_companies_series(
     site_months = session.scalars(sm_stmt.order_by(SiteMonth.period, SiteMonth.site_id)).all()
     network = list_network_months(session=session, start=start, end=end)
     company_of_site = {s.id: s.company_id for s in sites}
-    histories = list_histories(ids, session=session, start=start, end=end, sites=sites)
+    histories = list_histories(ids, session=session, start=start, end=end, sites=sites, for_provenance=True)
     out: dict[int, list[MonthView]] = {}
     for company_id in ids:
         out[company_id] = build_company_series(

@@ -1,14 +1,19 @@
-"""list_releases and the data summaries: a company's months from its own rows and its sites' rows together."""
+"""Store reads of the series beside its rows: releases, data summaries, the history the provenance uses."""
 
 from __future__ import annotations
 
 import datetime as dt
+from decimal import Decimal
+from typing import Any
 
 from sqlalchemy.orm import Session
 
+from app.domain.provenance import apply_history
 from app.domain.release import ReleaseInfo
-from app.store.models import RecordStatus
+from app.domain.reports import FigureSource, MonthView, SiteFigures, build_company_series
+from app.store.models import FigureRevision, RecordStatus
 from app.store.queries.dashboard import DataSummary, company_data_summaries, company_data_summary
+from app.store.queries.figure_history import list_history
 from app.store.queries.releases import list_releases
 from tests.factories import make_company, make_company_month, make_site, make_site_month
 
@@ -76,3 +81,58 @@ def test_data_summaries_of_several_companies_read_company_and_site_rows(db_sessi
     drafts = company_data_summaries(ids, session=db_session, published_only=False)[sites_only.id]
     assert (drafts.first, drafts.last) == (MAR, APR) and drafts.changed_at is not None
     assert company_data_summary(999_999, session=db_session) == DataSummary(None, None, None)
+
+
+def _entry(company_id: int, kind: str, entity_id: int, metric: str, day: int, **extra: Any) -> FigureRevision:
+    return FigureRevision(
+        company_id=company_id,
+        entity_kind=kind,
+        entity_id=entity_id,
+        period=JAN,
+        metric=metric,
+        value=Decimal(day),
+        published_at=_at(day),
+        recorded_at=_at(day),
+        actor_role="editor",
+        **extra,
+    )
+
+
+def test_the_history_for_provenance_leaves_out_only_what_gives_no_title_and_no_correction(db_session: Session) -> None:
+    company = make_company(db_session, slug="hist")
+    north, south = make_site(db_session, company, slug="north"), make_site(db_session, company, slug="south")
+    db_session.add_all(
+        [
+            _entry(company.id, "site", north.id, "btc_mined", 1),  # published once, no title: nothing to show
+            _entry(company.id, "site", north.id, "hashrate_avg_ehs", 2, source_title="Update"),
+            _entry(company.id, "site", south.id, "btc_mined", 3, superseded_at=_at(5)),
+            _entry(company.id, "site", south.id, "btc_mined", 5, reason="restated"),
+            _entry(company.id, "company", company.id, "btc_held_end", 4),
+        ]
+    )
+    db_session.flush()
+    every = list_history(company.id, session=db_session)
+    used = list_history(company.id, session=db_session, for_provenance=True)
+    assert [(e.site, e.metric, e.published_at.day) for e in every] == [
+        ("north", "btc_mined", 1),
+        ("north", "hashrate_avg_ehs", 2),
+        ("south", "btc_mined", 3),
+        (None, "btc_held_end", 4),
+        ("south", "btc_mined", 5),
+    ]
+    assert used == [e for e in every if (e.site, e.metric) != ("north", "btc_mined")]
+
+    # What the pages show is the same either way.
+    def views() -> list[MonthView]:
+        return build_company_series(
+            sites=[north, south], company_months=[], site_months=[], network_months=[], start=JAN, end=JAN
+        )
+
+    with_every, with_used = views(), views()
+    for view in (*with_every, *with_used):
+        view.sites["north"] = SiteFigures("north", {}, {"btc_mined": FigureSource("u", False)}, False)
+        view.sources["btc_mined"] = FigureSource("u", False)
+    apply_history(with_every, every)
+    apply_history(with_used, used)
+    assert with_every == with_used
+    assert with_used[0].sources["btc_mined"].revisions == ()
