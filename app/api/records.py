@@ -12,9 +12,10 @@ from app.api.params import ChangesName, HeaderName
 from app.api.series import Change, Layout, Provenance, Record, provenance_of
 from app.domain.derived import DERIVED_INPUTS, hashprice
 from app.domain.figure_history import HistoryEntry, by_figure, revisions_of
+from app.domain.figure_sources import FigureSource, row_sources
 from app.domain.metrics import NETWORK_METRICS
 from app.domain.provenance import figure_revisions, source_links
-from app.domain.reports import FigureSource, MonthView, month_range, row_sources, sources_of, with_changes
+from app.domain.reports import MonthView, month_range, sources_of, with_changes
 from app.store.models import NetworkMonth, SiteMonth
 
 COMPANY_EXTRA = ("revised", "revised_at", "revision_reason")

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 from collections import defaultdict
-from collections.abc import Iterable, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from decimal import Decimal
 from functools import lru_cache
@@ -17,23 +17,12 @@ from app.domain import metrics as m
 from app.domain.coverage import SITE_AGGREGATES, Coverage, MonthCoverages, SiteLife, comparable_key, narrowest
 from app.domain.derived import DERIVED_INPUTS, derive, inputs_of
 from app.domain.enums import SiteStatus
-from app.domain.figure_history import Revision
+from app.domain.figure_sources import FigureSource as FigureSource  # the series carry it; importers find it here too
+from app.domain.figure_sources import merged_sources, shared_source, sources_of_values
 
 if TYPE_CHECKING:
     # Only the rows' shapes: the domain is handed rows, it never loads them.
     from app.store.models import CompanyMonth, NetworkMonth, Site, SiteMonth
-
-
-class FigureSource(NamedTuple):
-    """Where one figure comes from. A tuple: pages hash and compare thousands of these per build."""
-
-    source_url: str | None
-    is_estimate: bool
-    is_illustrative: bool = False
-    quote: str | None = None
-    basis: str | None = None  # for a derived figure that took the dictionary's second route: which and why
-    title: str | None = None  # the document's title or publisher, where stored
-    revisions: tuple[Revision, ...] = ()  # this figure's corrections, oldest first (app.domain.provenance)
 
 
 @dataclass(slots=True)
@@ -90,79 +79,6 @@ def add_months(period: dt.date, count: int) -> dt.date:
     return dt.date(index // 12, index % 12 + 1, 1)
 
 
-def row_sources(row: Any, metric_names: Iterable[str], illustrative: bool = False) -> dict[str, FigureSource]:
-    """Provenance of each non-null figure of a row: its own entry, else the row's."""
-    names = tuple(metric_names)
-    return _sources_of_values(row, names, tuple(getattr(row, name) for name in names), illustrative)
-
-
-def _sources_of_values(
-    row: Any, names: tuple[str, ...], values: tuple[Any, ...], illustrative: bool
-) -> dict[str, FigureSource]:
-    """_sources for a row whose figures (`values`, in the order of `names`) were already read."""
-    per_figure: dict[str, Any] = row.figure_sources or {}
-    # One shared (frozen) instance for every figure that falls back to the row's provenance: a page
-    # with years of site months builds tens of thousands of these otherwise.
-    row_source = _row_source(row.source_url, bool(row.is_estimate), illustrative)
-    if not per_figure:
-        return {name: row_source for name, value in zip(names, values, strict=True) if value is not None}
-    out: dict[str, FigureSource] = {}
-    for name, value in zip(names, values, strict=True):
-        if value is None:
-            continue
-        entry = per_figure.get(name)
-        if entry:
-            out[name] = FigureSource(
-                source_url=entry.get("source_url") or None,
-                is_estimate=bool(entry.get("is_estimate", row.is_estimate)),
-                is_illustrative=illustrative,
-                quote=entry.get("quote"),
-                title=entry.get("title") or None,
-            )
-        else:
-            out[name] = row_source
-    return out
-
-
-@lru_cache(maxsize=4096)
-def _row_source(source_url: str | None, is_estimate: bool, illustrative: bool) -> FigureSource:
-    return FigureSource(source_url, is_estimate, illustrative)
-
-
-def _merge_sources(prev: FigureSource, src: FigureSource) -> FigureSource:
-    """The provenance of a site sum: one URL only if every site shares it; an estimate if any part is."""
-    if (prev is src or prev == src) and prev.quote is None:
-        return prev
-    return FigureSource(
-        prev.source_url if prev.source_url == src.source_url else None,
-        prev.is_estimate or src.is_estimate,
-        prev.is_illustrative or src.is_illustrative,
-    )
-
-
-def _shared_source(site_rows: Sequence[SiteMonth]) -> FigureSource | None:
-    """The one provenance of every figure of a month's site rows, or None when they differ.
-
-    The usual month has one: every site from one release, no per-figure sources.
-    """
-    first = site_rows[0]
-    # The same arguments as _sources_of_values gives _row_source, so the same cached instance.
-    key = (first.source_url, bool(first.is_estimate), first.is_illustrative)
-    if all(not r.figure_sources and (r.source_url, bool(r.is_estimate), r.is_illustrative) == key for r in site_rows):
-        return _row_source(*key)
-    return None
-
-
-def _merged_sources(site_sources: Sequence[dict[str, FigureSource]]) -> dict[str, FigureSource]:
-    """The provenance of each site sum of a month whose sites' provenance differs (see _merge_sources)."""
-    merged: dict[str, FigureSource] = {}
-    for one_row in site_sources:
-        for name, src in one_row.items():
-            prev = merged.get(name)
-            merged[name] = src if prev is None else _merge_sources(prev, src)
-    return merged
-
-
 def _latest(a: dt.datetime | None, b: dt.datetime | None) -> dt.datetime | None:
     if a is None:
         return b
@@ -201,9 +117,7 @@ class _SiteMonths(NamedTuple):
 
 
 def _rows_sources(site_rows: Sequence[SiteMonth], figures: list[tuple[Any, ...]]) -> list[dict[str, FigureSource]]:
-    return [
-        _sources_of_values(r, m.SITE_METRICS, t, r.is_illustrative) for r, t in zip(site_rows, figures, strict=True)
-    ]
+    return [sources_of_values(r, m.SITE_METRICS, t, r.is_illustrative) for r, t in zip(site_rows, figures, strict=True)]
 
 
 def _site_months(site_rows: Sequence[SiteMonth], slug_by_id: dict[int, str]) -> _SiteMonths:
@@ -220,10 +134,10 @@ def _site_months(site_rows: Sequence[SiteMonth], slug_by_id: dict[int, str]) -> 
         else None
         for i, name, weight in _SITE_COLUMNS
     }
-    shared = _shared_source(site_rows)
+    shared = shared_source(site_rows)
     if shared is None:
         row_sources = _rows_sources(site_rows, figures)
-        sum_sources = _merged_sources(row_sources)
+        sum_sources = merged_sources(row_sources)
     else:
         # Each sum has the rows' one provenance, and a sum exists exactly where some site has the figure.
         sum_sources = dict.fromkeys(compress(m.SITE_METRICS, counts), shared)
@@ -279,7 +193,7 @@ def build_company_series(
             site_figures, site_sources = [], []
         if cm is not None:
             company_figures = _company_figures(cm)
-            company_sources = _sources_of_values(cm, _COMPANY_FIGURES, company_figures, False)
+            company_sources = sources_of_values(cm, _COMPANY_FIGURES, company_figures, False)
             values.update(zip(m.COMPANY_METRICS, company_figures[:_OPERATING], strict=True))
             for name, reported in zip(m.COMPANY_OPERATING_METRICS, company_figures[_OPERATING:], strict=True):
                 if reported is not None:
@@ -298,7 +212,7 @@ def build_company_series(
         if nm is not None:
             network_figures = _network_figures(nm)
             values.update(zip(m.NETWORK_METRICS, network_figures, strict=True))
-            sources.update(_sources_of_values(nm, m.NETWORK_METRICS, network_figures, False))
+            sources.update(sources_of_values(nm, m.NETWORK_METRICS, network_figures, False))
         else:
             values.update(_NO_NETWORK_VALUES)
         coverage = coverages.of_month(period, reported_by)

@@ -8,6 +8,7 @@ exactly what the chart shows. Missing months are ``None``: Plotly draws a gap, t
 `compare` the charts of each page; `sparkline` the small inline SVG lines of the company list.
 """
 
+from app.domain.charts.alt_text import alt_text
 from app.domain.charts.company import (
     OVERVIEW_CHARTS,
     btc_mined_chart,
@@ -17,7 +18,7 @@ from app.domain.charts.company import (
     yield_chart,
 )
 from app.domain.charts.compare import NORMALISATIONS, PER_EHS_METRICS, compare_chart
-from app.domain.charts.figure import PALETTE, Chart, Point, Series, alt_text, colour, fmt
+from app.domain.charts.figure import PALETTE, Chart, Point, Series, colour, fmt
 from app.domain.charts.layout import events_in
 from app.domain.charts.market import hashprice_chart, realized_chart, revenue_chart, share_chart, treasury_chart
 from app.domain.charts.site import site_btc_chart, site_charts, site_efficiency_chart, site_hashrate_chart

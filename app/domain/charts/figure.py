@@ -14,9 +14,10 @@ from dataclasses import dataclass, field
 from decimal import Decimal
 from typing import TYPE_CHECKING, Any, Literal, NamedTuple
 
+from app.domain.charts.alt_text import alt_text
 from app.domain.charts.layout import event_overlay, layout
 from app.domain.coverage import Coverage
-from app.domain.formatting import format_figure, format_number, hover_format
+from app.domain.formatting import format_figure, hover_format
 from app.domain.metrics import METRICS
 from app.domain.provenance import revised_note, source_links
 from app.domain.reports import FigureSource, MonthView, sources_of
@@ -206,12 +207,6 @@ def fmt(value: Decimal | None, metric: str, with_unit: bool = True) -> str:
     return format_figure(value, metric, with_unit)
 
 
-def _fmt_series(value: Decimal | None, series: Series) -> str:
-    if value is None:
-        return "—"
-    return f"{format_number(value, series.unit, series.decimals)} {series.unit}"
-
-
 def point_hover_lines(point: Point) -> list[str]:
     """The facts shown on hover under a point's value, one per line (the month, value and unit come first).
 
@@ -387,23 +382,3 @@ def finish(chart: Chart, **extra: Any) -> Chart:
     }
     chart.alt = alt_text(chart)
     return chart
-
-
-def alt_text(chart: Chart) -> str:
-    """A sentence for screen readers: the range, each series' latest value, how many months are missing."""
-    if not chart.periods:
-        return f"{chart.title}: no data."
-    span = f"{chart.periods[0]:%B %Y} to {chart.periods[-1]:%B %Y}"
-    if not chart.series:
-        return f"{chart.title}: no published figures from {span}."
-    parts = []
-    for s in chart.series[:6]:
-        known = [(p, pt.value) for p, pt in zip(chart.periods, s.points, strict=True) if pt.value is not None]
-        last_period, last_value = known[-1]
-        missing = len(chart.periods) - len(known)
-        parts.append(
-            f"{s.label}: latest {_fmt_series(last_value, s)} in {last_period:%B %Y}"
-            + (f", {missing} month(s) without a figure" if missing else "")
-        )
-    more = f"; and {len(chart.series) - 6} more series" if len(chart.series) > 6 else ""
-    return f"{chart.title} ({chart.unit}) from {span}. " + "; ".join(parts) + more + "."
