@@ -6,7 +6,7 @@ import datetime as dt
 from decimal import Decimal
 
 from app.domain.charts import Chart, Point, Series
-from app.domain.reports import FigureSource
+from app.domain.figure_sources import FigureSource
 from app.web.chart_table import table_rows
 
 RELEASE = FigureSource("https://example.test/release", False)

@@ -5,10 +5,11 @@ from __future__ import annotations
 import datetime as dt
 from decimal import Decimal
 
+from app.domain.figure_sources import FigureSource
 from app.domain.metrics import METRICS
 from app.domain.quarters import Quarter
 from app.domain.release import ReleaseInfo
-from app.domain.reports import FigureSource, MonthView
+from app.domain.reports import MonthView
 from app.web.page_tables import month_rows, quarter_cells, release_options
 
 RELEASE = FigureSource("https://example.test/release", False)

@@ -12,6 +12,7 @@ import pytest
 
 from app.domain.coverage import Coverage
 from app.domain.figure_history import Revision as HistoryRevision
+from app.domain.figure_sources import FigureSource
 from app.domain.formatting import format_change, format_figure, format_number, label_with_unit
 from app.domain.release import (
     ReleaseInfo,
@@ -23,7 +24,7 @@ from app.domain.release import (
 )
 from app.domain.release_feed import FeedEntry, atom_feed, correction_id, release_id
 from app.domain.release_summary import card_sentence, events_sentence, summary_sentences
-from app.domain.reports import FigureSource, MonthView, SiteFigures
+from app.domain.reports import MonthView, SiteFigures
 
 JAN, FEB, MAR = dt.date(2025, 1, 1), dt.date(2025, 2, 1), dt.date(2025, 3, 1)
 DEC = dt.date(2024, 12, 1)

@@ -11,7 +11,8 @@ from app.domain import metrics as m
 from app.domain.coverage import Coverage, MonthCoverages, SiteLife, month_coverage
 from app.domain.derived import ALTERNATIVE_INPUTS, DERIVED_INPUTS
 from app.domain.enums import SiteStatus
-from app.domain.reports import FigureSource, build_company_series, month_range
+from app.domain.figure_sources import FigureSource
+from app.domain.reports import build_company_series, month_range
 from app.store.models import Site
 
 JAN, FEB, MAR = (dt.date(2025, m, 1) for m in (1, 2, 3))

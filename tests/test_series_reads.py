@@ -8,9 +8,10 @@ from typing import Any
 
 from sqlalchemy.orm import Session
 
+from app.domain.figure_sources import FigureSource
 from app.domain.provenance import apply_history
 from app.domain.release import ReleaseInfo
-from app.domain.reports import FigureSource, MonthView, SiteFigures, build_company_series
+from app.domain.reports import MonthView, SiteFigures, build_company_series
 from app.store.models import FigureRevision, RecordStatus
 from app.store.queries.dashboard import DataSummary, company_data_summaries, company_data_summary
 from app.store.queries.figure_history import list_history

@@ -9,7 +9,8 @@ from typing import Any
 
 from app.domain import metrics as m
 from app.domain.enums import SiteStatus
-from app.domain.reports import FigureSource, build_company_series
+from app.domain.figure_sources import FigureSource
+from app.domain.reports import build_company_series
 from app.store.models import Site
 
 PERIOD = dt.date(2025, 1, 1)

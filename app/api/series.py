@@ -37,8 +37,8 @@ from app.api.common import (
 from app.api.params import ChangesName, HeaderName, bad_parameter
 from app.domain.coverage import COVERABLE, Coverage, coverage_text
 from app.domain.csvio import CHANGE_FIELDS, change_column, header_for, provenance_column
+from app.domain.figure_sources import FigureSource
 from app.domain.metrics import METRICS
-from app.domain.reports import FigureSource
 from app.schemas import format_period
 
 Change = tuple[Decimal | None, Decimal | None]

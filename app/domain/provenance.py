@@ -18,8 +18,9 @@ from app.domain.figure_history import (
     revision_text,
     revisions_of,
 )
+from app.domain.figure_sources import FigureSource
 from app.domain.metrics import NETWORK_METRICS, SITE_METRICS
-from app.domain.reports import FigureSource, MonthView
+from app.domain.reports import MonthView
 
 SHOWN_REVISIONS = 3  # a hover or a table cell names the latest few corrections of a figure
 

@@ -17,8 +17,7 @@ from app.domain import metrics as m
 from app.domain.coverage import SITE_AGGREGATES, Coverage, MonthCoverages, SiteLife, comparable_key, narrowest
 from app.domain.derived import DERIVED_INPUTS, derive, inputs_of
 from app.domain.enums import SiteStatus
-from app.domain.figure_sources import FigureSource as FigureSource  # the series carry it; importers find it here too
-from app.domain.figure_sources import merged_sources, shared_source, sources_of_values
+from app.domain.figure_sources import FigureSource, merged_sources, shared_source, sources_of_values
 
 if TYPE_CHECKING:
     # Only the rows' shapes: the domain is handed rows, it never loads them.

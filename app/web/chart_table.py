@@ -18,8 +18,8 @@ from markupsafe import Markup
 
 from app.domain.charts import Chart, Point, Series
 from app.domain.csvio import safe_cell
+from app.domain.figure_sources import FigureSource
 from app.domain.formatting import FORMAT_CACHE_SIZE, format_number
-from app.domain.reports import FigureSource
 
 ILLUSTRATIVE = Markup(
     ' <abbr class="flag flag-ill" title="Illustrative: a demo split of the company total, '

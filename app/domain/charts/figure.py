@@ -17,10 +17,11 @@ from typing import TYPE_CHECKING, Any, Literal, NamedTuple
 from app.domain.charts.alt_text import alt_text
 from app.domain.charts.layout import event_overlay, layout
 from app.domain.coverage import Coverage
+from app.domain.figure_sources import FigureSource
 from app.domain.formatting import format_figure, hover_format
 from app.domain.metrics import METRICS
 from app.domain.provenance import revised_note, source_links
-from app.domain.reports import FigureSource, MonthView, sources_of
+from app.domain.reports import MonthView, sources_of
 
 PALETTE = (
     "#2563eb",

@@ -7,7 +7,8 @@ from collections.abc import Sequence
 from decimal import Decimal
 
 from app.domain.charts.figure import Chart, Point, Series, finish
-from app.domain.reports import FigureSource, add_months, month_range
+from app.domain.figure_sources import FigureSource
+from app.domain.reports import add_months, month_range
 
 CapacityEntry = tuple[dt.date, Decimal, str | None]  # effective month, MW, source URL
 
