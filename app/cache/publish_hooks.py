@@ -7,13 +7,15 @@ run with those companies in a session of their own. Nothing here knows about pag
 import the web layer.
 
 They run **after the answer, not inside it**: the write hands the companies to one render thread per process
-and returns. Renders that pile up while one runs are coalesced (ten site-month PUTs of one release cost one
-or two renders, not ten). Freshness does not depend on when a render finishes: a stored page carries the
-revision read before its data, and it is served only while the company's `changed_revision` is not newer
-(app.cache.page_store), so a page rendered late is current or unused, never stale. Until it is stored, a
-reader of this worker waits for the render in flight (`wait_for`) and a reader of another worker builds the
-page itself. On a connection that is itself inside a transaction (the test suite's, which no other thread may
-use) the hooks run inline, before the commit call returns.
+and returns, and that thread hands them on to the worker's render process (app.cache.render_process), so the
+render's CPU is not taken from the readers this worker answers meanwhile. Renders that pile up while one runs
+are coalesced (ten site-month PUTs of one release cost one or two renders, not ten). Freshness does not
+depend on when a render finishes: a stored page carries the revision read before its data, and it is served
+only while the company's `changed_revision` is not newer (app.cache.page_store), so a page rendered late is
+current or unused, never stale. Until it is stored, a reader of this worker waits for the render in flight
+(`wait_for`) and a reader of another worker builds the page itself. On a connection that is itself inside a
+transaction (the test suite's, which no other thread may use) the hooks run inline, before the commit call
+returns.
 
 The session begins as a reader: a hook builds in it without holding SQLite's write lock, and stores what it
 built in a short writing transaction (app.cache.page_store.store), so other writers never wait for a render.
@@ -25,12 +27,13 @@ import atexit
 import logging
 import threading
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 
 from sqlalchemy import Engine, event
 from sqlalchemy.engine import Connection
 from sqlalchemy.orm import Session, SessionTransaction
 
+from app.cache import render_process
 from app.store.queries import CHANGED_COMPANIES
 
 log = logging.getLogger("minedash.publish_hooks")
@@ -69,13 +72,14 @@ def _after_transaction_end(session: Session, transaction: SessionTransaction) ->
         return
     bind = session.get_bind()
     if isinstance(bind, Connection):
-        _run_hooks(bind, frozenset(changed))
+        run_hooks(bind, frozenset(changed), dict(_hooks))
     else:
         _renderer.submit(bind, frozenset(changed))
 
 
-def _run_hooks(bind: Engine | Connection, changed: frozenset[int]) -> None:
-    for name, hook in list(_hooks.items()):
+def run_hooks(bind: Engine | Connection, changed: frozenset[int], hooks: Mapping[str, PublishHook]) -> None:
+    """Each hook for the changed companies, in a session of its own; a failing hook is logged, not raised."""
+    for name, hook in hooks.items():
         started = time.perf_counter()
         try:
             # Its own session: the committed one may not run SQL from inside its commit. On a connection that
@@ -124,7 +128,7 @@ class _Renderer:
                 bind, companies = self._pending.popitem()
                 self._running = set(companies)
             try:
-                _run_hooks(bind, frozenset(companies))
+                _render(bind, frozenset(companies))
             finally:
                 with self._cond:
                     self._running = set()
@@ -151,6 +155,18 @@ class _Renderer:
 
 
 _renderer = _Renderer()
+_process = render_process.RenderProcess()
+
+
+def _render(bind: Engine, changed: frozenset[int]) -> None:
+    """In the worker's render process when it can take these hooks and this database, else on this thread."""
+    hooks = dict(_hooks)
+    paths = {name: render_process.import_path(hook) for name, hook in hooks.items()}
+    url = render_process.shareable_url(bind)
+    named = {name: path for name, path in paths.items() if path is not None}
+    if url is not None and len(named) == len(hooks) and _process.run(url, named, changed):
+        return
+    run_hooks(bind, changed, hooks)
 
 
 def rendering(company_id: int) -> bool:
@@ -167,7 +183,9 @@ def wait_for(company_id: int | None = None, *, timeout: float = 5.0) -> bool:
     return _renderer.wait_for(company_id, timeout)
 
 
-# A command that publishes and exits (an import from the command line) leaves its pages rendered.
+# A command that publishes and exits (an import from the command line) leaves its pages rendered, then
+# ends its render process (registered first, so it runs last).
+atexit.register(_process.close)
 atexit.register(wait_for, None, timeout=30.0)
 
 
