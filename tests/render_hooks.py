@@ -17,3 +17,10 @@ def record_pid(session: Session, company_ids: frozenset[int]) -> None:
     revision = queries.get_data_revision(session=session).revision
     body = f"{os.getpid()} {sorted(company_ids)}".encode()
     page_store.store(session, [page_store.BuiltPage.make(PID_KEY, revision, body, "text/plain")])
+
+
+def stall(session: Session, company_ids: frozenset[int]) -> None:
+    """A render that never finishes in time."""
+    import time
+
+    time.sleep(60)

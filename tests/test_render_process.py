@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import time
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -135,3 +136,19 @@ def test_a_closure_hook_still_runs_on_the_thread(
     company_id = _publish(engine, "closure")
     assert seen == [frozenset({company_id})]
     assert process._proc is None  # nothing was started for it
+
+
+def test_a_stuck_render_is_given_up_and_its_process_replaced(
+    engine: Engine, process: render_process.RenderProcess, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(render_process, "RENDER_TIMEOUT_SECONDS", 1.0)
+    url = render_process.shareable_url(engine)
+    assert url is not None
+    started = time.monotonic()
+    assert process.run(url, {"stall": "tests.render_hooks:stall"}, frozenset({1}))
+    assert time.monotonic() - started < 30  # not the hook's 60 s
+    assert process._proc is None  # the stuck process is gone
+    monkeypatch.setattr(render_process, "RENDER_TIMEOUT_SECONDS", 60.0)  # a new process takes a second to start
+    assert process.run(url, {"pid": "tests.render_hooks:record_pid"}, frozenset({3}))
+    body = _stored(engine, render_hooks.PID_KEY)
+    assert body is not None and body.decode().endswith("[3]")

@@ -19,10 +19,12 @@ dies, the render runs on the thread as before: a page rendered late is never wro
 
 from __future__ import annotations
 
+import contextlib
 import importlib
 import json
 import logging
 import os
+import select
 import subprocess
 import sys
 import threading
@@ -35,6 +37,8 @@ log = logging.getLogger("minedash.render_process")
 
 WORKER_MODULE = "app.cli.render_worker"
 DONE = b"done\n"
+# A render takes well under a second; one that takes this long is stuck.
+RENDER_TIMEOUT_SECONDS = 120.0
 
 # Runs the named hooks for the companies against a database (app.cache.publish_hooks.run_hooks).
 HookRunner = Callable[[Engine, frozenset[int], Mapping[str, Callable[..., Any]]], None]
@@ -93,6 +97,13 @@ class RenderProcess:
                     assert proc.stdin is not None
                     proc.stdin.write(job)
                     proc.stdin.flush()
+                    ready, _, _ = select.select([replies], [], [], RENDER_TIMEOUT_SECONDS)
+                    if not ready:
+                        # A render stuck (a lock never granted, a runaway loop) would hold every later publish of
+                        # this worker behind it: the process goes, and the readers build those pages themselves.
+                        log.error("render process timed out", extra={"fields": {"seconds": RENDER_TIMEOUT_SECONDS}})
+                        self._stop(kill=True)
+                        return True
                     if replies.readline() == DONE:
                         return True
                     raise OSError(f"the render process ended (exit status {proc.poll()})")
@@ -121,14 +132,17 @@ class RenderProcess:
         self._proc, self._replies = proc, os.fdopen(read_end, "rb")
         return proc, self._replies
 
-    def _stop(self) -> None:
+    def _stop(self, *, kill: bool = False) -> None:
         proc, replies = self._proc, self._replies
         self._proc = self._replies = None
         if replies is not None:
             replies.close()
         if proc is not None:
+            if kill:
+                proc.kill()
             if proc.stdin is not None:
-                proc.stdin.close()
+                with contextlib.suppress(OSError):
+                    proc.stdin.close()
             try:
                 proc.wait(timeout=5)
             except subprocess.TimeoutExpired:
