@@ -109,6 +109,8 @@ def test_the_history_for_provenance_leaves_out_only_what_gives_no_title_and_no_c
             _entry(company.id, "site", south.id, "btc_mined", 3, superseded_at=_at(5)),
             _entry(company.id, "site", south.id, "btc_mined", 5, reason="restated"),
             _entry(company.id, "company", company.id, "btc_held_end", 4),
+            # Published once and withdrawn: kept (its entry is closed), and it changes nothing either.
+            _entry(company.id, "site", north.id, "miners_deployed", 6, superseded_at=_at(7)),
         ]
     )
     db_session.flush()
@@ -120,6 +122,7 @@ def test_the_history_for_provenance_leaves_out_only_what_gives_no_title_and_no_c
         ("south", "btc_mined", 3),
         (None, "btc_held_end", 4),
         ("south", "btc_mined", 5),
+        ("north", "miners_deployed", 6),
     ]
     assert used == [e for e in every if (e.site, e.metric) != ("north", "btc_mined")]
 
@@ -131,7 +134,9 @@ def test_the_history_for_provenance_leaves_out_only_what_gives_no_title_and_no_c
 
     with_every, with_used = views(), views()
     for view in (*with_every, *with_used):
-        view.sites["north"] = SiteFigures("north", {}, {"btc_mined": FigureSource("u", False)}, False)
+        view.sites["north"] = SiteFigures(
+            "north", {}, {"btc_mined": FigureSource("u", False), "miners_deployed": FigureSource("u", False)}, False
+        )
         view.sources["btc_mined"] = FigureSource("u", False)
     apply_history(with_every, every)
     apply_history(with_used, used)

@@ -14,7 +14,7 @@ from collections.abc import Iterable, Sequence
 from decimal import Decimal
 from typing import Any
 
-from sqlalchemy import Select, func, or_, select, update
+from sqlalchemy import Select, or_, select, tuple_, update
 from sqlalchemy.orm import Session
 
 from app.domain.figure_history import HistoryEntry
@@ -244,7 +244,11 @@ def list_histories(
     if as_of is not None:
         stmt = stmt.where(FigureRevision.published_at <= as_of)
     out: dict[int, list[HistoryEntry]] = {}
-    ordered = _for_provenance(stmt) if for_provenance else stmt.order_by(FigureRevision.published_at, FigureRevision.id)
+    ordered = (
+        _for_provenance(stmt, company_ids)
+        if for_provenance
+        else stmt.order_by(FigureRevision.published_at, FigureRevision.id)
+    )
     rows: list[Any] = list(session.execute(ordered).all())
     for (company_id, kind, entity_id, period, metric, value, url, title, quote, estimate, published_at, role, reason,
          superseded_at) in rows:  # fmt: skip
@@ -294,18 +298,28 @@ _ENTRY_COLUMNS = (
 )
 
 
-def _for_provenance(stmt: Select[*tuple[Any, ...]]) -> Select[*tuple[Any, ...]]:
+def _for_provenance(stmt: Select[*tuple[Any, ...]], company_ids: Sequence[int]) -> Select[*tuple[Any, ...]]:
     """Of the entries `stmt` lists, those apply_history can use, oldest first.
 
     apply_history gives a figure its document title and its corrections. A site figure published once and without
     a title has neither, and nearly every figure is one (one entry per figure published): it is left out, in the
     database. A company's own entries all stay, a company figure's entry decides whether its sites' corrections
     count (see apply_history).
+
+    "Published more than once" is read as "has a superseded entry": record_published closes a figure's open entry
+    whenever it adds another, so every figure with two entries has one, and one that was only withdrawn (one entry,
+    closed) adds an untitled single entry, which apply_history leaves as it found it. Counting each figure's
+    entries instead (a window over all of them) sorted every entry of the company: 15-30 ms for ten years of ten
+    sites, where this reads the few superseded ones.
     """
     figure = (FigureRevision.entity_kind, FigureRevision.entity_id, FigureRevision.period, FigureRevision.metric)
-    listed = stmt.add_columns(FigureRevision.id, func.count().over(partition_by=figure).label("entries")).subquery()
-    return (
-        select(*(listed.c[column.key] for column in _ENTRY_COLUMNS))
-        .where(or_(listed.c.entity_kind == "company", listed.c.source_title.is_not(None), listed.c.entries > 1))
-        .order_by(listed.c.published_at, listed.c.id)
+    superseded = select(*figure).where(
+        FigureRevision.company_id.in_(company_ids), FigureRevision.superseded_at.is_not(None)
     )
+    return stmt.where(
+        or_(
+            FigureRevision.entity_kind == "company",
+            FigureRevision.source_title.is_not(None),
+            tuple_(*figure).in_(superseded),
+        )
+    ).order_by(FigureRevision.published_at, FigureRevision.id)
