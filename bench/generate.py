@@ -77,6 +77,33 @@ STATEMENTS = (
     ) AS t
     ORDER BY period, company_id
     """,
+    # The published history: one entry per figure published, as the app records it (app.store.queries
+    # .figure_history.record_published), so the series loads read what a real database makes them read.
+    """
+    INSERT INTO figure_revision (company_id, entity_kind, entity_id, period, metric, value, source_url,
+                                 is_estimate, published_at, recorded_at, actor_role)
+    SELECT s.company_id, 'site', sm.site_id, sm.period, f.metric, f.value, sm.source_url, false,
+           sm.published_at, sm.published_at, 'system'
+    FROM site_month sm JOIN site s ON s.id = sm.site_id
+    CROSS JOIN LATERAL (VALUES ('btc_mined', sm.btc_mined), ('hashrate_avg_ehs', sm.hashrate_avg_ehs),
+                               ('hashrate_end_ehs', sm.hashrate_end_ehs),
+                               ('hashrate_deployed_ehs', sm.hashrate_deployed_ehs),
+                               ('fleet_efficiency_jth', sm.fleet_efficiency_jth),
+                               ('miners_deployed', CAST(sm.miners_deployed AS numeric))) AS f(metric, value)
+    WHERE f.value IS NOT NULL
+    ORDER BY sm.period, sm.site_id
+    """,
+    """
+    INSERT INTO figure_revision (company_id, entity_kind, entity_id, period, metric, value, source_url,
+                                 is_estimate, published_at, recorded_at, actor_role)
+    SELECT cm.company_id, 'company', cm.company_id, cm.period, f.metric, f.value, cm.source_url, false,
+           cm.published_at, cm.published_at, 'system'
+    FROM company_month cm
+    CROSS JOIN LATERAL (VALUES ('btc_mined_total', cm.btc_mined_total), ('btc_held_end', cm.btc_held_end),
+                               ('btc_sold', cm.btc_sold)) AS f(metric, value)
+    WHERE f.value IS NOT NULL
+    ORDER BY cm.period, cm.company_id
+    """,
     "UPDATE data_revision SET revision = revision + 1, changed_at = CAST(:now AS timestamptz) WHERE id = 1",
     """
     INSERT INTO data_revision (id, revision, changed_at)
@@ -99,7 +126,7 @@ def generate(engine: Engine, *, companies: int, sites: int, months: int, end: dt
             conn.execute(text(statement), params)
         counts = {
             table: conn.execute(text(f"SELECT count(*) FROM {table}")).scalar_one()
-            for table in ("company", "site", "site_month", "company_month", "event")
+            for table in ("company", "site", "site_month", "company_month", "event", "figure_revision")
         }
     # Fresh bulk-loaded tables have no statistics yet, and the planner then picks poor plans; a production
     # database has them through autovacuum. VACUUM too: otherwise autovacuum does it in the middle of the
