@@ -53,7 +53,87 @@
   var CONFIG_PHONE = { responsive: true, displayModeBar: false };
   var CONFIG_WIDE = { responsive: true, displaylogo: false, modeBarButtons: [["toImage"]] };
 
-  function draw(el) {
+  // The horizontal legend under a chart. Plotly lays it out only once it has drawn it; when it does not fit
+  // the bottom margin it was given, Plotly grows the margin and draws the legend again at the new size
+  // (with the ten sites of a large company, 40 px grew to 187). So the margin it needs is worked out here
+  // first, with Plotly's own rules for a legend under the plot (plotly.js 4, src/components/legend/draw.js):
+  // each entry is the symbol (40 px) and its text, 5 px apart; when all do not fit on one row every entry
+  // takes the widest one's width, so they line up in columns; a row is max(1.3 x font size, 16) + 3 px tall;
+  // the legend has 5 px of padding above and below, is cut at half the chart's height (it scrolls beyond)
+  // and asks for 12 px more margin below itself. The texts are measured on a canvas, which lays nothing out.
+  // If the estimate ever falls short, Plotly still grows the margin: the chart is right, only drawn slower.
+  var LEGEND_GAP = 30;  // from the x-axis line to the legend's top: the date labels (16 px) and some air
+  var LEGEND_ENTRY = 40;
+  var LEGEND_ITEM_GAP = 5;
+  var LEGEND_PAD = 2 * LEGEND_ITEM_GAP;
+  var LEGEND_MARGIN_PAD = 12;
+  var canvas = null;
+
+  function textWidth(text, font) {
+    canvas = canvas || document.createElement("canvas");
+    var context = canvas.getContext("2d");
+    context.font = font;
+    // One pixel of slack per entry: the canvas and the SVG text can round a fraction apart, and an entry
+    // that Plotly finds a pixel wider could start a row the estimate did not count.
+    return Math.ceil(context.measureText(text).width) + 1;
+  }
+
+  function legendHeight(names, layout, plotWidth) {
+    var font = Object.assign({}, layout.font, layout.legend.font);
+    var size = font.size || 12;
+    var css = size + "px " + (font.family || "sans-serif");
+    var entries = names.map(function (name) {
+      var lines = String(name).split(/<br\s*\/?>/i);
+      var widest = Math.max.apply(null, lines.map(function (line) { return textWidth(line, css); }));
+      return { width: LEGEND_ENTRY + widest, height: Math.max(size * 1.3 * lines.length, 16) + 3 };
+    });
+    var total = entries.reduce(function (sum, e) { return sum + e.width; }, 0);
+    var widest = Math.max.apply(null, entries.map(function (e) { return e.width; }));
+    var oneRow = total + (entries.length - 1) * LEGEND_ITEM_GAP < plotWidth;
+    var height = 0;
+    var row = 0;
+    var x = 0;
+    entries.forEach(function (e) {
+      var width = (oneRow ? e.width : widest) + LEGEND_ITEM_GAP;
+      if (width + x - LEGEND_ITEM_GAP >= plotWidth) {
+        height += row;
+        row = 0;
+        x = 0;
+      }
+      x += width;
+      row = Math.max(row, e.height);
+    });
+    return Math.ceil(height + row + LEGEND_PAD);
+  }
+
+  // Gives a horizontal legend under the plot the bottom margin it will take, and puts it LEGEND_GAP px under
+  // the x axis (the server's position is a fraction of the plot's height: right for no height in particular).
+  // Each chart's bottom margin as the server laid it out: the least it gets (el.layout, which refit works on,
+  // holds the reservation made for an earlier width).
+  var serverBottom = new WeakMap();
+
+  function reserveLegend(el, layout, data, box) {
+    var legend = layout.legend;
+    var margin = layout.margin;
+    if (!legend || legend.orientation !== "h" || !(legend.y < 0) || !margin || !box.width || !box.height) {
+      return;
+    }
+    if (!serverBottom.has(el)) { serverBottom.set(el, margin.b); }
+    var names = data
+      .filter(function (t) { return t.showlegend !== false && t.visible !== false; })
+      .map(function (t) { return t.name; });
+    // Plotly shows no legend for a single entry unless told to.
+    if (layout.showlegend === false || (layout.showlegend !== true && names.length < 2)) { return; }
+    var plotWidth = Math.max(box.width - margin.l - margin.r, 2 * LEGEND_ENTRY);
+    var height = Math.min(legendHeight(names, layout, plotWidth), Math.max(box.height / 2, 30));
+    var bottom = Math.max(serverBottom.get(el), LEGEND_GAP + height + LEGEND_MARGIN_PAD);
+    layout.margin = Object.assign({}, margin, { b: bottom });
+    layout.legend = Object.assign({}, legend, { y: -LEGEND_GAP / (box.height - margin.t - bottom) });
+  }
+
+  // `box`: the chart's size, measured with the others before any is drawn (measuring it here, after another
+  // chart's draw, would lay the page out again).
+  function draw(el, box) {
     var figure;
     try {
       figure = JSON.parse(el.getAttribute("data-figure"));
@@ -62,11 +142,14 @@
       return;
     }
     expandNotes(figure);
+    // Themed first: the legend is measured in the font the chart is drawn in.
+    var layout = themed(figure.layout);
+    reserveLegend(el, layout, figure.data, box || el.getBoundingClientRect());
     var config = phone.matches ? CONFIG_PHONE : CONFIG_WIDE;
     el.setAttribute("data-drawing", "true");
     // User Timing marks: each chart's draw shows in the browser's performance panel (and in bench.browser).
     performance.mark("chart-draw", { detail: el.id });
-    window.Plotly.react(el, recolourTotals(figure.data), themed(figure.layout), config).then(function () {
+    window.Plotly.react(el, recolourTotals(figure.data), layout, config).then(function () {
       el.setAttribute("data-drawn", "true");
       performance.mark("chart-drawn", { detail: el.id });
     });
@@ -88,7 +171,9 @@
   }
 
   function drawSoon(charts) {
-    if (charts.length) { afterPaint(function () { charts.forEach(draw); }); }
+    if (charts.length) {
+      afterPaint(function () { charts.forEach(function (entry) { draw(entry.target, entry.boundingClientRect); }); });
+    }
   }
 
   function intersecting(entries) {
@@ -96,7 +181,7 @@
     entries.forEach(function (entry) {
       if (!entry.isIntersecting) { return; }
       observer.unobserve(entry.target);
-      if (inView(entry.boundingClientRect)) { draw(entry.target); } else { near.push(entry.target); }
+      if (inView(entry.boundingClientRect)) { draw(entry.target, entry.boundingClientRect); } else { near.push(entry); }
     });
     drawSoon(near);
   }
@@ -105,7 +190,7 @@
     if (!window.Plotly) { return; }
     var charts = Array.prototype.slice.call(document.querySelectorAll("[data-figure]"));
     if (!("IntersectionObserver" in window)) {
-      charts.forEach(draw);
+      charts.forEach(function (el) { draw(el); });
       return;
     }
     // The charts of the first screen are drawn now rather than at the observer's first report, which
@@ -114,16 +199,40 @@
     var boxes = charts.map(function (el) { return el.getBoundingClientRect(); });
     observer = new IntersectionObserver(intersecting, { rootMargin: "200px 0px" });
     charts.forEach(function (el, i) {
-      if (inView(boxes[i])) { draw(el); } else { observer.observe(el); }
+      if (inView(boxes[i])) { draw(el, boxes[i]); } else { observer.observe(el); }
     });
   }
 
   function redrawDrawn() {
     // A theme change repaints the charts already drawn; the others pick the theme up when they are drawn.
     if (!window.Plotly) { return; }
-    document.querySelectorAll("[data-figure][data-drawing]").forEach(draw);
+    document.querySelectorAll("[data-figure][data-drawing]").forEach(function (el) { draw(el); });
+  }
+
+  // A drawn chart follows the window's size (config.responsive: Plotly redraws it 100 ms after the last
+  // resize, from el.layout). Its legend may now take more or fewer rows: the reservation is redone in
+  // el.layout before that redraw, or a wider chart would keep the taller margin as an empty band.
+  // When the chart's height changes too (app.css: 320 px on a phone, 380 px wider), Plotly's redraw places
+  // the legend for the old height (up to 60 px too high, over the date labels, with or without the
+  // reservation): the legend alone is placed again once that redraw is done.
+  var replacing = new WeakSet();
+
+  function refit() {
+    document.querySelectorAll("[data-figure][data-drawn]").forEach(function (el) {
+      if (!el.layout || !el.data || !el._fullLayout) { return; }
+      var box = el.getBoundingClientRect();
+      reserveLegend(el, el.layout, el.data, box);
+      if (el.layout.legend && box.height !== el._fullLayout.height && !replacing.has(el)) {
+        replacing.add(el);
+        el.once("plotly_relayout", function () {
+          replacing.delete(el);
+          window.Plotly.relayout(el, { "legend.y": el.layout.legend.y });
+        });
+      }
+    });
   }
 
   document.addEventListener("DOMContentLoaded", start);
+  window.addEventListener("resize", refit);
   dark.addEventListener("change", redrawDrawn);
 })();

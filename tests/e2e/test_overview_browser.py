@@ -124,3 +124,65 @@ def test_value_axis_labels_fit_the_left_margin(open_page, width: int) -> None:
     assert set(margins) == CHARTS
     assert {key: pair for key, pair in margins.items() if pair[0] != pair[1]} == {}
     assert problems.all() == []
+
+
+LEGEND_FIT = """() => [...document.querySelectorAll('.chart')].filter(el => el._fullLayout.showlegend).map(el => {
+  const top = el.getBoundingClientRect().top;
+  const labels = [...el.querySelectorAll('.xaxislayer-above .xtick text')]
+    .map(t => t.getBoundingClientRect()).filter(r => r.height > 0);
+  const legend = el._fullLayout.legend;
+  const size = el._fullLayout._size;
+  return {
+    id: el.id,
+    asked: el.layout.margin.b,
+    used: Math.round(size.b),
+    labelsBottom: Math.max(...labels.map(r => r.bottom)) - top,
+    legendTop: el.querySelector('.legend').getBoundingClientRect().top - top,
+    // What the legend leaves unused of the bottom margin: the gap under the axis, the legend, Plotly's 12 px.
+    spare: size.b - (legend._effHeight + (el._fullLayout.height - size.t - size.b) * -legend.y + 12),
+  };
+})"""
+
+
+@pytest.mark.parametrize("width", [1280, 375])
+def test_legend_fits_the_bottom_margin_it_was_given(open_page, width: int) -> None:
+    # A horizontal legend taller than the bottom margin makes Plotly grow the margin and draw the legend again
+    # (charts.js works out the margin the legend needs before drawing): every chart's legend must fit the
+    # margin it was given, sit under the date labels, and leave no empty band below itself.
+    page, problems = open_page(OVERVIEW, width=width, height=900)
+    _wait_for_charts(page)
+    charts = page.evaluate(LEGEND_FIT)
+    assert {c["id"] for c in charts} == CHARTS
+    assert {c["id"]: (c["asked"], c["used"]) for c in charts if c["asked"] != c["used"]} == {}
+    assert [c["id"] for c in charts if c["legendTop"] < c["labelsBottom"] + 4] == []
+    assert [c["id"] for c in charts if abs(c["spare"]) > 2] == []
+    assert problems.all() == []
+
+
+RESIZED = """() => [...document.querySelectorAll('.chart')].every(el =>
+  Math.abs(el._fullLayout.width - el.getBoundingClientRect().width) < 1)"""
+
+
+def _legend_problems(page) -> dict[str, list[str]]:
+    charts = page.evaluate(LEGEND_FIT)
+    return {
+        "margin grown": [c["id"] for c in charts if c["asked"] != c["used"]],
+        "over the date labels": [c["id"] for c in charts if c["legendTop"] < c["labelsBottom"] + 4],
+        "empty band": [c["id"] for c in charts if abs(c["spare"]) > 2],
+    }
+
+
+def test_legend_is_refitted_when_the_window_is_resized(open_page) -> None:
+    # Plotly redraws a chart at its new width from the layout it was given: the legend's margin, worked out for
+    # the old width, is worked out again first (a phone turned, a window narrowed and widened again).
+    page, problems = open_page(OVERVIEW, width=1280, height=900)
+    _wait_for_charts(page)
+    for width in (375, 1280):
+        page.set_viewport_size({"width": width, "height": 900})
+        for _ in range(100):
+            page.wait_for_timeout(100)
+            if page.evaluate(RESIZED):
+                break
+        page.wait_for_timeout(300)  # the last chart's redraw settled
+        assert _legend_problems(page) == {"margin grown": [], "over the date labels": [], "empty band": []}, width
+    assert problems.all() == []

@@ -88,6 +88,9 @@ def layout(y_title: str, shapes: list[dict[str, Any]], periods: Sequence[dt.date
         "yaxis2": {"overlaying": "y", "range": [0, 1.05], "visible": False, "fixedrange": True},
         "shapes": shapes,
         "hovermode": "closest",
+        # Under the plot. charts.js gives it the bottom margin it needs and a fixed gap under the date labels
+        # before drawing (left to Plotly, the margin grows while drawing and the legend is drawn twice);
+        # this y is only the starting point it replaces.
         "legend": {"orientation": "h", "y": -0.18, "traceorder": "normal"},
         # Wide enough for tick labels of up to five characters ("1,000", "0.925", "−500") and the axis title:
         # when they do not fit, Plotly's automargin widens the margin and draws the whole chart a second time
