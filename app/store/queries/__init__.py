@@ -124,9 +124,12 @@ def published_period_bounds(company_id: int, *, session: Session) -> tuple[dt.da
     site_q = select(func.min(SiteMonth.period), func.max(SiteMonth.period)).where(
         SiteMonth.site_id.in_(site_ids), SiteMonth.status == RecordStatus.published
     )
+    found = [session.execute(company_q).one()]
+    if site_ids:
+        found.append(session.execute(site_q).one())
     lows: list[dt.date] = []
     highs: list[dt.date] = []
-    for low, high in (session.execute(company_q).one(), session.execute(site_q).one() if site_ids else (None, None)):
+    for low, high in found:
         if low is not None:
             lows.append(low)
             highs.append(high)
