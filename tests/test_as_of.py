@@ -142,3 +142,27 @@ def test_as_of_with_site_figures_for_some_months(client: TestClient, db_session:
     assert [(r["period"], r["btc_mined"]) for r in only_jan["data"]] == [("2025-01", 42)]
     page = client.get("/companies/asof?as_of=2025-02-10")
     assert page.status_code == 200 and "Figures as published on" in page.text
+
+
+def test_as_of_a_months_coverage_counts_a_site_from_its_first_report_before_the_range(db_session: Session) -> None:
+    """North (no recorded energized month) reported June 2023 and March 2025: January 2025 misses it, also when
+    only January to March is read as of now."""
+    from app.store.queries.figure_as_of import load_company_series_as_of
+
+    company = make_company(db_session, slug="asof-gap")
+    north, east = make_site(db_session, company, slug="north"), make_site(db_session, company, slug="east")
+    published = [(north, dt.date(2023, 6, 1)), (north, dt.date(2025, 3, 1)), (east, JAN), (east, FEB)]
+    for site, period in published:
+        save_site_month(
+            session=db_session,
+            site=site,
+            period=period,
+            data=SiteMonthCreate(hashrate_avg_ehs=Decimal("5"), source_url="https://ir.example.com/r"),
+            actor=EDITOR,
+            expected_version=None,
+            publish=True,
+        )
+    now = dt.datetime.now(dt.UTC) + dt.timedelta(minutes=1)
+    _, views = load_company_series_as_of(company, session=db_session, as_of=now, start=JAN, end=dt.date(2025, 3, 1))
+    january = views[0].coverage["hashrate_avg_ehs"]
+    assert (january.sites_reported, sorted(january.sites_active)) == (("east",), ["east", "north"])

@@ -144,3 +144,33 @@ def test_the_league_marks_a_partial_value_and_shows_no_change_across_it(client: 
     assert next(r for r in rows if r["company"] == "triad")["btc_mined__coverage"] == PARTIAL
     page = html.unescape(client.get("/league?month=2025-03").text)
     assert f'title="Partial: {PARTIAL}">2 of 3 sites<' in page
+
+
+@pytest.fixture
+def gap_before_range(db_session: Session) -> None:
+    """North has no recorded energized month; it reported in 2023, then nothing until March 2025. East reported
+    every month. Whether January 2025 counts North among the sites depends on its whole history, not on the
+    months a page happens to read."""
+    company = make_company(db_session, slug="gappy", name="Gappy Mining")
+    north = make_site(db_session, company, slug="north", name="North")
+    east = make_site(db_session, company, slug="east", name="East", energized_on=dt.date(2020, 1, 1))
+    make_site_month(db_session, north, period=dt.date(2023, 6, 1))
+    make_site_month(db_session, north, period=MAR)
+    period = dt.date(2023, 6, 1)
+    while period <= MAR:
+        make_site_month(db_session, east, period=period)
+        period = (period + dt.timedelta(days=32)).replace(day=1)
+
+
+@pytest.mark.usefixtures("gap_before_range")
+@pytest.mark.parametrize("since", ["2023-06", "2024-12", "2025-01"])
+def test_a_months_coverage_does_not_depend_on_the_range_asked_for(client: TestClient, since: str) -> None:
+    body = client.get(f"/api/v1/companies/gappy/monthly?from={since}&to=2025-03&metrics=hashrate_avg_ehs").json()
+    january = next(row for row in body["data"] if row["period"] == "2025-01")
+    assert january["coverage"]["hashrate_avg_ehs"] == {"sites_reported": ["east"], "sites_active": ["east", "north"]}
+
+
+@pytest.mark.usefixtures("gap_before_range")
+def test_the_overview_of_a_short_range_names_the_site_missing_before_its_return(client: TestClient) -> None:
+    page = html.unescape(client.get("/companies/gappy?from=2025-01&to=2025-03").text)
+    assert "1 of 2 sites (North not reported)" in page

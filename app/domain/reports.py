@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 from collections import defaultdict
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from decimal import Decimal
 from functools import lru_cache
@@ -105,6 +105,10 @@ _NO_SITE_VALUES: dict[str, Decimal | None] = dict.fromkeys(m.SITE_METRICS)
 _NONES = (None,) * len(m.SITE_METRICS)
 
 
+# Each site's first and last reported month over all its months, by site id (app.store.queries.reported_spans).
+ReportedSpans = Mapping[int, tuple[dt.date, dt.date]]
+
+
 class _SiteMonths(NamedTuple):
     """What a month's site rows give the company's month."""
 
@@ -163,10 +167,14 @@ def build_company_series(
     network_months: Sequence[NetworkMonth],
     start: dt.date,
     end: dt.date,
+    spans: ReportedSpans | None = None,
 ) -> list[MonthView]:
-    """One MonthView per calendar month from start to end; a month without figures has only nulls."""
+    """One MonthView per calendar month from start to end; a month without figures has only nulls.
+
+    `spans`: each site's first and last reported month over all its months (see `site_lives`); the series loads
+    always give them, so a month's coverage does not depend on the range asked for."""
     slug_by_id = {s.id: s.slug for s in sites}
-    coverages = MonthCoverages(site_lives(sites, site_months))
+    coverages = MonthCoverages(site_lives(sites, site_months, spans))
     company_by_period = {row.period: row for row in company_months}
     network_by_period = {row.period: row for row in network_months}
     sites_by_period: dict[dt.date, list[SiteMonth]] = defaultdict(list)
@@ -271,10 +279,17 @@ _NO_NETWORK_VALUES: dict[str, Decimal | None] = dict.fromkeys(m.NETWORK_METRICS)
 SITE_AGGREGATES_SET = frozenset(SITE_AGGREGATES)
 
 
-def site_lives(sites: Sequence[Site], site_months: Sequence[SiteMonth]) -> list[SiteLife]:
-    """Each site's operating life, its recorded dates completed by the months it reported."""
-    first: dict[int, dt.date] = {}
-    last: dict[int, dt.date] = {}
+def site_lives(
+    sites: Sequence[Site], site_months: Sequence[SiteMonth], spans: ReportedSpans | None = None
+) -> list[SiteLife]:
+    """Each site's operating life, its recorded dates completed by the months it reported.
+
+    `spans` gives the first and last month each site reported over all its months. Without it they come from
+    `site_months` alone, and a site that reported before (or after) the rows read would look as if it began (or
+    ended) with them: the same month's total would then name different sites for different ranges.
+    """
+    first: dict[int, dt.date] = {i: span[0] for i, span in (spans or {}).items()}
+    last: dict[int, dt.date] = {i: span[1] for i, span in (spans or {}).items()}
     for row in site_months:
         if row.site_id not in first or row.period < first[row.site_id]:
             first[row.site_id] = row.period

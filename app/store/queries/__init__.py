@@ -220,6 +220,27 @@ def bump_data_revision(*, session: Session, companies: Iterable[int | None] = ()
     session.execute(stamp.where(Company.id.in_(named)) if named else stamp)
 
 
+def reported_spans(
+    site_ids: Sequence[int], *, session: Session, published_only: bool = True
+) -> dict[int, tuple[dt.date, dt.date]]:
+    """Each site's first and last month with a row (published, unless `published_only=False`), over all months.
+
+    A series reads the rows of its range only, but a site without a recorded energized month operates from the
+    first month it ever reported (app.domain.coverage.SiteLife): without this, the same month's total would name
+    different sites for different ranges. One grouped statement on the (site_id, period) index.
+    """
+    if not site_ids:
+        return {}
+    stmt = (
+        select(SiteMonth.site_id, func.min(SiteMonth.period), func.max(SiteMonth.period))
+        .where(SiteMonth.site_id.in_(site_ids))
+        .group_by(SiteMonth.site_id)
+    )
+    if published_only:
+        stmt = stmt.where(SiteMonth.status == RecordStatus.published)
+    return {site_id: (first, last) for site_id, first, last in session.execute(stmt)}
+
+
 def load_company_series(
     company: Company,
     *,
@@ -265,6 +286,7 @@ def load_company_series(
         network_months=network_months,
         start=start,
         end=end,
+        spans=reported_spans([s.id for s in sites], session=session, published_only=published_only),
     )
     # Each figure's title and its own corrections (so only corrected figures say "revised").
     history = list_history(company.id, session=session, start=start, end=end, sites=sites, for_provenance=True)
@@ -293,6 +315,7 @@ def load_site_series(
         network_months=network_months,
         start=start,
         end=end,
+        spans=reported_spans([site.id], session=session, published_only=published_only),
     )
     history = list_history(
         site.company_id, session=session, start=start, end=end, site_id=site.id, sites=[site], for_provenance=True

@@ -17,7 +17,7 @@ from sqlalchemy.orm import Session
 from app.domain.provenance import apply_history
 from app.domain.reports import MonthView, add_months, build_company_series
 from app.store.models import Company, CompanyMonth, RecordStatus, Site, SiteMonth
-from app.store.queries import _in_range, list_network_months
+from app.store.queries import _in_range, list_network_months, reported_spans
 from app.store.queries.figure_history import list_histories
 
 
@@ -130,6 +130,7 @@ def load_companies_series(
     network = list_network_months(session=session, start=start, end=end)
     company_of_site = {s.id: s.company_id for s in sites}
     histories = list_histories(ids, session=session, start=start, end=end, sites=sites, for_provenance=True)
+    spans = reported_spans([s.id for s in sites], session=session, published_only=published_only)
     out: dict[int, list[MonthView]] = {}
     for company_id in ids:
         out[company_id] = build_company_series(
@@ -139,6 +140,7 @@ def load_companies_series(
             network_months=network,
             start=start,
             end=end,
+            spans=spans,
         )
         apply_history(out[company_id], histories.get(company_id, []))
     return out

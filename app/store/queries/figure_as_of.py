@@ -126,6 +126,20 @@ def load_company_series_as_of(
         network_months=network,
         start=start,
         end=end,
+        spans=_reported_as_of(entries, site_ids),
     )
     apply_history(views, [e for e in entries if start <= e.period <= end])
     return sites, views
+
+
+def _reported_as_of(entries: Sequence[HistoryEntry], site_ids: dict[str, int]) -> dict[int, tuple[dt.date, dt.date]]:
+    """Each site's first and last month with a figure in force at the moment, over all months (as
+    app.store.queries.reported_spans gives them for today's data)."""
+    spans: dict[int, tuple[dt.date, dt.date]] = {}
+    for entry in in_force(entries):
+        site_id = site_ids.get(entry.site) if entry.site is not None else None
+        if site_id is None or entry.value is None:
+            continue
+        first, last = spans.get(site_id, (entry.period, entry.period))
+        spans[site_id] = (min(first, entry.period), max(last, entry.period))
+    return spans
