@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import time
 
 from sqlalchemy.orm import Session
 
@@ -21,6 +22,4 @@ def record_pid(session: Session, company_ids: frozenset[int]) -> None:
 
 def stall(session: Session, company_ids: frozenset[int]) -> None:
     """A render that never finishes in time."""
-    import time
-
     time.sleep(60)

@@ -20,10 +20,10 @@ dies, the render runs on the thread as before: a page rendered late is never wro
 from __future__ import annotations
 
 import contextlib
-import importlib
 import json
 import logging
 import os
+import pkgutil
 import select
 import subprocess
 import sys
@@ -32,6 +32,8 @@ from collections.abc import Callable, Mapping
 from typing import IO, Any
 
 from sqlalchemy import Engine
+
+from app.store.db import is_in_memory, make_engine
 
 log = logging.getLogger("minedash.render_process")
 
@@ -49,33 +51,19 @@ def import_path(hook: Callable[..., Any]) -> str | None:
     module, qualname = getattr(hook, "__module__", None), getattr(hook, "__qualname__", "")
     if not module or not qualname or "<" in qualname:
         return None
+    path = f"{module}:{qualname}"
     try:
-        found: Any = importlib.import_module(module)
-        for part in qualname.split("."):
-            found = getattr(found, part)
-    except (ImportError, AttributeError):
+        return path if pkgutil.resolve_name(path) is hook else None
+    except (ImportError, AttributeError, ValueError):
         return None
-    return f"{module}:{qualname}" if found is hook else None
-
-
-def resolve(path: str) -> Callable[..., Any]:
-    """The function an `import_path` names."""
-    module, _, qualname = path.partition(":")
-    found: Any = importlib.import_module(module)
-    for part in qualname.split("."):
-        found = getattr(found, part)
-    if not callable(found):
-        raise TypeError(f"{path} is not callable")
-    return found  # type: ignore[no-any-return]
 
 
 def shareable_url(engine: Engine) -> str | None:
     """The engine's URL, password included, when another process can open the same database."""
-    url = engine.url
-    in_memory = url.database in (None, "", ":memory:") or url.query.get("mode") == "memory"
-    if url.get_backend_name() == "sqlite" and in_memory:
+    url = engine.url.render_as_string(hide_password=False)
+    if engine.url.get_backend_name() == "sqlite" and is_in_memory(url):
         return None
-    return url.render_as_string(hide_password=False)
+    return url
 
 
 class RenderProcess:
@@ -156,8 +144,6 @@ class RenderProcess:
 
 def serve(jobs: IO[bytes], replies: IO[bytes], run_hooks: HookRunner) -> None:
     """The render process's loop: each job's hooks run against its database, then "done"; until end of input."""
-    from app.store.db import make_engine
-
     engines: dict[str, Engine] = {}
     try:
         for line in jobs:
@@ -165,7 +151,7 @@ def serve(jobs: IO[bytes], replies: IO[bytes], run_hooks: HookRunner) -> None:
             engine = engines.get(job["url"])
             if engine is None:
                 engine = engines[job["url"]] = make_engine(job["url"])
-            hooks = {name: resolve(path) for name, path in job["hooks"].items()}
+            hooks = {name: pkgutil.resolve_name(path) for name, path in job["hooks"].items()}
             run_hooks(engine, frozenset(int(c) for c in job["companies"]), hooks)
             replies.write(DONE)
             replies.flush()

@@ -36,7 +36,7 @@ SQLITE_POOL_OVERFLOW = 10
 def make_engine(url: str, **kwargs: Any) -> Engine:
     if url.startswith("sqlite"):
         busy_timeout = float(make_url(url).query.get("timeout", SQLITE_BUSY_TIMEOUT))  # type: ignore[arg-type]
-        if not _is_memory(url):
+        if not is_in_memory(url):
             pool = {"pool_size": SQLITE_POOL_SIZE, "max_overflow": SQLITE_POOL_OVERFLOW, "pool_timeout": busy_timeout}
             kwargs = {**pool, **kwargs}
         engine = create_engine(url, connect_args={"check_same_thread": False}, **kwargs)
@@ -52,7 +52,8 @@ def make_engine(url: str, **kwargs: Any) -> Engine:
     )
 
 
-def _is_memory(url: str) -> bool:
+def is_in_memory(url: str) -> bool:
+    """An SQLite database that lives in one process's memory (no other process can open it)."""
     parsed = make_url(url)
     return parsed.database in (None, "", ":memory:") or parsed.query.get("mode") == "memory"
 
