@@ -119,23 +119,15 @@ def published_period_bounds(company_id: int, *, session: Session) -> tuple[dt.da
         CompanyMonth.company_id == company_id, CompanyMonth.status == RecordStatus.published
     )
     # The site ids first: joined to `site`, Postgres read every company's site months (6–9 ms on twenty companies
-    # of ten years; 0.1 ms this way, from the period index).
+    # of ten years); by site id it reads only this company's, from the (site_id, period) index (1.3 ms).
     site_ids = session.scalars(select(Site.id).where(Site.company_id == company_id)).all()
-    site_q = select(func.min(SiteMonth.period), func.max(SiteMonth.period)).where(
-        SiteMonth.site_id.in_(site_ids), SiteMonth.status == RecordStatus.published
-    )
-    found = [session.execute(company_q).one()]
-    if site_ids:
-        found.append(session.execute(site_q).one())
-    lows: list[dt.date] = []
-    highs: list[dt.date] = []
-    for low, high in found:
-        if low is not None:
-            lows.append(low)
-            highs.append(high)
-    if not lows:
+    spans = list(reported_spans(site_ids, session=session).values())
+    low, high = session.execute(company_q).one()
+    if low is not None and high is not None:
+        spans.append((low, high))
+    if not spans:
         return None, None
-    return min(lows), max(highs)
+    return min(first for first, _ in spans), max(last for _, last in spans)
 
 
 # Row bookkeeping that no series reads; converting three timestamps per row cost more than the figures.
