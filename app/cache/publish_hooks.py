@@ -161,9 +161,8 @@ _process = render_process.RenderProcess()
 def _render(bind: Engine, changed: frozenset[int]) -> None:
     """In the worker's render process when it can take these hooks and this database, else on this thread."""
     hooks = dict(_hooks)
-    paths = {name: render_process.import_path(hook) for name, hook in hooks.items()}
+    named = {name: path for name, hook in hooks.items() if (path := render_process.import_path(hook)) is not None}
     url = render_process.shareable_url(bind)
-    named = {name: path for name, path in paths.items() if path is not None}
     if url is not None and len(named) == len(hooks) and _process.run(url, named, changed):
         return
     run_hooks(bind, changed, hooks)
