@@ -10,6 +10,7 @@ from __future__ import annotations
 import contextlib
 import os
 import secrets
+import signal
 import socket
 import subprocess
 import sys
@@ -27,12 +28,21 @@ from sqlalchemy.engine import make_url
 SLOW_SECONDS = 5.0
 
 
+# The server is started through this, so that SIGUSR1 writes every thread's stack to its log: when a request
+# hangs, the failure shows where the server was at that moment, not only that it was slow.
+_LAUNCHER = (
+    "import faulthandler, runpy, signal, sys; faulthandler.register(signal.SIGUSR1, all_threads=True); "
+    "sys.argv[0] = 'minedash'; runpy.run_module('app.cli', run_name='__main__')"
+)
+
+
 @dataclass(frozen=True)
 class LiveServer:
     base_url: str
     database_url: str
     token: str
     log: Path
+    pid: int = 0
 
     @property
     def is_sqlite(self) -> bool:
@@ -44,6 +54,15 @@ class LiveServer:
 
     def log_text(self) -> str:
         return self.log.read_text(errors="replace")
+
+    def dump_stacks(self) -> None:
+        """Have the server write every thread's stack to its log (see _LAUNCHER)."""
+        with contextlib.suppress(ProcessLookupError):
+            os.kill(self.pid, signal.SIGUSR1)
+            time.sleep(0.5)
+
+    def log_tail(self, chars: int = 12_000) -> str:
+        return f"\n--- the server's log, last {chars} characters ---\n{self.log_text()[-chars:]}"
 
 
 @contextlib.contextmanager
@@ -91,7 +110,7 @@ def live_server(database_url: str, log: Path) -> Iterator[LiveServer]:
     port = _free_port()
     with log.open("w") as out:
         process = subprocess.Popen(
-            [sys.executable, "-m", "app.cli", "serve", "--host", "127.0.0.1", "--port", str(port)],
+            [sys.executable, "-c", _LAUNCHER, "serve", "--host", "127.0.0.1", "--port", str(port)],
             env=env,
             stdout=out,
             stderr=subprocess.STDOUT,
@@ -99,7 +118,7 @@ def live_server(database_url: str, log: Path) -> Iterator[LiveServer]:
     try:
         base_url = f"http://127.0.0.1:{port}"
         _wait_until_up(base_url, process, log)
-        yield LiveServer(base_url=base_url, database_url=database_url, token=token, log=log)
+        yield LiveServer(base_url=base_url, database_url=database_url, token=token, log=log, pid=process.pid)
     finally:
         process.terminate()
         try:
@@ -153,6 +172,7 @@ def hammer(
         deadline[0] = time.monotonic() + seconds
 
     start = threading.Barrier(clients, action=go)
+    dumped = threading.Event()
 
     def done() -> bool:
         return time.monotonic() >= deadline[0] or len(outcomes) >= max_requests or (until is not None and until())
@@ -169,7 +189,11 @@ def hammer(
                     status: int | str = http.get(path, headers={"Accept-Encoding": "br, gzip"}).status_code
                 except httpx.HTTPError as exc:
                     status = repr(exc)
-                outcomes.append(Outcome(path, status, time.perf_counter() - began))
+                outcome = Outcome(path, status, time.perf_counter() - began)
+                outcomes.append(outcome)
+                if _is_bad(outcome) and not dumped.is_set():
+                    dumped.set()
+                    server.dump_stacks()  # while the requests that hang still hang
 
     threads = [threading.Thread(target=run, args=(n,), daemon=True) for n in range(clients)]
     for thread in threads:
@@ -204,6 +228,10 @@ def parallel(count: int, call: Callable[[int], httpx.Response]) -> list[httpx.Re
 
 def summary(outcomes: Sequence[Outcome]) -> str:
     """For assertion messages: the bad outcomes first, then counts."""
-    bad = [o for o in outcomes if not isinstance(o.status, int) or o.status >= 500 or o.seconds > SLOW_SECONDS]
+    bad = [o for o in outcomes if _is_bad(o)]
     slowest = max((o.seconds for o in outcomes), default=0.0)
     return f"{len(outcomes)} requests, slowest {slowest:.2f} s, bad: {bad[:10]}"
+
+
+def _is_bad(outcome: Outcome) -> bool:
+    return not isinstance(outcome.status, int) or outcome.status >= 500 or outcome.seconds > SLOW_SECONDS

@@ -355,3 +355,31 @@ def test_a_reader_of_the_rendering_worker_waits_for_the_render(
     # A page no render is coming for: nothing to wait for, the reader builds it.
     assert page_store.SharedPage(db_session, key + "-other", revision, revision, company.id + 1).load(None) is None
     assert waited == [company.id]
+
+
+def test_a_reader_waiting_for_the_render_holds_no_connection(tmp_path, monkeypatch: pytest.MonkeyPatch) -> None:  # type: ignore[no-untyped-def]
+    """One connection in the pool: the render can only store its page if the waiting reader gave it back."""
+    from app.store import migrate
+    from app.store.db import make_engine
+
+    engine = make_engine(f"sqlite:///{tmp_path / 'wait.db'}", pool_size=1, max_overflow=0, pool_timeout=2)
+    migrate.upgrade(engine)
+    with Session(engine) as session:
+        company_id = make_company(session, slug="waited").id
+        revision = queries.get_data_revision(session=session).revision
+        session.commit()
+    key = dashboard.overview_key(company_id)
+
+    def render_finishes(company_id: int, *, timeout: float) -> bool:
+        with Session(engine) as render:
+            page_store.store(render, [page_store.BuiltPage.make(key, revision, b"<p>rendered</p>", "text/html")])
+        return True
+
+    monkeypatch.setattr(publish_hooks, "rendering", lambda company_id: True)
+    monkeypatch.setattr(publish_hooks, "wait_for", render_finishes)
+    try:
+        with Session(engine, expire_on_commit=False) as reader:
+            entry = page_store.SharedPage(reader, key, revision, revision, company_id).load(None)
+        assert entry is not None and entry.body == b"<p>rendered</p>"
+    finally:
+        engine.dispose()

@@ -145,3 +145,53 @@ def test_a_failed_build_does_not_leave_the_next_readers_waiting() -> None:
     client = TestClient(app, raise_server_exceptions=False)
     assert client.get("/flaky").status_code == 500
     assert client.get("/flaky").text == "second time lucky"
+
+
+def test_readers_waiting_for_a_build_give_their_connection_back(tmp_path) -> None:  # type: ignore[no-untyped-def]
+    """With two connections in the pool, readers that held theirs while waiting would starve everyone else."""
+    import threading
+    from concurrent.futures import ThreadPoolExecutor
+
+    from sqlalchemy.orm import Session
+
+    from app.store import migrate, queries
+    from app.store.db import make_engine
+
+    cache.clear()
+    engine = make_engine(f"sqlite:///{tmp_path / 'pool.db'}", pool_size=2, max_overflow=0, pool_timeout=3)
+    migrate.upgrade(engine)
+    with Session(engine) as session:
+        queries.get_data_revision(session=session)  # created here, so the readers below write nothing
+        session.commit()
+    release = threading.Event()
+    arrived = threading.Semaphore(0)
+    state = {"builds": 0}
+    app = FastAPI()
+
+    @app.get("/slow")
+    def slow(request: Request) -> Response:
+        with Session(engine, expire_on_commit=False) as session:
+            revision = queries.get_data_revision(session=session)  # holds one of the two connections
+            arrived.release()
+
+            def build() -> Response:
+                state["builds"] += 1
+                release.wait(10)
+                return PlainTextResponse(f"built at {revision.revision}")
+
+            return revision_cached(request, revision, build)
+
+    client = TestClient(app, raise_server_exceptions=False)
+    try:
+        with ThreadPoolExecutor(max_workers=8) as pool:
+            answers = [pool.submit(client.get, "/slow") for _ in range(7)]
+            # Every reader gets as far as reading the revision while the first one's build is in flight.
+            reached = sum(arrived.acquire(timeout=10) for _ in range(7))
+            release.set()
+            statuses = [a.result().status_code for a in answers]
+        assert reached == 7
+        assert statuses == [200] * 7
+        assert state["builds"] == 1
+    finally:
+        release.set()
+        engine.dispose()

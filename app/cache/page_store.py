@@ -28,7 +28,7 @@ from sqlalchemy.orm import Session
 
 from app.cache import publish_hooks
 from app.cache.responses import MIN_COMPRESS_BYTES, CachedBody, compress
-from app.store.db import begin_writing
+from app.store.db import begin_writing, release_connection
 from app.store.models import PageSnapshot, utcnow
 
 log = logging.getLogger("minedash.page_store")
@@ -176,11 +176,13 @@ class SharedPage:
         # This worker is rendering the page right now, after a publish: the finished page is nearer than a
         # build of our own would be, and both would take the same CPU.
         rendering = found is None and self.company_id is not None and publish_hooks.rendering(self.company_id)
-        if rendering and publish_hooks.wait_for(self.company_id, timeout=RENDER_WAIT_SECONDS):
-            # In a session of its own: on SQLite the request's read transaction still sees the database as it
-            # was before the render stored the page.
-            with Session(bind=self.session.get_bind()) as fresh:
-                found = get(fresh, self.key, encoding, current_since=self.current_since)
+        if rendering:
+            # Waiting holds no connection (a burst of readers would drain the pool), and the read after it is
+            # a new transaction: the one before the wait still sees the database as it was before the render
+            # stored the page.
+            release_connection(self.session)
+            if publish_hooks.wait_for(self.company_id, timeout=RENDER_WAIT_SECONDS):
+                found = get(self.session, self.key, encoding, current_since=self.current_since)
         return found
 
     def keep(self, entry: CachedBody) -> None:

@@ -20,10 +20,12 @@ from typing import Any, Protocol
 
 from fastapi import Request
 from fastapi.responses import Response
+from sqlalchemy.orm import object_session
 from starlette.background import BackgroundTask
 
 from app.cache.etags import cache_headers, etag_for, not_modified, preferred_encoding
 from app.cache.single_flight import WAIT_SECONDS, flights
+from app.store.db import release_connection
 from app.store.models import DataRevision
 
 # Smaller bodies are not worth compressing (the header and the CPU cost outweigh the gain).
@@ -296,6 +298,11 @@ def revision_cached(
         in_flight = flights.claim(etag)
         if in_flight is not None:
             # Another reader of this process is building this very answer: read it from the cache once done.
+            # The transaction that read the revision gives its connection back first: a wave of waiters
+            # holding the pool's connections would make every other request queue for one.
+            reader = object_session(revision)
+            if reader is not None:
+                release_connection(reader)
             in_flight.wait(WAIT_SECONDS)
             entry = cache.get(etag)
             built = entry is None

@@ -92,6 +92,22 @@ def begin_writing(session: Session) -> None:
         session.connection(execution_options={WRITING: True})
 
 
+def release_connection(session: Session) -> None:
+    """End a reading session's transaction so its pooled connection is free while the request waits.
+
+    A request that waits for another thread's work (an answer another reader is building, a render in
+    flight) needs no connection meanwhile; holding one lets a handful of waiters drain the pool, so the very
+    build they wait for, or any other request, queues behind them. The next statement begins a new
+    transaction, whose data is at least as new as what was read before. A session that wrote something, or
+    one bound to a connection that is itself in a transaction (the tests'), is left as it is.
+    """
+    if not isinstance(session.get_bind(), Engine) or not session.in_transaction():
+        return
+    if session.new or session.dirty or session.deleted:
+        return
+    session.commit()
+
+
 def writing_engine(engine: Engine) -> Engine:
     """The same engine (pool, events) whose transactions all begin as writers: for migrations."""
     return engine.execution_options(**{WRITING: True})
