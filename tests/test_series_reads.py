@@ -14,7 +14,7 @@ from app.domain.release import ReleaseInfo
 from app.domain.reports import MonthView, SiteFigures, build_company_series
 from app.store.models import FigureRevision, RecordStatus
 from app.store.queries.dashboard import DataSummary, company_data_summaries, company_data_summary
-from app.store.queries.figure_history import list_history
+from app.store.queries.figure_history import list_histories, list_history
 from app.store.queries.releases import list_releases
 from tests.factories import make_company, make_company_month, make_site, make_site_month
 
@@ -142,3 +142,34 @@ def test_the_history_for_provenance_leaves_out_only_what_gives_no_title_and_no_c
     apply_history(with_used, used)
     assert with_every == with_used
     assert with_used[0].sources["btc_mined"].revisions == ()
+
+
+def test_the_history_for_provenance_keeps_to_its_companies_and_months(db_session: Session) -> None:
+    """Each kind of entry it keeps (the company's own, a titled one, a corrected figure's), asked for one month of
+    one company, beside the same kinds in another month and in another company."""
+    mine, theirs = make_company(db_session, slug="mine"), make_company(db_session, slug="theirs")
+    my_site, their_site = make_site(db_session, mine, slug="a"), make_site(db_session, theirs, slug="b")
+    for company, site in ((mine, my_site), (theirs, their_site)):
+        for period in (JAN, FEB):
+            kept = [
+                _entry(company.id, "company", company.id, "btc_held_end", 1),
+                _entry(company.id, "site", site.id, "hashrate_avg_ehs", 2, source_title="Update"),
+                _entry(company.id, "site", site.id, "btc_mined", 3, superseded_at=_at(4)),
+                _entry(company.id, "site", site.id, "btc_mined", 4),
+            ]
+            for entry in kept:
+                entry.period = period
+            db_session.add_all(kept)
+    db_session.flush()
+
+    found = list_histories([mine.id], session=db_session, start=FEB, end=FEB, for_provenance=True)
+    assert list(found) == [mine.id]
+    assert [(e.site, e.period, e.metric, e.published_at.day) for e in found[mine.id]] == [
+        (None, FEB, "btc_held_end", 1),
+        ("a", FEB, "hashrate_avg_ehs", 2),
+        ("a", FEB, "btc_mined", 3),
+        ("a", FEB, "btc_mined", 4),
+    ]
+    # One site's: the site page's read.
+    one_site = list_history(mine.id, session=db_session, site_id=my_site.id, for_provenance=True)
+    assert {(e.site, e.period) for e in one_site} == {("a", JAN), ("a", FEB)} and len(one_site) == 6
