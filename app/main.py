@@ -40,6 +40,7 @@ from app.http.methods import MethodSemantics
 from app.http.origin import CrossOriginGuard
 from app.http.private_pages import NoStoreForStaff
 from app.http.security import SecurityHeadersMiddleware
+from app.runtime import freeze_startup_objects
 from app.settings import SettingsError, get_settings
 from app.store.db import DatabaseUnavailable, check_database, get_engine
 from app.web import admin as staff_admin
@@ -65,6 +66,10 @@ log = logging.getLogger("minedash")
 
 @asynccontextmanager
 async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+    # The app is built and every module imported: what is alive now lives as long as the worker. Not under
+    # the test suite, whose apps come and go by the hundred in one process (frozen, their cycles would stay).
+    if get_settings().environment != "test":
+        freeze_startup_objects()
     yield
     reader: RevisionReader | None = getattr(app.state, "revision_reader", None)
     if reader is not None:

@@ -33,6 +33,7 @@ from typing import IO, Any
 
 from sqlalchemy import Engine
 
+from app.runtime import freeze_startup_objects
 from app.store.db import is_in_memory, make_engine
 
 log = logging.getLogger("minedash.render_process")
@@ -145,6 +146,7 @@ class RenderProcess:
 def serve(jobs: IO[bytes], replies: IO[bytes], run_hooks: HookRunner) -> None:
     """The render process's loop: each job's hooks run against its database, then "done"; until end of input."""
     engines: dict[str, Engine] = {}
+    frozen = False
     try:
         for line in jobs:
             job = json.loads(line)
@@ -155,6 +157,10 @@ def serve(jobs: IO[bytes], replies: IO[bytes], run_hooks: HookRunner) -> None:
             run_hooks(engine, frozenset(int(c) for c in job["companies"]), hooks)
             replies.write(DONE)
             replies.flush()
+            if not frozen:
+                # The first job imported the hooks' modules and connected: what is alive now stays (app.runtime).
+                freeze_startup_objects()
+                frozen = True
     finally:
         for engine in engines.values():
             engine.dispose()
