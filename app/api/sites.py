@@ -135,7 +135,8 @@ def _site_months(
         first, last = series_bounds(start, end, (row.period for row, _ in found))
         records = []
         if first and last:
-            history = list_history(company.id, session=session, start=first, end=last)
+            # Only what gives a figure a title or its corrections (see list_history), as the series loads read it.
+            history = list_history(company.id, session=session, start=first, end=last, for_provenance=True)
             records = site_records(company.slug, site_slugs, found, names, first, last, history)
         return answer(
             request,
