@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import gc
+import threading
 from types import SimpleNamespace
 
 import pytest
@@ -20,10 +21,16 @@ def _frozen_while_serving(monkeypatch: pytest.MonkeyPatch, environment: str) -> 
         async with main.lifespan(FastAPI()):
             return gc.get_freeze_count()
 
+    # On a thread of its own: a test before this one may have left an event loop running on this one.
+    found: list[int] = []
+    runner = threading.Thread(target=lambda: found.append(asyncio.run(serve())))
     try:
-        return asyncio.run(serve())
+        runner.start()
+        runner.join(timeout=60)
     finally:
         gc.unfreeze()  # the rest of the suite collects as before
+    assert found, "the lifespan did not run"
+    return found[0]
 
 
 def test_a_served_worker_freezes_its_start_up_objects(monkeypatch: pytest.MonkeyPatch) -> None:
