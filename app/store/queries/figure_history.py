@@ -15,12 +15,13 @@ from decimal import Decimal
 from functools import partial
 from typing import Any
 
-from sqlalchemy import ColumnElement, Select, and_, literal_column, or_, select, union_all, update
+from sqlalchemy import ColumnElement, Select, and_, not_, select, union_all, update
 from sqlalchemy.orm import Session, aliased
 
 from app.domain.figure_history import HistoryEntry
 from app.domain.metrics import COMPANY_METRICS, COMPANY_OPERATING_METRICS, SITE_METRICS
 from app.store.models import CompanyMonth, FigureRevision, RecordStatus, Site, SiteMonth, utcnow
+from app.store.models.history import provenance_kept, superseded
 
 COMPANY_FIGURES: tuple[str, ...] = (*COMPANY_METRICS, *COMPANY_OPERATING_METRICS)
 SITE_FIGURES: tuple[str, ...] = SITE_METRICS
@@ -310,9 +311,12 @@ def _which_entities(
 
 
 def _which_months(table: Any, *, start: dt.date | None, end: dt.date | None) -> list[ColumnElement[bool]]:
-    return [
-        c for c in (table.period >= start if start else None, table.period <= end if end else None) if c is not None
-    ]
+    found: list[ColumnElement[bool]] = []
+    if start is not None:
+        found.append(table.period >= start)
+    if end is not None:
+        found.append(table.period <= end)
+    return found
 
 
 def _for_provenance(
@@ -334,18 +338,15 @@ def _for_provenance(
     filter with OR, the database read every entry of the range to keep a few hundred (12 of the 15 ms a series
     load spent in SQL on Postgres, for ten years of ten sites).
     """
-    # The partial indexes' conditions (app.store.models.history), with the literal inline: a bound parameter
-    # would keep a planner from seeing that the query implies them.
-    company: ColumnElement[str] = literal_column("'company'")
-    kept = or_(FigureRevision.entity_kind == company, FigureRevision.source_title.is_not(None))
-    rest = and_(FigureRevision.entity_kind != company, FigureRevision.source_title.is_(None))
+    # The partial indexes' own conditions (app.store.models.history), so that the planners can use them.
+    kept = provenance_kept(FigureRevision)
     # The corrected figures first, then their entries through the figure index. The months are asked of the
     # corrected figures: asked of the entries as well, SQLite without statistics (nothing here runs ANALYZE)
     # reads each corrected figure's whole site range instead of its one entry.
     closed = aliased(FigureRevision)
     corrected = (
         select(closed.entity_kind, closed.entity_id, closed.period, closed.metric)
-        .where(*entities(closed), closed.superseded_at.is_not(None))
+        .where(*entities(closed), superseded(closed))
         .distinct()
         .subquery()
     )
@@ -362,6 +363,6 @@ def _for_provenance(
         select(*_ENTRY_COLUMNS, FigureRevision.id)
         .select_from(corrected)
         .join(FigureRevision, same_figure)
-        .where(*months(corrected.c), *published, rest),
+        .where(*months(corrected.c), *published, not_(kept)),
     ).subquery()
     return select(*(both.c[column.key] for column in _ENTRY_COLUMNS)).order_by(both.c.published_at, both.c.id)
