@@ -8,7 +8,8 @@ from decimal import Decimal
 from app.domain import charts
 from app.domain.figure_sources import FigureSource
 from app.domain.metrics import METRICS
-from app.domain.reports import MonthView, SiteFigures, site_series
+from app.domain.month_views import site_series
+from app.domain.reports import MonthView, SiteFigures
 from app.store.models import Site
 from tests.web_helpers import hover_notes
 

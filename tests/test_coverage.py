@@ -17,7 +17,8 @@ from app.domain.coverage import (
     partial_label,
 )
 from app.domain.enums import RecordStatus, SiteStatus
-from app.domain.reports import build_company_series, with_changes
+from app.domain.month_views import with_changes
+from app.domain.reports import build_company_series
 from app.store.models import CompanyMonth, Site, SiteMonth
 
 JAN, FEB, MAR, APR = (dt.date(2025, m, 1) for m in (1, 2, 3, 4))

@@ -13,7 +13,8 @@ from app import demo
 from app.domain import derived
 from app.domain.figure_sources import FigureSource
 from app.domain.metrics import METRICS
-from app.domain.reports import MonthView, sources_of
+from app.domain.month_views import sources_of
+from app.domain.reports import MonthView
 from tests.factories import make_company, make_company_month, make_network_month
 
 JAN = dt.date(2025, 1, 1)

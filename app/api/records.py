@@ -14,8 +14,9 @@ from app.domain.derived import DERIVED_INPUTS, hashprice
 from app.domain.figure_history import HistoryEntry, by_figure, revisions_of
 from app.domain.figure_sources import FigureSource, row_sources
 from app.domain.metrics import NETWORK_METRICS
+from app.domain.month_views import sources_of, with_changes
 from app.domain.provenance import figure_revisions, source_links
-from app.domain.reports import MonthView, month_range, sources_of, with_changes
+from app.domain.reports import MonthView, month_range
 from app.store.models import NetworkMonth, SiteMonth
 
 COMPANY_EXTRA = ("revised", "revised_at", "revision_reason")

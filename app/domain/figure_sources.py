@@ -6,6 +6,7 @@ figures share one: every figure of a release that names no source of its own get
 
 from __future__ import annotations
 
+import json
 from collections.abc import Iterable, Sequence
 from functools import lru_cache
 from typing import TYPE_CHECKING, Any, NamedTuple
@@ -39,7 +40,7 @@ def sources_of_values(
     row: Any, names: tuple[str, ...], values: tuple[Any, ...], illustrative: bool
 ) -> dict[str, FigureSource]:
     """row_sources for a row whose figures (`values`, in the order of `names`) were already read."""
-    per_figure: dict[str, Any] = row.figure_sources or {}
+    per_figure: dict[str, Any] = _per_figure(row.figure_sources)
     # One shared (frozen) instance for every figure that falls back to the row's provenance: a page
     # with years of site months builds tens of thousands of these otherwise.
     shared = row_source(row.source_url, bool(row.is_estimate), illustrative)
@@ -61,6 +62,23 @@ def sources_of_values(
         else:
             out[name] = shared
     return out
+
+
+def _per_figure(stored: dict[str, Any] | str | None) -> dict[str, Any]:
+    """A row's per-figure provenance: a mapping on a model row, JSON text on a row the series loads read (text
+    keeps the row hashable, see app.domain.month_memo)."""
+    if not stored:
+        return {}
+    if isinstance(stored, str):
+        return _parsed(stored)
+    return stored
+
+
+@lru_cache(maxsize=1024)
+def _parsed(text: str) -> dict[str, Any]:
+    # Shared by every row with the same text, so read only, never changed.
+    found = json.loads(text)
+    return found if isinstance(found, dict) else {}
 
 
 @lru_cache(maxsize=4096)

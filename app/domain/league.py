@@ -15,7 +15,8 @@ from decimal import Decimal
 from app.domain import formulas
 from app.domain import metrics as m
 from app.domain.coverage import comparable_key, partial_label
-from app.domain.reports import MonthView, add_months, sources_of
+from app.domain.month_views import sources_of
+from app.domain.reports import MonthView, add_months
 
 LEAGUE_METRICS: tuple[str, ...] = (
     "btc_mined",

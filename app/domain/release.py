@@ -19,8 +19,9 @@ from app.domain import formulas
 from app.domain import metrics as m
 from app.domain.coverage import not_comparable
 from app.domain.derived import derive
+from app.domain.month_views import site_series, sources_of
 from app.domain.provenance import figure_revisions, revised_note, source_links
-from app.domain.reports import MonthView, add_months, site_series, sources_of
+from app.domain.reports import MonthView, add_months
 
 # The headline figures of a release, in the order the cards show them.
 RELEASE_METRICS = ("btc_mined", "hashrate_avg_ehs", "fleet_efficiency_jth", "btc_held_end", "btc_per_ehs_day")

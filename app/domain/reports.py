@@ -7,15 +7,14 @@ from collections import defaultdict
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from decimal import Decimal
-from functools import lru_cache
 from itertools import compress
 from operator import attrgetter, is_not
 from typing import TYPE_CHECKING, Any, NamedTuple
 
 from app.domain import formulas
 from app.domain import metrics as m
-from app.domain.coverage import SITE_AGGREGATES, Coverage, MonthCoverages, SiteLife, comparable_key, narrowest
-from app.domain.derived import DERIVED_INPUTS, derive, inputs_of
+from app.domain.coverage import SITE_AGGREGATES, Coverage, MonthCoverages, SiteLife, narrowest
+from app.domain.derived import derive, inputs_of
 from app.domain.enums import SiteStatus
 from app.domain.figure_sources import FigureSource, merged_sources, shared_source, sources_of_values
 
@@ -159,35 +158,51 @@ def _site_months(site_rows: Sequence[SiteMonth], slug_by_id: dict[int, str]) -> 
     return _SiteMonths(values, sum_sources, reported_by, figures, row_sources)
 
 
-def build_company_series(
-    *,
-    sites: Sequence[Site],
-    company_months: Sequence[CompanyMonth],
-    site_months: Sequence[SiteMonth],
-    network_months: Sequence[NetworkMonth],
-    start: dt.date,
-    end: dt.date,
-    spans: ReportedSpans | None = None,
-) -> list[MonthView]:
-    """One MonthView per calendar month from start to end; a month without figures has only nulls.
+class SeriesInputs:
+    """A series' rows arranged by month: what each month's view is built from (`month`), and the parts of
+    those rows that one month reads (`month_rows`), which app.domain.month_memo keys a kept view by.
 
     `spans`: each site's first and last reported month over all its months (see `site_lives`); the series loads
-    always give them, so a month's coverage does not depend on the range asked for."""
-    slug_by_id = {s.id: s.slug for s in sites}
-    coverages = MonthCoverages(site_lives(sites, site_months, spans))
-    company_by_period = {row.period: row for row in company_months}
-    network_by_period = {row.period: row for row in network_months}
-    sites_by_period: dict[dt.date, list[SiteMonth]] = defaultdict(list)
-    for row in site_months:
-        sites_by_period[row.period].append(row)
+    always give them, so a month's coverage does not depend on the range asked for.
+    """
 
-    # The previous month's holdings are needed for the treasury residual of the first month shown.
-    views: list[MonthView] = []
-    held_before: dict[dt.date, Decimal | None] = {add_months(row.period, 1): row.btc_held_end for row in company_months}
-    for period in month_range(start, end):
-        cm = company_by_period.get(period)
-        nm = network_by_period.get(period)
-        site_rows = sites_by_period.get(period, [])
+    __slots__ = ("_company", "_coverages", "_held_before", "_network", "_sites", "lives", "slug_by_id")
+
+    def __init__(
+        self,
+        *,
+        sites: Sequence[Site],
+        company_months: Sequence[CompanyMonth],
+        site_months: Sequence[SiteMonth],
+        network_months: Sequence[NetworkMonth],
+        spans: ReportedSpans | None = None,
+    ) -> None:
+        self.slug_by_id = {s.id: s.slug for s in sites}
+        self.lives = tuple(site_lives(sites, site_months, spans))
+        self._coverages = MonthCoverages(self.lives)
+        self._company = {row.period: row for row in company_months}
+        self._network = {row.period: row for row in network_months}
+        by_period: dict[dt.date, list[SiteMonth]] = defaultdict(list)
+        for row in site_months:
+            by_period[row.period].append(row)
+        self._sites = {period: tuple(rows) for period, rows in by_period.items()}
+        # The previous month's holdings are needed for the treasury residual of the first month shown.
+        self._held_before = {add_months(row.period, 1): row.btc_held_end for row in company_months}
+
+    def month_rows(self, period: dt.date) -> tuple[Any, Decimal | None, Any, tuple[Any, ...]]:
+        """Every row-borne input of `period`'s view: its company row, the holdings of the month before, its
+        network row and its site rows (in the order given)."""
+        return (
+            self._company.get(period),
+            self._held_before.get(period),
+            self._network.get(period),
+            self._sites.get(period, ()),
+        )
+
+    def month(self, period: dt.date) -> MonthView:
+        """The view of `period`: its figures, their sources and coverage, the derived metrics."""
+        cm, held_before, nm, site_rows = self.month_rows(period)
+        slug_by_id = self.slug_by_id
         values: dict[str, Decimal | None]
         sources: dict[str, FigureSource]
         if site_rows:
@@ -222,7 +237,7 @@ def build_company_series(
             sources.update(sources_of_values(nm, m.NETWORK_METRICS, network_figures, False))
         else:
             values.update(_NO_NETWORK_VALUES)
-        coverage = coverages.of_month(period, reported_by)
+        coverage = self._coverages.of_month(period, reported_by)
 
         basis = derive(values, period)
         # A derived figure is partial only through a partial input: in the usual month every site reported.
@@ -237,7 +252,7 @@ def build_company_series(
             formulas.unallocated_btc(values["btc_mined_total"], [r.btc_mined for r in site_rows]) if site_rows else None
         )
         values["treasury_residual_btc"] = formulas.treasury_residual(
-            values["btc_held_end"], held_before.get(period), values["btc_mined_total"], values["btc_sold"]
+            values["btc_held_end"], held_before, values["btc_mined_total"], values["btc_sold"]
         )
 
         revised_at = cm.revised_at if cm is not None else None
@@ -257,20 +272,36 @@ def build_company_series(
             )
             if r.revised_at is not None and _latest(revised_at, r.revised_at) == r.revised_at:
                 revised_at, reason = r.revised_at, r.revision_reason
-        views.append(
-            MonthView(
-                period=period,
-                values=values,
-                sources=sources,
-                sites=sites_out,
-                note=cm.note if cm is not None else None,
-                revised_at=revised_at,
-                revision_reason=reason,
-                basis=basis,
-                coverage=coverage,
-            )
+        return MonthView(
+            period=period,
+            values=values,
+            sources=sources,
+            sites=sites_out,
+            note=cm.note if cm is not None else None,
+            revised_at=revised_at,
+            revision_reason=reason,
+            basis=basis,
+            coverage=coverage,
         )
-    return views
+
+
+def build_company_series(
+    *,
+    sites: Sequence[Site],
+    company_months: Sequence[CompanyMonth],
+    site_months: Sequence[SiteMonth],
+    network_months: Sequence[NetworkMonth],
+    start: dt.date,
+    end: dt.date,
+    spans: ReportedSpans | None = None,
+) -> list[MonthView]:
+    """One MonthView per calendar month from start to end; a month without figures has only nulls.
+
+    `spans`: see SeriesInputs."""
+    inputs = SeriesInputs(
+        sites=sites, company_months=company_months, site_months=site_months, network_months=network_months, spans=spans
+    )
+    return [inputs.month(period) for period in month_range(start, end)]
 
 
 _COMPANY_METRIC_SET = frozenset(m.COMPANY_METRICS)
@@ -312,77 +343,3 @@ def site_lives(
             )
         )
     return lives
-
-
-def with_changes(views: Sequence[MonthView], metric: str) -> dict[dt.date, tuple[Decimal | None, Decimal | None]]:
-    """Month-over-month and year-over-year change (percent) of one metric, by period.
-
-    Only between values that cover the same sites: a change across a coverage change is not a change.
-    """
-    by_period = {v.period: v.values.get(metric) for v in views}
-    key_of = {v.period: comparable_key(v.coverage.get(metric)) for v in views if v.coverage}
-    out: dict[dt.date, tuple[Decimal | None, Decimal | None]] = {}
-    for period, current in by_period.items():
-        if current is None:  # no change without a figure; skips the lookups (the API asks for every metric)
-            out[period] = (None, None)
-            continue
-        month_before, year_before = _month_and_year_before(period)
-        key = key_of.get(period)
-        out[period] = (
-            formulas.change_pct(current, by_period.get(month_before)) if key_of.get(month_before) == key else None,
-            formulas.change_pct(current, by_period.get(year_before)) if key_of.get(year_before) == key else None,
-        )
-    return out
-
-
-@lru_cache(maxsize=4096)
-def _month_and_year_before(period: dt.date) -> tuple[dt.date, dt.date]:
-    return add_months(period, -1), add_months(period, -12)
-
-
-def sources_of(view: MonthView, metric: str) -> tuple[FigureSource, ...]:
-    """The provenance behind one figure of a month: its own, or its inputs' for a derived metric (with a note
-    of the route taken when the month computed it by the dictionary's second formula)."""
-    if metric in DERIVED_INPUTS:
-        found = tuple(view.sources[name] for name in inputs_of(metric, view.basis) if name in view.sources)
-        why = view.basis.get(metric)
-        return (*found, _basis_source(why)) if why else found
-    src = view.sources.get(metric)
-    return (src,) if src is not None else ()
-
-
-@lru_cache(maxsize=64)
-def _basis_source(why: str) -> FigureSource:
-    return FigureSource(None, False, basis=why)
-
-
-def site_series(views: Sequence[MonthView], site_slug: str) -> list[MonthView]:
-    """One site's months as MonthViews (site figures, the derived metrics they allow, network reference).
-
-    Company-level figures (treasury, published totals) are not the site's and stay out.
-    """
-    out: list[MonthView] = []
-    for view in views:
-        figures = view.sites.get(site_slug)
-        values: dict[str, Decimal | None] = dict.fromkeys(m.METRICS)
-        sources: dict[str, FigureSource] = {}
-        for name in m.NETWORK_METRICS:
-            values[name] = view.values.get(name)
-            if name in view.sources:
-                sources[name] = view.sources[name]
-        if figures is not None:
-            values.update(figures.values)
-            sources.update(figures.sources)
-        basis = derive(values, view.period)
-        out.append(
-            MonthView(
-                period=view.period,
-                values=values,
-                sources=sources,
-                sites={site_slug: figures} if figures is not None else {},
-                revised_at=figures.revised_at if figures is not None else None,
-                revision_reason=figures.revision_reason if figures is not None else None,
-                basis=basis,
-            )
-        )
-    return out

@@ -9,7 +9,8 @@ from typing import Any
 from sqlalchemy.orm import Session
 
 from app.domain.charts import sparkline
-from app.domain.reports import add_months, sources_of
+from app.domain.month_views import sources_of
+from app.domain.reports import add_months
 from app.store.models import Company
 from app.store.queries.dashboard import company_data_summaries, load_companies_series
 

@@ -7,8 +7,9 @@ from typing import Any
 
 from app.domain.charts import Chart
 from app.domain.coverage import partial_label
+from app.domain.month_views import sources_of, with_changes
 from app.domain.provenance import figure_revisions, revised_note, source_links
-from app.domain.reports import MonthView, add_months, sources_of, with_changes
+from app.domain.reports import MonthView, add_months
 from app.http.templating import templates
 from app.web.chart_table import table_rows
 from app.web.kpi_coverage import change_notes

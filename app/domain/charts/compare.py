@@ -9,7 +9,8 @@ from typing import Literal
 from app.domain.charts.figure import Chart, Point, Series, colour, company_points, finish
 from app.domain.coverage import partial_label
 from app.domain.metrics import METRICS
-from app.domain.reports import MonthView, sources_of
+from app.domain.month_views import sources_of
+from app.domain.reports import MonthView
 
 Normalise = Literal["none", "per_ehs", "index"]
 NORMALISATIONS: dict[str, str] = {

@@ -20,8 +20,9 @@ from app.domain.coverage import Coverage
 from app.domain.figure_sources import FigureSource
 from app.domain.formatting import format_figure, hover_format
 from app.domain.metrics import METRICS
+from app.domain.month_views import sources_of
 from app.domain.provenance import revised_note, source_links
-from app.domain.reports import MonthView, sources_of
+from app.domain.reports import MonthView
 
 PALETTE = (
     "#2563eb",

@@ -1,0 +1,89 @@
+"""Reading assembled months (pure): the sources behind one figure, its changes, one site's months."""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Sequence
+from decimal import Decimal
+from functools import lru_cache
+
+from app.domain import formulas
+from app.domain import metrics as m
+from app.domain.coverage import comparable_key
+from app.domain.derived import DERIVED_INPUTS, derive, inputs_of
+from app.domain.figure_sources import FigureSource
+from app.domain.reports import MonthView, add_months
+
+
+def with_changes(views: Sequence[MonthView], metric: str) -> dict[dt.date, tuple[Decimal | None, Decimal | None]]:
+    """Month-over-month and year-over-year change (percent) of one metric, by period.
+
+    Only between values that cover the same sites: a change across a coverage change is not a change.
+    """
+    by_period = {v.period: v.values.get(metric) for v in views}
+    key_of = {v.period: comparable_key(v.coverage.get(metric)) for v in views if v.coverage}
+    out: dict[dt.date, tuple[Decimal | None, Decimal | None]] = {}
+    for period, current in by_period.items():
+        if current is None:  # no change without a figure; skips the lookups (the API asks for every metric)
+            out[period] = (None, None)
+            continue
+        month_before, year_before = _month_and_year_before(period)
+        key = key_of.get(period)
+        out[period] = (
+            formulas.change_pct(current, by_period.get(month_before)) if key_of.get(month_before) == key else None,
+            formulas.change_pct(current, by_period.get(year_before)) if key_of.get(year_before) == key else None,
+        )
+    return out
+
+
+@lru_cache(maxsize=4096)
+def _month_and_year_before(period: dt.date) -> tuple[dt.date, dt.date]:
+    return add_months(period, -1), add_months(period, -12)
+
+
+def sources_of(view: MonthView, metric: str) -> tuple[FigureSource, ...]:
+    """The provenance behind one figure of a month: its own, or its inputs' for a derived metric (with a note
+    of the route taken when the month computed it by the dictionary's second formula)."""
+    if metric in DERIVED_INPUTS:
+        found = tuple(view.sources[name] for name in inputs_of(metric, view.basis) if name in view.sources)
+        why = view.basis.get(metric)
+        return (*found, _basis_source(why)) if why else found
+    src = view.sources.get(metric)
+    return (src,) if src is not None else ()
+
+
+@lru_cache(maxsize=64)
+def _basis_source(why: str) -> FigureSource:
+    return FigureSource(None, False, basis=why)
+
+
+def site_series(views: Sequence[MonthView], site_slug: str) -> list[MonthView]:
+    """One site's months as MonthViews (site figures, the derived metrics they allow, network reference).
+
+    Company-level figures (treasury, published totals) are not the site's and stay out.
+    """
+    out: list[MonthView] = []
+    for view in views:
+        figures = view.sites.get(site_slug)
+        values: dict[str, Decimal | None] = dict.fromkeys(m.METRICS)
+        sources: dict[str, FigureSource] = {}
+        for name in m.NETWORK_METRICS:
+            values[name] = view.values.get(name)
+            if name in view.sources:
+                sources[name] = view.sources[name]
+        if figures is not None:
+            values.update(figures.values)
+            sources.update(figures.sources)
+        basis = derive(values, view.period)
+        out.append(
+            MonthView(
+                period=view.period,
+                values=values,
+                sources=sources,
+                sites={site_slug: figures} if figures is not None else {},
+                revised_at=figures.revised_at if figures is not None else None,
+                revision_reason=figures.revision_reason if figures is not None else None,
+                basis=basis,
+            )
+        )
+    return out

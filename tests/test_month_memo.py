@@ -1,0 +1,156 @@
+"""Month views kept between builds: a build after a change assembles only the months whose inputs changed,
+and gives exactly what a build from nothing gives."""
+
+from __future__ import annotations
+
+import datetime as dt
+from decimal import Decimal
+
+import pytest
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from app.domain.month_memo import MonthMemo
+from app.domain.reports import MonthView, add_months, month_range
+from app.store import queries
+from app.store.models import Company, FigureRevision, NetworkMonth, Site
+from app.store.queries import MONTH_VIEWS, load_company_series, load_site_series
+from tests.factories import make_company, make_company_month, make_site, make_site_month
+
+START = dt.date(2024, 1, 1)
+MONTHS = month_range(START, dt.date(2024, 12, 1))
+
+
+def _company(db_session: Session) -> tuple[Company, list[Site]]:
+    company = make_company(db_session, slug="kept")
+    sites = [make_site(db_session, company, slug=slug, name=slug.title()) for slug in ("north", "south")]
+    for i, period in enumerate(MONTHS):
+        make_company_month(db_session, company, period=period, btc_held_end=Decimal(1000 + i))
+        for site in sites:
+            make_site_month(db_session, site, period=period, btc_mined=Decimal(50 + i))
+    db_session.add(NetworkMonth(period=MONTHS[3], version=1, updated_by="test", network_difficulty_avg_t=Decimal("81")))
+    db_session.flush()
+    return company, sites
+
+
+def _load(db_session: Session, company: Company) -> list[MonthView]:
+    return load_company_series(company, session=db_session, start=MONTHS[0], end=MONTHS[-1])[1]
+
+
+def _from_nothing(db_session: Session, company: Company) -> list[MonthView]:
+    saved = MonthMemo(MONTH_VIEWS.capacity)
+    saved._slots, MONTH_VIEWS._slots = MONTH_VIEWS._slots, saved._slots  # set the kept views aside
+    try:
+        return _load(db_session, company)
+    finally:
+        MONTH_VIEWS._slots = saved._slots
+
+
+def _rebuilt(before: list[MonthView], after: list[MonthView]) -> list[dt.date]:
+    return [a.period for b, a in zip(before, after, strict=True) if a is not b]
+
+
+def test_an_unchanged_series_is_taken_whole_from_the_kept_views(db_session: Session) -> None:
+    company, _ = _company(db_session)
+    first = _load(db_session, company)
+    assert len(MONTH_VIEWS) == len(MONTHS)
+    again = _load(db_session, company)
+    assert _rebuilt(first, again) == []
+    assert repr(again) == repr(_from_nothing(db_session, company))
+
+
+@pytest.mark.parametrize(
+    ("change", "months"),
+    [
+        # A site's figure: its month only.
+        ("site", [MONTHS[5]]),
+        # The company's holdings: its month, and the next one's treasury residual.
+        ("holdings", [MONTHS[5], MONTHS[6]]),
+        # A network figure: its month only.
+        ("network", [MONTHS[3]]),
+        # Per-figure provenance, stored as JSON: its month only.
+        ("provenance", [MONTHS[5]]),
+        # A published history entry (a title, a correction): its month only.
+        ("history", [MONTHS[5]]),
+        # A site renamed: every month, since a coverage names the sites.
+        ("rename", MONTHS),
+    ],
+)
+def test_a_change_rebuilds_the_months_it_touches_and_no_others(
+    db_session: Session, change: str, months: list[dt.date]
+) -> None:
+    company, sites = _company(db_session)
+    before = _load(db_session, company)
+    month = MONTHS[5]
+    if change == "site":
+        row = next(r for r in queries.list_site_months(company.id, session=db_session) if r.period == month)
+        row.btc_mined = Decimal("77.25")
+    elif change == "holdings":
+        row_c = next(r for r in queries.list_company_months(company.id, session=db_session) if r.period == month)
+        row_c.btc_held_end = Decimal("4321")
+    elif change == "network":
+        network = db_session.scalars(select(NetworkMonth).where(NetworkMonth.period == MONTHS[3])).one()
+        network.network_difficulty_avg_t = Decimal("95")
+    elif change == "provenance":
+        row_c = next(r for r in queries.list_company_months(company.id, session=db_session) if r.period == month)
+        row_c.figure_sources = {"btc_held_end": {"source_url": "https://example.com/holdings", "title": "Holdings"}}
+    elif change == "history":
+        db_session.add(
+            FigureRevision(
+                company_id=company.id,
+                entity_kind="company",
+                entity_id=company.id,
+                period=month,
+                metric="btc_held_end",
+                value=Decimal("1005"),
+                source_title="The May release",
+                published_at=dt.datetime(2025, 6, 1, tzinfo=dt.UTC),
+                actor_role="editor",
+            )
+        )
+    else:
+        sites[0].name = "Northern"
+    db_session.flush()
+
+    after = _load(db_session, company)
+    assert _rebuilt(before, after) == months
+    # What the kept views and the rebuilt months make is what a build from nothing makes.
+    fresh = _from_nothing(db_session, company)
+    assert after == fresh and repr(after) == repr(fresh)  # repr: a coverage's site names are not part of its ==
+    assert repr(after) != repr(before)
+
+
+def test_a_site_page_keeps_its_own_months_beside_the_company_s(db_session: Session) -> None:
+    company, sites = _company(db_session)
+    _load(db_session, company)
+    first = load_site_series(sites[0], session=db_session, start=MONTHS[0], end=MONTHS[-1])
+    again = load_site_series(sites[0], session=db_session, start=MONTHS[0], end=MONTHS[-1])
+    assert first == again
+    assert [v.values["btc_mined"] for v in again] == [Decimal(50 + i) for i in range(len(MONTHS))]
+    assert MONTH_VIEWS.hits >= len(MONTHS)
+
+
+def test_drafts_and_published_figures_of_one_month_are_kept_apart(db_session: Session) -> None:
+    company, sites = _company(db_session)
+    later = add_months(MONTHS[-1], 1)
+    make_site_month(db_session, sites[0], period=later, btc_mined=Decimal(9), status="draft")
+    published = load_company_series(company, session=db_session, start=later, end=later)[1]
+    drafts = load_company_series(company, session=db_session, start=later, end=later, published_only=False)[1]
+    assert published[0].values["btc_mined"] is None
+    assert drafts[0].values["btc_mined"] == Decimal(9)
+    # Both stay kept: reading one again does not rebuild it.
+    assert load_company_series(company, session=db_session, start=later, end=later)[1][0] is published[0]
+
+
+def test_the_memo_forgets_the_least_recently_used_months_past_its_capacity() -> None:
+    memo = MonthMemo(capacity=2)
+    context = memo.context(((), ()))
+    views = [MonthView(period=p, values={}) for p in MONTHS[:3]]
+    for view in views[:2]:
+        memo.put(context, view.period, ("rows",), view)
+    assert memo.get(context, MONTHS[0], ("rows",)) is views[0]  # now the most recently used
+    memo.put(context, MONTHS[2], ("rows",), views[2])
+    assert memo.get(context, MONTHS[1], ("rows",)) is None
+    assert memo.get(context, MONTHS[0], ("rows",)) is views[0]
+    assert memo.get(context, MONTHS[2], ("other rows",)) is None
+    assert memo.context(((), ())) is context
