@@ -3,10 +3,13 @@ and gives exactly what a build from nothing gives."""
 
 from __future__ import annotations
 
+import copy
 import datetime as dt
 from decimal import Decimal
+from typing import Any
 
 import pytest
+from fastapi.testclient import TestClient
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
@@ -154,3 +157,37 @@ def test_the_memo_forgets_the_least_recently_used_months_past_its_capacity() -> 
     assert memo.get(context, MONTHS[0], ("rows",)) is views[0]
     assert memo.get(context, MONTHS[2], ("other rows",)) is None
     assert memo.context(((), ())) is context
+
+
+def test_no_page_or_answer_changes_a_kept_view(
+    db_session: Session, client: TestClient, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # Kept views are shared by every reader of the process: a page that changed one would change the next
+    # reader's figures. Each view is copied as it is kept, and compared with its copy once every reader ran.
+    company, sites = _company(db_session)
+    db_session.commit()
+    kept: list[tuple[MonthView, MonthView]] = []
+    put = MONTH_VIEWS.put
+
+    def keep(context: Any, period: dt.date, inputs: tuple[Any, ...], view: MonthView) -> None:
+        kept.append((view, copy.deepcopy(view)))
+        put(context, period, inputs, view)
+
+    monkeypatch.setattr(MONTH_VIEWS, "put", keep)
+    paths = [
+        f"/companies/{company.slug}?range=all",
+        f"/companies/{company.slug}?site={sites[0].slug}",
+        f"/companies/{company.slug}/sites/{sites[0].slug}",
+        f"/companies/{company.slug}/charts/btc_mined",
+        f"/companies/{company.slug}/charts/btc_mined.csv",
+        f"/api/v1/companies/{company.slug}/monthly?provenance=true",
+        f"/api/v1/companies/{company.slug}/monthly?format=csv&shape=long",
+        f"/api/v1/companies/{company.slug}/sites/{sites[0].slug}/monthly",
+        f"/api/v1/companies/{company.slug}/quarterly",
+    ]
+    for path in paths:
+        assert client.get(path).status_code == 200, path
+    assert len(kept) >= 2 * len(MONTHS)  # the company's months and the site page's
+    assert MONTH_VIEWS.hits > 0
+    changed = [view.period for view, copied in kept if repr(view) != repr(copied)]
+    assert changed == []
