@@ -7,6 +7,7 @@ from sqlalchemy import Connection
 
 from app.settings import get_settings
 from app.store.db import make_engine
+from app.store.migrate import include_object_on
 from app.store.models import Base
 
 target_metadata = Base.metadata
@@ -20,6 +21,8 @@ def _configure(connection: Connection) -> None:
         render_as_batch=connection.dialect.name == "sqlite",
         compare_type=True,
         compare_server_default=False,
+        # Indexes the models build on one database only are not expected on the other.
+        include_object=include_object_on(connection.dialect.name),
     )
 
 

@@ -8,6 +8,7 @@ import enum
 from sqlalchemy import (
     DateTime,
     Enum,
+    Index,
     MetaData,
     Numeric,
     func,
@@ -40,6 +41,17 @@ def utcnow() -> dt.datetime:
 class Base(DeclarativeBase):
     metadata = MetaData(naming_convention=NAMING_CONVENTION)
     type_annotation_map = {dt.datetime: DateTime(timezone=True)}  # noqa: RUF012 (read by SQLAlchemy)
+
+
+# Index.info key naming the one database an index is built on (only_on).
+ONLY_ON = "minedash.only_on"
+
+
+def only_on(dialect: str, index: Index) -> Index:
+    """An index built on one database only: `create_all` skips it elsewhere (ddl_if), and so does the comparison of
+    the models with the migrations (app.store.migrate.include_object_on), which does not read ddl_if."""
+    index.info[ONLY_ON] = dialect
+    return index.ddl_if(dialect=dialect)
 
 
 def enum_column(cls: type[enum.Enum], name: str) -> Enum:
