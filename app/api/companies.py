@@ -151,7 +151,7 @@ def company_monthly(
                 _, views = queries.load_company_series(
                     company, session=session, start=add_months(first, -CHANGE_LOOKBACK), end=last
                 )
-                records = company_records(company.slug, views, names, first, changes=layout.writes_changes)
+                records = company_records(company.slug, views, names, first, changes=layout.writes_changes, kept=True)
         return answer(
             request,
             records,

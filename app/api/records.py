@@ -9,12 +9,13 @@ from typing import Any
 
 from app.api.common import FormatName, ShapeName
 from app.api.params import ChangesName, HeaderName
-from app.api.series import Change, Layout, Provenance, Record, provenance_of
+from app.api.series import Layout, Provenance, Record, provenance_of
 from app.domain.derived import DERIVED_INPUTS, hashprice
 from app.domain.figure_history import HistoryEntry, by_figure, revisions_of
 from app.domain.figure_sources import FigureSource, row_sources
 from app.domain.metrics import NETWORK_METRICS
-from app.domain.month_views import sources_of, with_changes
+from app.domain.month_memo import KeptFrom
+from app.domain.month_views import Change, month_changes, months_before, sources_of
 from app.domain.provenance import figure_revisions, source_links
 from app.domain.reports import MonthView, month_range
 from app.store.models import NetworkMonth, SiteMonth
@@ -60,11 +61,6 @@ def series_bounds(
     return first, last
 
 
-def view_changes(views: Sequence[MonthView], names: Sequence[str]) -> dict[dt.date, dict[str, Change]]:
-    by_metric = {n: with_changes(views, n) for n in names}
-    return {v.period: {n: by_metric[n].get(v.period, (None, None)) for n in names} for v in views}
-
-
 def figure_details(sources: Sequence[FigureSource]) -> dict[str, Any]:
     """What JSON provenance adds per figure: the document's title or publisher, and every correction."""
     out: dict[str, Any] = {}
@@ -91,6 +87,12 @@ def figure_details(sources: Sequence[FigureSource]) -> dict[str, Any]:
     return out
 
 
+# Records built from kept month views (app.store.queries.MONTH_VIEWS), by the views they read and the answer's
+# settings: right after a correction, an answer builds only the records of the months that changed (and of
+# the months whose change is measured against them).
+_RECORDS: KeptFrom[Record] = KeptFrom(capacity=2048)
+
+
 def company_records(
     slug: str,
     views: Sequence[MonthView],
@@ -99,11 +101,15 @@ def company_records(
     extra: bool = True,
     *,
     changes: bool = True,
+    kept: bool = False,
 ) -> list[Record]:
     """A company's months from `start` (the views may begin earlier: the look-back of the changes).
 
-    `changes=False` when the answer states none (a CSV by default): they cost a third of the build."""
-    changed = view_changes(views, names) if changes else {}
+    `changes=False` when the answer states none (a CSV by default): they cost a third of the build. `kept`: the
+    views are kept ones (app.domain.month_memo), never changed, so the records built from them are kept too."""
+    names = tuple(names)
+    settings = (slug, names, extra, changes)
+    by_period = {v.period: v for v in views} if changes else {}
     # Ten years of figures share a handful of distinct provenances (one per release, a few corrections):
     # each is described once and shared by every figure that has it (the records only read it).
     described: dict[tuple[FigureSource, ...], tuple[Provenance | None, dict[str, Any]]] = {}
@@ -111,40 +117,52 @@ def company_records(
     for view in views:
         if view.period < start:
             continue
-        values = {n: view.values.get(n) for n in names}
-        provenance: dict[str, Provenance] = {}
-        details: dict[str, dict[str, Any]] = {}
-        for n in names:
-            if values[n] is None:
-                continue
-            found = sources_of(view, n)
-            known = described.get(found)
-            if known is None:
-                prov = provenance_of(found)
-                known = described[found] = (prov, figure_details(found) if prov is not None else {})
-            if known[0] is not None:
-                provenance[n] = known[0]
-                if known[1]:
-                    details[n] = known[1]
-        revised = view.revised_at is not None
-        row_extra: dict[str, Any] = (
-            {"revised": revised, "revised_at": view.revised_at, "revision_reason": view.revision_reason}
-            if extra
-            else {}
-        )
-        record = Record(
-            view.period,
-            (("company", slug),),
-            values,
-            provenance,
-            revised,
-            changed.get(view.period, {}),
-            row_extra,
-            details,
-        )
-        record.coverage = {n: view.coverage[n] for n in names if n in view.coverage}
+        if changes:
+            month_before, year_before = months_before(view.period)
+            read: tuple[MonthView | None, ...] = (view, by_period.get(month_before), by_period.get(year_before))
+        else:
+            read = (view,)
+        record = _RECORDS.get(read, settings) if kept else None
+        if record is None:
+            changed = month_changes(view, read[1], read[2], names) if changes else {}
+            record = _company_record(slug, view, names, extra, changed, described)
+            if kept:
+                record.shared = True
+                _RECORDS.put(read, settings, record)
         out.append(record)
     return out
+
+
+def _company_record(
+    slug: str,
+    view: MonthView,
+    names: tuple[str, ...],
+    extra: bool,
+    changed: dict[str, Change],
+    described: dict[tuple[FigureSource, ...], tuple[Provenance | None, dict[str, Any]]],
+) -> Record:
+    values = {n: view.values.get(n) for n in names}
+    provenance: dict[str, Provenance] = {}
+    details: dict[str, dict[str, Any]] = {}
+    for n in names:
+        if values[n] is None:
+            continue
+        found = sources_of(view, n)
+        known = described.get(found)
+        if known is None:
+            prov = provenance_of(found)
+            known = described[found] = (prov, figure_details(found) if prov is not None else {})
+        if known[0] is not None:
+            provenance[n] = known[0]
+            if known[1]:
+                details[n] = known[1]
+    revised = view.revised_at is not None
+    row_extra: dict[str, Any] = (
+        {"revised": revised, "revised_at": view.revised_at, "revision_reason": view.revision_reason} if extra else {}
+    )
+    record = Record(view.period, (("company", slug),), values, provenance, revised, changed, row_extra, details)
+    record.coverage = {n: view.coverage[n] for n in names if n in view.coverage}
+    return record
 
 
 def site_records(

@@ -39,10 +39,9 @@ from app.domain.coverage import COVERABLE, Coverage, coverage_text
 from app.domain.csvio import CHANGE_FIELDS, change_column, header_for, provenance_column
 from app.domain.figure_sources import FigureSource
 from app.domain.metrics import METRICS
+from app.domain.month_memo import KeptFrom
+from app.domain.month_views import NO_CHANGE, Change
 from app.schemas import format_period
-
-Change = tuple[Decimal | None, Decimal | None]
-NO_CHANGE: Change = (None, None)
 
 
 class Provenance(NamedTuple):
@@ -85,6 +84,8 @@ class Record:
     extra: dict[str, Any] = field(default_factory=dict)  # row-level columns, in order
     details: dict[str, dict[str, Any]] = field(default_factory=dict)  # more per figure (a licence) for JSON
     coverage: dict[str, Coverage] = field(default_factory=dict)  # the sites behind each value summed from sites
+    # Built from kept month views and kept itself (app.api.records): never changed, so its JSON can be kept too.
+    shared: bool = False
 
 
 @dataclass(frozen=True, slots=True)
@@ -187,6 +188,20 @@ def wide_json(rec: Record, layout: Layout) -> dict[str, Any]:
                 nested[name] = {"mom_pct": mom, "yoy_pct": yoy}
         row["changes"] = nested
     return row
+
+
+# A kept record's row as JSON, by layout: right after a correction, the API writes only the changed months'.
+# A ten-year answer's row is about 3.5 KB, so a full memo is about 7 MB.
+_WIDE_TEXTS: KeptFrom[JsonText] = KeptFrom(capacity=2048)
+
+
+def wide_text(rec: Record, layout: Layout) -> JsonText:
+    """`wide_json` of a shared record, encoded once per layout."""
+    found = _WIDE_TEXTS.get((rec,), layout)
+    if found is None:
+        found = JsonText(encode_json(wide_json(rec, layout)).decode())
+        _WIDE_TEXTS.put((rec,), layout, found)
+    return found
 
 
 @lru_cache(maxsize=1024)
@@ -296,14 +311,14 @@ def answer(
     nxt = next_link(request, "~".join(page[-1][0])) if more and page else None
     if layout.shape == "long":
         columns = long_columns(layout)
-        data = [long_row(rec, name or "", columns, text=layout.fmt == "csv") for _, rec, name in page]
+        data: list[Any] = [long_row(rec, name or "", columns, text=layout.fmt == "csv") for _, rec, name in page]
         if layout.fmt == "csv":
             content = csv_text(columns, ([row[c] for c in columns] for row in data))
             return csv_response(content, filename, next_url=nxt)
     elif layout.fmt == "csv":
         return csv_response(_wide_csv(page, layout), filename, next_url=nxt)
     else:
-        data = [wide_json(rec, layout) for _, rec, _ in page]
+        data = [wide_text(rec, layout) if rec.shared else wide_json(rec, layout) for _, rec, _ in page]
     body = {
         **envelope,
         "from": format_period(first) if first else None,

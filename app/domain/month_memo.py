@@ -23,8 +23,8 @@ from __future__ import annotations
 import datetime as dt
 import threading
 from collections import OrderedDict, defaultdict
-from collections.abc import Iterable, Sequence
-from typing import TYPE_CHECKING, Any
+from collections.abc import Hashable, Iterable, Sequence
+from typing import TYPE_CHECKING, Any, Generic, TypeVar
 
 from app.domain.figure_history import HistoryEntry
 from app.domain.provenance import apply_history
@@ -32,6 +32,8 @@ from app.domain.reports import MonthView, ReportedSpans, SeriesInputs, month_ran
 
 if TYPE_CHECKING:
     from app.store.models import CompanyMonth, NetworkMonth, Site, SiteMonth
+
+T = TypeVar("T")
 
 
 # How many versions of one month are kept: the published one, and the one with drafts that staff pages read.
@@ -91,6 +93,45 @@ class MonthMemo:
             self._slots.clear()
             self._contexts.clear()
             self.hits = self.misses = 0
+
+
+class KeptFrom(Generic[T]):
+    """Values computed from kept objects (month views, and what is built from them), keyed by those objects'
+    identity and plain settings. Thread-safe and bounded; the least recently used go first.
+
+    Only for objects that never change once built, like the views `MonthMemo` keeps: identity then stands for
+    content. Each entry holds its objects, so no id is reused while the entry lives, and a hit checks that the
+    objects are the very ones it was computed from.
+    """
+
+    def __init__(self, capacity: int) -> None:
+        self.capacity = capacity
+        self._items: OrderedDict[tuple[Hashable, ...], tuple[tuple[object, ...], T]] = OrderedDict()
+        self._lock = threading.Lock()
+
+    def __len__(self) -> int:
+        return len(self._items)
+
+    def get(self, objects: tuple[object, ...], settings: Hashable) -> T | None:
+        key = (*map(id, objects), settings)
+        with self._lock:
+            found = self._items.get(key)
+            if found is None or any(a is not b for a, b in zip(found[0], objects, strict=True)):
+                return None
+            self._items.move_to_end(key)
+            return found[1]
+
+    def put(self, objects: tuple[object, ...], settings: Hashable, value: T) -> None:
+        key = (*map(id, objects), settings)
+        with self._lock:
+            self._items[key] = (objects, value)
+            self._items.move_to_end(key)
+            while len(self._items) > self.capacity:
+                self._items.popitem(last=False)
+
+    def clear(self) -> None:
+        with self._lock:
+            self._items.clear()
 
 
 class _Context:

@@ -14,30 +14,57 @@ from app.domain.derived import DERIVED_INPUTS, derive, inputs_of
 from app.domain.figure_sources import FigureSource
 from app.domain.reports import MonthView, add_months
 
+Change = tuple[Decimal | None, Decimal | None]
+NO_CHANGE: Change = (None, None)
 
-def with_changes(views: Sequence[MonthView], metric: str) -> dict[dt.date, tuple[Decimal | None, Decimal | None]]:
+
+def with_changes(views: Sequence[MonthView], metric: str) -> dict[dt.date, Change]:
     """Month-over-month and year-over-year change (percent) of one metric, by period.
 
     Only between values that cover the same sites: a change across a coverage change is not a change.
     """
-    by_period = {v.period: v.values.get(metric) for v in views}
-    key_of = {v.period: comparable_key(v.coverage.get(metric)) for v in views if v.coverage}
-    out: dict[dt.date, tuple[Decimal | None, Decimal | None]] = {}
-    for period, current in by_period.items():
-        if current is None:  # no change without a figure; skips the lookups (the API asks for every metric)
-            out[period] = (None, None)
+    by_period = {v.period: v for v in views}
+    out: dict[dt.date, Change] = {}
+    for view in views:
+        current = view.values.get(metric)
+        if current is None:  # no change without a figure; skips the lookups
+            out[view.period] = NO_CHANGE
             continue
-        month_before, year_before = _month_and_year_before(period)
-        key = key_of.get(period)
-        out[period] = (
-            formulas.change_pct(current, by_period.get(month_before)) if key_of.get(month_before) == key else None,
-            formulas.change_pct(current, by_period.get(year_before)) if key_of.get(year_before) == key else None,
+        month_before, year_before = months_before(view.period)
+        key = comparable_key(view.coverage.get(metric))
+        out[view.period] = (
+            _change(current, key, by_period.get(month_before), metric),
+            _change(current, key, by_period.get(year_before), metric),
         )
     return out
 
 
+def month_changes(
+    view: MonthView, month_before: MonthView | None, year_before: MonthView | None, names: Sequence[str]
+) -> dict[str, Change]:
+    """`with_changes` of one month for several metrics, from the views of the month and the year before (None:
+    not in the series). The API builds only the months it does not keep (app.api.records)."""
+    out: dict[str, Change] = {}
+    coverage = view.coverage
+    for name in names:
+        current = view.values.get(name)
+        if current is None:  # the API asks for every metric: most are absent some months
+            out[name] = NO_CHANGE
+            continue
+        key = comparable_key(coverage.get(name)) if coverage else None
+        out[name] = (_change(current, key, month_before, name), _change(current, key, year_before, name))
+    return out
+
+
+def _change(current: Decimal, key: frozenset[str] | None, other: MonthView | None, metric: str) -> Decimal | None:
+    if other is None:
+        return None
+    other_key = comparable_key(other.coverage.get(metric)) if other.coverage else None
+    return formulas.change_pct(current, other.values.get(metric)) if other_key == key else None
+
+
 @lru_cache(maxsize=4096)
-def _month_and_year_before(period: dt.date) -> tuple[dt.date, dt.date]:
+def months_before(period: dt.date) -> tuple[dt.date, dt.date]:
     return add_months(period, -1), add_months(period, -12)
 
 
