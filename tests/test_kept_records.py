@@ -15,7 +15,6 @@ from app.api import records, series
 from app.cache.responses import cache, index
 from app.domain.month_views import month_changes, months_before, with_changes
 from app.domain.reports import add_months, build_company_series, month_range
-from app.store import queries
 from app.store.models import Company, CompanyMonth, Site, SiteMonth
 from app.store.queries import MONTH_VIEWS, bump_data_revision
 from tests.factories import make_company, make_company_month, make_site, make_site_month
@@ -42,12 +41,21 @@ def _forget_everything() -> None:
     MONTH_VIEWS.clear()
     records._RECORDS.clear()
     series._WIDE_TEXTS.clear()
+    series._CSV_LINES.clear()
     cache.clear()
     index.clear()
 
 
 @pytest.mark.parametrize(
-    "query", ["", "?provenance=true", "?changes=flat", "?metrics=btc_held_end,treasury_residual_btc", "?format=csv"]
+    "query",
+    [
+        "",
+        "?provenance=true",
+        "?changes=flat",
+        "?metrics=btc_held_end,treasury_residual_btc",
+        "?format=csv",
+        "?format=csv&changes=flat&provenance=true",
+    ],
 )
 def test_an_answer_after_a_correction_is_the_answer_built_from_nothing(
     db_session: Session, client: TestClient, query: str
@@ -67,7 +75,7 @@ def test_an_answer_after_a_correction_is_the_answer_built_from_nothing(
 
     after = client.get(path)
     assert after.status_code == 200 and after.content != first.content
-    if query != "?format=csv":  # a CSV states no changes, and keeps no JSON rows
+    if "changes" in query or "format" not in query:  # a plain CSV states no changes
         # The changed month, the next (its treasury residual), and the months whose change reads either.
         assert len(records._RECORDS) - built <= 2 + 2 + 2
     _forget_everything()
@@ -126,3 +134,16 @@ def test_month_changes_is_with_changes_month_by_month() -> None:
         compared += sum(c is not None for n in names for c in found[n])
     assert compared > 40  # enough real changes, not only gaps
     assert months_before(MONTHS[12]) == (add_months(MONTHS[12], -1), MONTHS[0])
+
+
+def test_one_set_of_kept_records_serves_every_layout(db_session: Session, client: TestClient) -> None:
+    company, _ = _company(db_session)
+    base = f"/api/v1/companies/{company.slug}/monthly"
+    queries_ = ["?format=csv", "?format=csv&provenance=true", "?format=csv&header=units", "", "?provenance=true"]
+    answers = {q: client.get(base + q).content for q in queries_}
+    assert len(set(answers.values())) == len(queries_)
+    again = {q: client.get(base + q).content for q in reversed(queries_)}
+    assert again == answers
+    for query in queries_:
+        _forget_everything()
+        assert client.get(base + query).content == answers[query], query

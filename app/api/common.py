@@ -192,14 +192,33 @@ def refuse_partial_csv(total: int | None, page_size: int) -> ApiProblem:
     return ApiProblem(400, message, errors=[{"path": "query.limit", "message": message}])
 
 
-def csv_text(header: Sequence[str], rows: Iterable[Sequence[object]]) -> bytes:
+def csv_text(header: Sequence[str], rows: Iterable[Sequence[object] | CsvLine]) -> bytes:
+    """A CSV: its header, then each row's cells, or a row already written as a line (`CsvLine`)."""
     buffer = io.StringIO()
     writer = csv.writer(buffer, lineterminator="\r\n")
     writer.writerow([safe_cell(h) for h in header])
     for row in rows:
+        if type(row) is CsvLine:
+            buffer.write(row)
+            continue
         # decimal_text is formula-safe by construction (digits, a point, a leading minus of a number).
         writer.writerow([decimal_text(c) if isinstance(c, Decimal) else safe_cell(c) for c in row])
     return buffer.getvalue().encode()
+
+
+class CsvLine(str):
+    """One CSV row already written, line end included (a part kept and shared by many answers)."""
+
+    __slots__ = ()
+
+
+def csv_line(row: Sequence[object]) -> CsvLine:
+    """One row as `csv_text` writes it."""
+    buffer = io.StringIO()
+    csv.writer(buffer, lineterminator="\r\n").writerow(
+        [decimal_text(c) if isinstance(c, Decimal) else safe_cell(c) for c in row]
+    )
+    return CsvLine(buffer.getvalue())
 
 
 def json_response(body: Any, *, next_url: str | None = None) -> Response:

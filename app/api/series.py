@@ -23,9 +23,11 @@ from fastapi.responses import Response
 from app.api.common import (
     DEFAULT_LIMIT,
     MAX_WHOLE_ROWS,
+    CsvLine,
     FormatName,
     JsonText,
     ShapeName,
+    csv_line,
     csv_response,
     csv_text,
     encode_json,
@@ -195,6 +197,10 @@ def wide_json(rec: Record, layout: Layout) -> dict[str, Any]:
 _WIDE_TEXTS: KeptFrom[JsonText] = KeptFrom(capacity=2048)
 
 
+# A kept record's row as CSV, by layout (about 250 bytes each).
+_CSV_LINES: KeptFrom[CsvLine] = KeptFrom(capacity=2048)
+
+
 def wide_text(rec: Record, layout: Layout) -> JsonText:
     """`wide_json` of a shared record, encoded once per layout."""
     found = _WIDE_TEXTS.get((rec,), layout)
@@ -253,27 +259,36 @@ def _wide_csv(page: list[Row], layout: Layout) -> bytes:
         header += [provenance_column(n, f) for n in layout.names for f in layout.provenance_fields]
     header += [provenance_column(n, "coverage") for n in layout.coverage_names]
 
-    def lines() -> Iterator[list[object]]:
+    def cells_of(rec: Record) -> list[object]:
+        cells: list[object] = [format_period(rec.period), *(v for _, v in rec.keys)]
+        cells += [rec.values.get(n) for n in layout.names]
+        if flat:
+            cells += [c for n in layout.names for c in rec.changes.get(n, NO_CHANGE)]
+        cells += [rec.extra.get(c) for c in layout.extra_columns]
+        if layout.provenance:
+            for n in layout.names:
+                prov = rec.provenance.get(n) if rec.values.get(n) is not None else None
+                if prov is None:
+                    cells += [None] * len(layout.provenance_fields)
+                    continue
+                cells += [prov.source_url, prov.estimate, prov.illustrative]
+                if layout.with_revised:
+                    cells.append(prov.is_revised(rec))
+        cells += [
+            coverage_text(rec.coverage.get(n)) if rec.values.get(n) is not None else None for n in layout.coverage_names
+        ]
+        return cells
+
+    def lines() -> Iterator[list[object] | CsvLine]:
         for _, rec, _ in page:
-            cells: list[object] = [format_period(rec.period), *(v for _, v in rec.keys)]
-            cells += [rec.values.get(n) for n in layout.names]
-            if flat:
-                cells += [c for n in layout.names for c in rec.changes.get(n, NO_CHANGE)]
-            cells += [rec.extra.get(c) for c in layout.extra_columns]
-            if layout.provenance:
-                for n in layout.names:
-                    prov = rec.provenance.get(n) if rec.values.get(n) is not None else None
-                    if prov is None:
-                        cells += [None] * len(layout.provenance_fields)
-                        continue
-                    cells += [prov.source_url, prov.estimate, prov.illustrative]
-                    if layout.with_revised:
-                        cells.append(prov.is_revised(rec))
-            cells += [
-                coverage_text(rec.coverage.get(n)) if rec.values.get(n) is not None else None
-                for n in layout.coverage_names
-            ]
-            yield cells
+            if not rec.shared:
+                yield cells_of(rec)
+                continue
+            found = _CSV_LINES.get((rec,), layout)
+            if found is None:
+                found = csv_line(cells_of(rec))
+                _CSV_LINES.put((rec,), layout, found)
+            yield found
 
     return csv_text(header, lines())
 
