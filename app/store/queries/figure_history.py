@@ -12,10 +12,10 @@ from __future__ import annotations
 import datetime as dt
 from collections.abc import Callable, Iterable, Sequence
 from decimal import Decimal
-from functools import partial
+from functools import cache, partial
 from typing import Any
 
-from sqlalchemy import ColumnElement, Select, and_, not_, select, union_all, update
+from sqlalchemy import BindParameter, ColumnElement, Select, and_, bindparam, not_, select, union_all, update
 from sqlalchemy.orm import Session, aliased
 
 from app.domain.figure_history import HistoryEntry
@@ -238,14 +238,21 @@ def list_histories(
     months = partial(_which_months, start=start, end=end)
     published = [FigureRevision.published_at <= as_of] if as_of is not None else []
     out: dict[int, list[HistoryEntry]] = {}
-    ordered = (
-        _for_provenance(entities, months, published)
-        if for_provenance
-        else select(*_ENTRY_COLUMNS)
-        .where(*entities(FigureRevision), *months(FigureRevision), *published)
-        .order_by(FigureRevision.published_at, FigureRevision.id)
-    )
-    rows: list[Any] = list(session.execute(ordered).all())
+    if for_provenance:
+        # Every series load runs this statement: built once per shape and given its values, since building it and
+        # its cache key again took about as long as running it (app.store.queries.load_company_series).
+        statement = _provenance_statement(
+            site_id is not None, bool(company_level), start is not None, end is not None, as_of is not None
+        )
+        values = {"company_ids": list(company_ids), "site_id": site_id, "start": start, "end": end, "as_of": as_of}
+        rows: list[Any] = list(session.execute(statement, {k: v for k, v in values.items() if v is not None}).all())
+    else:
+        ordered = (
+            select(*_ENTRY_COLUMNS)
+            .where(*entities(FigureRevision), *months(FigureRevision), *published)
+            .order_by(FigureRevision.published_at, FigureRevision.id)
+        )
+        rows = list(session.execute(ordered).all())
     for (company_id, kind, entity_id, period, metric, value, url, title, quote, estimate, published_at, role, reason,
          superseded_at) in rows:  # fmt: skip
         site = None
@@ -300,7 +307,11 @@ FigureFilter = Callable[[Any], list[ColumnElement[bool]]]
 
 
 def _which_entities(
-    table: Any, *, company_ids: Sequence[int], site_id: int | None, company_level: bool | None
+    table: Any,
+    *,
+    company_ids: Sequence[int] | BindParameter[Any],
+    site_id: int | BindParameter[Any] | None,
+    company_level: bool | None,
 ) -> list[ColumnElement[bool]]:
     found: list[ColumnElement[bool]] = [table.company_id.in_(company_ids)]
     if site_id is not None:
@@ -310,13 +321,29 @@ def _which_entities(
     return found
 
 
-def _which_months(table: Any, *, start: dt.date | None, end: dt.date | None) -> list[ColumnElement[bool]]:
+def _which_months(
+    table: Any, *, start: dt.date | BindParameter[Any] | None, end: dt.date | BindParameter[Any] | None
+) -> list[ColumnElement[bool]]:
     found: list[ColumnElement[bool]] = []
     if start is not None:
         found.append(table.period >= start)
     if end is not None:
         found.append(table.period <= end)
     return found
+
+
+@cache
+def _provenance_statement(by_site: bool, company_level: bool, start: bool, end: bool, as_of: bool) -> Select[Any]:
+    """`_for_provenance` with its values as parameters (company_ids, and site_id, start, end, as_of where used)."""
+    entities = partial(
+        _which_entities,
+        company_ids=bindparam("company_ids", expanding=True),
+        site_id=bindparam("site_id") if by_site else None,
+        company_level=company_level,
+    )
+    months = partial(_which_months, start=bindparam("start") if start else None, end=bindparam("end") if end else None)
+    published = [FigureRevision.published_at <= bindparam("as_of")] if as_of else []
+    return _for_provenance(entities, months, published)
 
 
 def _for_provenance(
