@@ -263,22 +263,12 @@ def list_histories(
         superseded = None if superseded_at is None else utc(superseded_at)
         if as_of is not None and superseded is not None and superseded > as_of:
             superseded = None  # still the published value at `as_of`
-        out.setdefault(company_id, []).append(
-            HistoryEntry(
-                site=site,
-                period=period,
-                metric=metric,
-                value=value,
-                source_url=url,
-                source_title=title,
-                quote=quote,
-                is_estimate=bool(estimate),
-                published_at=utc(published_at),
-                role=role,
-                reason=reason,
-                superseded_at=superseded,
-            )
+        # Positional, in HistoryEntry's order: a series load makes thousands (every company figure's entry), and
+        # keywords cost twice as much.
+        entry = HistoryEntry(
+            site, period, metric, value, url, title, quote, bool(estimate), utc(published_at), role, reason, superseded
         )
+        out.setdefault(company_id, []).append(entry)
     return out
 
 
