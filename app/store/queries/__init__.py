@@ -12,7 +12,7 @@ from collections.abc import Iterable, Sequence
 from functools import cache
 from typing import Any, TypeVar
 
-from sqlalchemy import ColumnElement, Select, Text, case, cast, func, null, or_, select, update
+from sqlalchemy import BindParameter, Select, Text, bindparam, case, cast, func, null, or_, select, update
 from sqlalchemy.orm import QueryableAttribute, Session
 
 from app.domain.month_memo import MonthMemo, assemble_series
@@ -51,7 +51,12 @@ def get_site(company_id: int, slug: str, *, session: Session) -> Site | None:
 _S = TypeVar("_S", bound=Select[Any])
 
 
-def _in_range(stmt: _S, column: QueryableAttribute[dt.date], start: dt.date | None, end: dt.date | None) -> _S:
+def _in_range(
+    stmt: _S,
+    column: QueryableAttribute[dt.date],
+    start: dt.date | BindParameter[Any] | None,
+    end: dt.date | BindParameter[Any] | None,
+) -> _S:
     if start is not None:
         stmt = stmt.where(column >= start)
     if end is not None:
@@ -137,18 +142,42 @@ _BOOKKEEPING = frozenset({"id", "status", "version", "published_at", "updated_by
 
 def _month_rows(
     model: type[SiteMonth] | type[CompanyMonth] | type[NetworkMonth],
-    condition: ColumnElement[bool] | None,
+    owners: Sequence[int] | None,
     *,
     session: Session,
     start: dt.date | None,
     end: dt.date | None,
     published_only: bool,
 ) -> list[Any]:
-    """Read-only month rows as light named tuples with the ORM attribute names.
+    """Read-only month rows as light named tuples with the ORM attribute names: a company's (`owners`: its id),
+    some sites' (their ids), or the network's (None).
 
     With years of site months, building and tracking an ORM instance per row, and reading attributes from
     SQLAlchemy rows, cost more than the query itself; a named tuple reads an attribute at C speed.
     """
+    # Network figures are reference data, never drafts.
+    published = published_only and model is not NetworkMonth
+    stmt, record = _month_statement(model, owners is not None, start is not None, end is not None, published)
+    values = {"owners": list(owners or ()), "start": start, "end": end}
+    make = record._make
+    # Through the connection, not the ORM session: these are plain rows, and the ORM's execution layer
+    # cost as much as reading them. Flushed first, as the session's own execute would.
+    session.flush()
+    # .all(): one fetchall from the driver, where iterating the result fetches row by row.
+    rows = session.connection().execute(stmt, {k: v for k, v in values.items() if v is not None}).all()
+    return [make(row) for row in rows]
+
+
+@cache
+def _month_statement(
+    model: type[SiteMonth] | type[CompanyMonth] | type[NetworkMonth],
+    by_owner: bool,
+    start: bool,
+    end: bool,
+    published_only: bool,
+) -> tuple[Select[Any], Any]:
+    """`_month_rows`' statement, built once per shape with its values as parameters (building it and its cache
+    key on every series load cost about a millisecond each), and the named tuple of its rows."""
     table = model.__table__
     columns = [
         # Per-figure provenance as JSON text, parsed once per distinct text (app.domain.figure_sources) and
@@ -159,18 +188,13 @@ def _month_rows(
         if c.name not in _BOOKKEEPING
     ]
     stmt = select(*columns)
-    if condition is not None:
-        stmt = stmt.where(condition)
-    if published_only and model is not NetworkMonth:  # network figures are reference data, never drafts
+    if by_owner:
+        owner = CompanyMonth.company_id if model is CompanyMonth else SiteMonth.site_id
+        stmt = stmt.where(owner.in_(bindparam("owners", expanding=True)))
+    if published_only:
         stmt = stmt.where(model.status == RecordStatus.published)  # type: ignore[union-attr]
-    stmt = _in_range(stmt, model.period, start, end)
-    record = _record_type(model.__tablename__, tuple(c.name for c in columns))
-    make = record._make
-    # Through the connection, not the ORM session: these are plain rows, and the ORM's execution layer
-    # cost as much as reading them. Flushed first, as the session's own execute would.
-    session.flush()
-    # .all(): one fetchall from the driver, where iterating the result fetches row by row.
-    return [make(row) for row in session.connection().execute(stmt.order_by(model.period)).all()]
+    stmt = _in_range(stmt, model.period, bindparam("start") if start else None, bindparam("end") if end else None)
+    return stmt.order_by(model.period), _record_type(model.__tablename__, tuple(c.name for c in columns))
 
 
 @cache
@@ -264,20 +288,10 @@ def load_company_series(
     # One month before the range, so the first month's treasury residual can be computed.
     before = add_months(start, -1)
     company_months = _month_rows(
-        CompanyMonth,
-        CompanyMonth.company_id == company.id,
-        session=session,
-        start=before,
-        end=end,
-        published_only=published_only,
+        CompanyMonth, [company.id], session=session, start=before, end=end, published_only=published_only
     )
     site_months = _month_rows(
-        SiteMonth,
-        SiteMonth.site_id.in_([s.id for s in sites]),
-        session=session,
-        start=start,
-        end=end,
-        published_only=published_only,
+        SiteMonth, [s.id for s in sites], session=session, start=start, end=end, published_only=published_only
     )
     network_months = _month_rows(NetworkMonth, None, session=session, start=start, end=end, published_only=False)
     views = assemble_series(
@@ -306,7 +320,7 @@ def load_site_series(
     if start > end:
         return []
     site_months = _month_rows(
-        SiteMonth, SiteMonth.site_id == site.id, session=session, start=start, end=end, published_only=published_only
+        SiteMonth, [site.id], session=session, start=start, end=end, published_only=published_only
     )
     network_months = _month_rows(NetworkMonth, None, session=session, start=start, end=end, published_only=False)
     views = assemble_series(
