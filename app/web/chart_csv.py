@@ -13,6 +13,7 @@ from __future__ import annotations
 import csv
 import io
 from collections.abc import Sequence
+from decimal import Decimal
 from typing import Literal
 
 from fastapi import Request
@@ -21,6 +22,7 @@ from fastapi.responses import Response
 from app.domain.charts import Chart, Series
 from app.domain.coverage import COVERABLE
 from app.domain.csvio import PROVENANCE_FIELDS, provenance_column, safe_cell
+from app.domain.figure_sources import FigureSource
 from app.schemas import format_period
 
 HeaderStyle = Literal["labels", "names", "units"]
@@ -62,22 +64,32 @@ def chart_csv(chart: Chart, *, header: HeaderStyle = "labels") -> str:
     out = io.StringIO()
     writer = csv.writer(out, lineterminator="\r\n")
     writer.writerow(_header(chart, header))
+    # Ten years of points share a handful of provenances and repeat their values: each written once per CSV.
+    provenance: dict[tuple[FigureSource, ...], list[str]] = {}
+    values: dict[Decimal, str] = {}
     for i, period in enumerate(chart.periods):
         row: list[str] = [format_period(period)]
         revised: list[str] = []
         for s in chart.series:
             point = s.points[i]
-            if point.value is None:
+            value = point.value
+            if value is None:
                 row += [""] * (1 + len(_fields(s)))
                 continue
-            row += [
-                safe_cell(point.value),
-                safe_cell(" ".join(point.source_urls)),
-                safe_cell(point.is_estimate),
-                safe_cell(point.is_illustrative),
-                safe_cell(point.revised is not None),
-                *((safe_cell(point.partial),) if _partial_possible(s) else ()),
-            ]
+            # Not zero by value: 0 and -0 are equal but read differently.
+            text = values.get(value) if value else None
+            if text is None:
+                text = values[value] = safe_cell(value)
+            cells = provenance.get(point.sources)
+            if cells is None:
+                cells = provenance[point.sources] = [
+                    safe_cell(" ".join(point.source_urls)),
+                    safe_cell(point.is_estimate),
+                    safe_cell(point.is_illustrative),
+                ]
+            row += [text, *cells, "true" if point.revised is not None else "false"]
+            if _partial_possible(s):
+                row.append(safe_cell(point.partial))
             if point.revised and point.revised not in revised:
                 revised.append(point.revised)
         row.append(safe_cell("; ".join(revised)))
