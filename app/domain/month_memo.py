@@ -167,8 +167,8 @@ def assemble_series(
 ) -> list[MonthView]:
     """`build_company_series` with `apply_history`, each month taken from `memo` when its inputs are unchanged.
 
-    The rows must be hashable (app.store.queries reads them as tuples, provenance as JSON text); without a
-    memo every month is built.
+    The rows must compare by value (app.store.queries reads them as named tuples, provenance as JSON text, not as
+    model instances, which compare by identity); without a memo every month is built.
     """
     inputs = SeriesInputs(
         sites=sites, company_months=company_months, site_months=site_months, network_months=network_months, spans=spans
