@@ -41,12 +41,12 @@ def _load(db_session: Session, company: Company) -> list[MonthView]:
 
 
 def _from_nothing(db_session: Session, company: Company) -> list[MonthView]:
-    saved = MonthMemo(MONTH_VIEWS.capacity)
-    saved._slots, MONTH_VIEWS._slots = MONTH_VIEWS._slots, saved._slots  # set the kept views aside
-    try:
-        return _load(db_session, company)
-    finally:
-        MONTH_VIEWS._slots = saved._slots
+    with pytest.MonkeyPatch.context() as patch:  # an empty memo in place of the kept views
+        empty = MonthMemo(MONTH_VIEWS.capacity)
+        patch.setattr(queries, "MONTH_VIEWS", empty)
+        views = _load(db_session, company)
+        assert empty.misses == len(views) and empty.hits == 0  # every month built, none taken
+        return views
 
 
 def _rebuilt(before: list[MonthView], after: list[MonthView]) -> list[dt.date]:

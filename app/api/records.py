@@ -5,6 +5,7 @@ from __future__ import annotations
 import datetime as dt
 from collections.abc import Iterable, Sequence
 from decimal import Decimal
+from functools import partial
 from typing import Any
 
 from app.api.common import FormatName, ShapeName
@@ -109,27 +110,23 @@ def company_records(
     views are kept ones (app.domain.month_memo), never changed, so the records built from them are kept too."""
     names = tuple(names)
     settings = (slug, names, extra, changes)
-    by_period = {v.period: v for v in views} if changes else {}
+    by_period = {v.period: v for v in views}
     # Ten years of figures share a handful of distinct provenances (one per release, a few corrections):
     # each is described once and shared by every figure that has it (the records only read it).
     described: dict[tuple[FigureSource, ...], tuple[Provenance | None, dict[str, Any]]] = {}
+
+    def build(view: MonthView, month_before: MonthView | None, year_before: MonthView | None) -> Record:
+        changed = month_changes(view, month_before, year_before, names) if changes else {}
+        return _company_record(slug, view, names, extra, changed, described, shared=kept)
+
     out: list[Record] = []
     for view in views:
         if view.period < start:
             continue
-        if changes:
-            month_before, year_before = months_before(view.period)
-            read: tuple[MonthView | None, ...] = (view, by_period.get(month_before), by_period.get(year_before))
-        else:
-            read = (view,)
-        record = _RECORDS.get(read, settings) if kept else None
-        if record is None:
-            changed = month_changes(view, read[1], read[2], names) if changes else {}
-            record = _company_record(slug, view, names, extra, changed, described)
-            if kept:
-                record.shared = True
-                _RECORDS.put(read, settings, record)
-        out.append(record)
+        # What the record reads: its month, and for its changes the month and the year before.
+        before, year_before = months_before(view.period)
+        read = (view, by_period.get(before), by_period.get(year_before))
+        out.append(_RECORDS.get(read, settings, partial(build, *read)) if kept else build(*read))
     return out
 
 
@@ -140,6 +137,8 @@ def _company_record(
     extra: bool,
     changed: dict[str, Change],
     described: dict[tuple[FigureSource, ...], tuple[Provenance | None, dict[str, Any]]],
+    *,
+    shared: bool,
 ) -> Record:
     values = {n: view.values.get(n) for n in names}
     provenance: dict[str, Provenance] = {}
@@ -160,9 +159,10 @@ def _company_record(
     row_extra: dict[str, Any] = (
         {"revised": revised, "revised_at": view.revised_at, "revision_reason": view.revision_reason} if extra else {}
     )
-    record = Record(view.period, (("company", slug),), values, provenance, revised, changed, row_extra, details)
-    record.coverage = {n: view.coverage[n] for n in names if n in view.coverage}
-    return record
+    coverage = {n: view.coverage[n] for n in names if n in view.coverage}
+    return Record(
+        view.period, (("company", slug),), values, provenance, revised, changed, row_extra, details, coverage, shared
+    )
 
 
 def site_records(

@@ -14,7 +14,7 @@ from bisect import bisect_right
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field
 from decimal import Decimal
-from functools import lru_cache
+from functools import lru_cache, partial
 from typing import Any, NamedTuple
 
 from fastapi import Request
@@ -203,11 +203,7 @@ _CSV_LINES: KeptFrom[CsvLine] = KeptFrom(capacity=2048)
 
 def wide_text(rec: Record, layout: Layout) -> JsonText:
     """`wide_json` of a shared record, encoded once per layout."""
-    found = _WIDE_TEXTS.get((rec,), layout)
-    if found is None:
-        found = JsonText(encode_json(wide_json(rec, layout)).decode())
-        _WIDE_TEXTS.put((rec,), layout, found)
-    return found
+    return _WIDE_TEXTS.get((rec,), layout, lambda: JsonText(encode_json(wide_json(rec, layout)).decode()))
 
 
 @lru_cache(maxsize=1024)
@@ -279,16 +275,12 @@ def _wide_csv(page: list[Row], layout: Layout) -> bytes:
         ]
         return cells
 
+    def line_of(rec: Record) -> CsvLine:
+        return csv_line(cells_of(rec))
+
     def lines() -> Iterator[list[object] | CsvLine]:
         for _, rec, _ in page:
-            if not rec.shared:
-                yield cells_of(rec)
-                continue
-            found = _CSV_LINES.get((rec,), layout)
-            if found is None:
-                found = csv_line(cells_of(rec))
-                _CSV_LINES.put((rec,), layout, found)
-            yield found
+            yield _CSV_LINES.get((rec,), layout, partial(line_of, rec)) if rec.shared else cells_of(rec)
 
     return csv_text(header, lines())
 

@@ -25,6 +25,7 @@ from starlette.background import BackgroundTask
 
 from app.cache.etags import cache_headers, etag_for, not_modified, preferred_encoding
 from app.cache.single_flight import WAIT_SECONDS, flights
+from app.lru import Lru
 from app.store.db import release_connection
 from app.store.models import DataRevision
 
@@ -192,7 +193,7 @@ class IndexEntry:
     headers: dict[str, str]
 
 
-class ReadIndex:
+class ReadIndex(Lru[RequestKey, IndexEntry]):
     """Request key -> IndexEntry, an LRU bounded by count.
 
     It holds no bodies: a body evicted from `cache` (bounded by bytes) is gone for the index too, and a
@@ -200,30 +201,7 @@ class ReadIndex:
     """
 
     def __init__(self, max_entries: int = 4096) -> None:
-        self.max_entries = max_entries
-        self._entries: OrderedDict[RequestKey, IndexEntry] = OrderedDict()
-        self._lock = threading.Lock()
-
-    def get(self, key: RequestKey) -> IndexEntry | None:
-        with self._lock:
-            entry = self._entries.get(key)
-            if entry is not None:
-                self._entries.move_to_end(key)
-            return entry
-
-    def put(self, key: RequestKey, entry: IndexEntry) -> None:
-        with self._lock:
-            self._entries[key] = entry
-            self._entries.move_to_end(key)
-            while len(self._entries) > self.max_entries:
-                self._entries.popitem(last=False)
-
-    def clear(self) -> None:
-        with self._lock:
-            self._entries.clear()
-
-    def __len__(self) -> int:
-        return len(self._entries)
+        super().__init__(max_entries)
 
 
 index = ReadIndex()

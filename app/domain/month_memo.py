@@ -21,17 +21,14 @@ answer writes a figure by its value (trimmed, or at the metric's places), not by
 from __future__ import annotations
 
 import datetime as dt
-import threading
-from collections import OrderedDict, defaultdict
-from collections.abc import Hashable, Iterable, Sequence
-from typing import TYPE_CHECKING, Any, Generic, TypeVar
+from collections import defaultdict
+from collections.abc import Callable, Hashable, Iterable, Sequence
+from typing import Any, Generic, TypeVar
 
 from app.domain.figure_history import HistoryEntry
 from app.domain.provenance import apply_history
-from app.domain.reports import MonthView, ReportedSpans, SeriesInputs, month_range
-
-if TYPE_CHECKING:
-    from app.store.models import CompanyMonth, NetworkMonth, Site, SiteMonth
+from app.domain.reports import MonthView, SeriesInputs, month_range
+from app.lru import Lru
 
 T = TypeVar("T")
 
@@ -42,7 +39,7 @@ _VERSIONS = 2
 
 class MonthMemo:
     """Finished views by (series context, month); each slot holds the last few versions with the inputs they were
-    built from, and the least recently used slots go first past `capacity`. Thread-safe.
+    built from, and the least recently used slots go first past `capacity`.
 
     A slot is found by hashing the context (once per series) and the period; the inputs are then compared by
     value, which costs a fraction of hashing them (a month's rows hold a few hundred decimals).
@@ -50,9 +47,9 @@ class MonthMemo:
 
     def __init__(self, capacity: int) -> None:
         self.capacity = capacity
-        self._slots: OrderedDict[tuple[_Context, dt.date], list[tuple[tuple[Any, ...], MonthView]]] = OrderedDict()
-        self._contexts: dict[_Context, _Context] = {}
-        self._lock = threading.Lock()
+        self._slots: Lru[tuple[_Context, dt.date], list[tuple[tuple[Any, ...], MonthView]]] = Lru(capacity)
+        self._contexts: Lru[_Context, _Context] = Lru(capacity)
+        # What the tests and a curious reader look at; not locked, so approximate under concurrent reads.
         self.hits = 0
         self.misses = 0
 
@@ -60,44 +57,36 @@ class MonthMemo:
         return sum(len(versions) for versions in self._slots.values())
 
     def get(self, context: _Context, period: dt.date, inputs: tuple[Any, ...]) -> MonthView | None:
-        with self._lock:
-            versions = self._slots.get((context, period))
-            if versions is not None:
-                for kept, view in versions:
-                    if kept == inputs:
-                        self._slots.move_to_end((context, period))
-                        self.hits += 1
-                        return view
-            self.misses += 1
-            return None
+        for kept, view in self._slots.get((context, period)) or ():
+            if kept == inputs:
+                self.hits += 1
+                return view
+        self.misses += 1
+        return None
 
     def put(self, context: _Context, period: dt.date, inputs: tuple[Any, ...], view: MonthView) -> None:
-        with self._lock:
-            key = (context, period)
-            versions = self._slots.get(key, [])
-            self._slots[key] = [(inputs, view), *versions[: _VERSIONS - 1]]
-            self._slots.move_to_end(key)
-            while len(self._slots) > self.capacity:
-                self._slots.popitem(last=False)
+        # Two builds of one month at once may each keep theirs; either version is right for its inputs.
+        versions = self._slots.get((context, period)) or []
+        self._slots.put((context, period), [(inputs, view), *versions[: _VERSIONS - 1]])
 
     def context(self, value: tuple[Any, ...]) -> _Context:
         """The one `_Context` of `value`: keys of the same sites share it, so comparing them is an identity check."""
         found = _Context(value)
-        with self._lock:
-            if len(self._contexts) > self.capacity:  # sites renamed again and again: start over
-                self._contexts.clear()
-            return self._contexts.setdefault(found, found)
+        known = self._contexts.get(found)
+        if known is None:
+            self._contexts.put(found, found)
+            return found
+        return known
 
     def clear(self) -> None:
-        with self._lock:
-            self._slots.clear()
-            self._contexts.clear()
-            self.hits = self.misses = 0
+        self._slots.clear()
+        self._contexts.clear()
+        self.hits = self.misses = 0
 
 
 class KeptFrom(Generic[T]):
     """Values computed from kept objects (month views, and what is built from them), keyed by those objects'
-    identity and plain settings. Thread-safe and bounded; the least recently used go first.
+    identity and plain settings, the least recently used going first past `capacity`.
 
     Only for objects that never change once built, like the views `MonthMemo` keeps: identity then stands for
     content. Each entry holds its objects, so no id is reused while the entry lives, and a hit checks that the
@@ -105,33 +94,23 @@ class KeptFrom(Generic[T]):
     """
 
     def __init__(self, capacity: int) -> None:
-        self.capacity = capacity
-        self._items: OrderedDict[tuple[Hashable, ...], tuple[tuple[object, ...], T]] = OrderedDict()
-        self._lock = threading.Lock()
+        self._items: Lru[tuple[Hashable, ...], tuple[tuple[object, ...], T]] = Lru(capacity)
 
     def __len__(self) -> int:
         return len(self._items)
 
-    def get(self, objects: tuple[object, ...], settings: Hashable) -> T | None:
+    def get(self, objects: tuple[object, ...], settings: Hashable, build: Callable[[], T]) -> T:
+        """The value computed from `objects` with `settings`; `build` computes it when none is kept."""
         key = (*map(id, objects), settings)
-        with self._lock:
-            found = self._items.get(key)
-            if found is None or any(a is not b for a, b in zip(found[0], objects, strict=True)):
-                return None
-            self._items.move_to_end(key)
+        found = self._items.get(key)
+        if found is not None and all(a is b for a, b in zip(found[0], objects, strict=True)):
             return found[1]
-
-    def put(self, objects: tuple[object, ...], settings: Hashable, value: T) -> None:
-        key = (*map(id, objects), settings)
-        with self._lock:
-            self._items[key] = (objects, value)
-            self._items.move_to_end(key)
-            while len(self._items) > self.capacity:
-                self._items.popitem(last=False)
+        value = build()
+        self._items.put(key, (objects, value))
+        return value
 
     def clear(self) -> None:
-        with self._lock:
-            self._items.clear()
+        self._items.clear()
 
 
 class _Context:
@@ -154,39 +133,33 @@ class _Context:
 
 
 def assemble_series(
-    *,
-    sites: Sequence[Site],
-    company_months: Sequence[CompanyMonth],
-    site_months: Sequence[SiteMonth],
-    network_months: Sequence[NetworkMonth],
-    start: dt.date,
-    end: dt.date,
-    spans: ReportedSpans | None,
-    history: Iterable[HistoryEntry],
-    memo: MonthMemo | None,
+    inputs: SeriesInputs, *, start: dt.date, end: dt.date, history: Iterable[HistoryEntry], memo: MonthMemo | None
 ) -> list[MonthView]:
     """`build_company_series` with `apply_history`, each month taken from `memo` when its inputs are unchanged.
 
     The rows must compare by value (app.store.queries reads them as named tuples, provenance as JSON text, not as
     model instances, which compare by identity); without a memo every month is built.
     """
-    inputs = SeriesInputs(
-        sites=sites, company_months=company_months, site_months=site_months, network_months=network_months, spans=spans
-    )
     by_month: dict[dt.date, list[HistoryEntry]] = defaultdict(list)
     for entry in history:
         by_month[entry.period].append(entry)
-    context = memo.context((tuple(sorted(inputs.slug_by_id.items())), inputs.lives)) if memo is not None else None
+    if memo is None:
+        return [_finished(inputs.month(period), by_month.get(period, ())) for period in month_range(start, end)]
+    context = memo.context((tuple(sorted(inputs.slug_by_id.items())), inputs.lives))
     views: list[MonthView] = []
     for period in month_range(start, end):
         entries = tuple(by_month.get(period, ()))
         rows = inputs.month_rows(period)
-        view = memo.get(context, period, (rows, entries)) if memo is not None and context is not None else None
+        view = memo.get(context, period, (rows, entries))
         if view is None:
-            view = inputs.month(period)
-            if entries:
-                apply_history((view,), entries)
-            if memo is not None and context is not None:
-                memo.put(context, period, (rows, entries), view)
+            view = _finished(inputs.month(period), entries)
+            memo.put(context, period, (rows, entries), view)
         views.append(view)
     return views
+
+
+def _finished(view: MonthView, entries: Sequence[HistoryEntry]) -> MonthView:
+    """A month's view with its history applied: done before the view is kept, never after."""
+    if entries:
+        apply_history((view,), entries)
+    return view

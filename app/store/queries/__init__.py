@@ -17,7 +17,7 @@ from sqlalchemy.orm import QueryableAttribute, Session
 
 from app.domain.month_memo import MonthMemo, assemble_series
 from app.domain.month_views import site_series
-from app.domain.reports import MonthView, add_months
+from app.domain.reports import MonthView, SeriesInputs, add_months
 from app.store.models import (
     Company,
     CompanyMonth,
@@ -158,7 +158,7 @@ def _month_rows(
     # Network figures are reference data, never drafts.
     published = published_only and model is not NetworkMonth
     stmt, record = _month_statement(model, owners is not None, start is not None, end is not None, published)
-    values = {"owners": list(owners or ()), "start": start, "end": end}
+    values = {"owners": owners, "start": start, "end": end}
     make = record._make
     # Through the connection, not the ORM session: these are plain rows, and the ORM's execution layer
     # cost as much as reading them. Flushed first, as the session's own execute would.
@@ -294,18 +294,16 @@ def load_company_series(
         SiteMonth, [s.id for s in sites], session=session, start=start, end=end, published_only=published_only
     )
     network_months = _month_rows(NetworkMonth, None, session=session, start=start, end=end, published_only=False)
-    views = assemble_series(
+    inputs = SeriesInputs(
         sites=sites,
         company_months=company_months,
         site_months=site_months,
         network_months=network_months,
-        start=start,
-        end=end,
         spans=reported_spans([s.id for s in sites], session=session, published_only=published_only),
-        # Each figure's title and its own corrections (so only corrected figures say "revised").
-        history=list_history(company.id, session=session, start=start, end=end, sites=sites, for_provenance=True),
-        memo=MONTH_VIEWS,
     )
+    # Each figure's title and its own corrections (so only corrected figures say "revised").
+    history = list_history(company.id, session=session, start=start, end=end, sites=sites, for_provenance=True)
+    views = assemble_series(inputs, start=start, end=end, history=history, memo=MONTH_VIEWS)
     return sites, views
 
 
@@ -323,17 +321,15 @@ def load_site_series(
         SiteMonth, [site.id], session=session, start=start, end=end, published_only=published_only
     )
     network_months = _month_rows(NetworkMonth, None, session=session, start=start, end=end, published_only=False)
-    views = assemble_series(
+    inputs = SeriesInputs(
         sites=[site],
         company_months=[],
         site_months=site_months,
         network_months=network_months,
-        start=start,
-        end=end,
         spans=reported_spans([site.id], session=session, published_only=published_only),
-        history=list_history(
-            site.company_id, session=session, start=start, end=end, site_id=site.id, sites=[site], for_provenance=True
-        ),
-        memo=MONTH_VIEWS,
     )
+    history = list_history(
+        site.company_id, session=session, start=start, end=end, site_id=site.id, sites=[site], for_provenance=True
+    )
+    views = assemble_series(inputs, start=start, end=end, history=history, memo=MONTH_VIEWS)
     return site_series(views, site.slug)
