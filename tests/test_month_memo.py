@@ -65,16 +65,16 @@ def test_an_unchanged_series_is_taken_whole_from_the_kept_views(db_session: Sess
 @pytest.mark.parametrize(
     ("change", "months"),
     [
-        # A site's figure: its month only.
-        ("site", [MONTHS[5]]),
+        # A site's figure: its month, and the next one, whose key holds this month's stamp for its holdings.
+        ("site", [MONTHS[5], MONTHS[6]]),
         # The company's holdings: its month, and the next one's treasury residual.
         ("holdings", [MONTHS[5], MONTHS[6]]),
         # A network figure: its month only.
         ("network", [MONTHS[3]]),
-        # Per-figure provenance, stored as JSON: its month only.
-        ("provenance", [MONTHS[5]]),
-        # A published history entry (a title, a correction): its month only.
-        ("history", [MONTHS[5]]),
+        # Per-figure provenance, stored as JSON: its month (and the next, as above).
+        ("provenance", [MONTHS[5], MONTHS[6]]),
+        # A published history entry (a title, a correction): its month (and the next, as above).
+        ("history", [MONTHS[5], MONTHS[6]]),
         # A site renamed: every month, since a coverage names the sites.
         ("rename", MONTHS),
     ],

@@ -1,33 +1,32 @@
-"""Finished month views kept between builds, keyed by everything they were built from (pure: no database).
+"""Finished month views kept between builds, keyed by what they were built from (pure: no database).
 
 A correction changes one month of a company; every page, CSV and API answer of its ten years is then built
-again on its next read. Most of that build is assembling the 119 months that did not change. `assemble_series`
-keeps each finished view (figures, sources, coverage, derived metrics, history applied) under a key made of
-all its inputs, so a build after a correction assembles only the months whose inputs changed:
+again on its next read. Most of that build was reading and assembling the 119 months that did not change.
+`assemble_series` keeps each finished view (figures, sources, coverage, derived metrics, history applied) under
+a key that moves whenever anything the view reads moves, so a build after a correction reads and assembles only
+the months whose keys moved:
 
-- the month's rows: its company row, the holdings of the month before (the treasury residual), its network
-  row and its site rows, compared by value (every column the view reads, provenance included);
 - the series' context: each site's id, slug and life (which sites a sum should cover, and their names);
-- the month's published history entries (titles, corrections).
+- the month's key, given by the caller: app.store.queries.month_stamps makes it of the stamps the database's
+  triggers move on every write to the month's rows (app.store.models.stamps): its company, site and history
+  rows, the company's month before (the treasury residual's holdings), the network's month, and whether drafts
+  are read.
 
 Nothing else goes into a view (its period aside), so a key that matches means the same view. Kept views are
 shared by every reader of the process and must not be changed once built; `apply_history` runs on a view
 before it is kept, never after.
-
-Values compare as Python compares them: a stored 1.50 and 1.5 are the same figure, and every page and
-answer writes a figure by its value (trimmed, or at the metric's places), not by its stored scale.
 """
 
 from __future__ import annotations
 
 import datetime as dt
 from collections import defaultdict
-from collections.abc import Callable, Hashable, Iterable, Sequence
-from typing import Any, Generic, TypeVar
+from collections.abc import Callable, Hashable, Iterable, Mapping, Sequence
+from typing import Any, Generic, TypeVar, cast
 
 from app.domain.figure_history import HistoryEntry
 from app.domain.provenance import apply_history
-from app.domain.reports import MonthView, SeriesInputs, month_range
+from app.domain.reports import MonthView, SeriesInputs
 from app.lru import Lru
 
 T = TypeVar("T")
@@ -38,16 +37,15 @@ _VERSIONS = 2
 
 
 class MonthMemo:
-    """Finished views by (series context, month); each slot holds the last few versions with the inputs they were
-    built from, and the least recently used slots go first past `capacity`.
+    """Finished views by (series context, month); each slot holds the last few versions with the keys they were
+    kept under, and the least recently used slots go first past `capacity`.
 
-    A slot is found by hashing the context (once per series) and the period; the inputs are then compared by
-    value, which costs a fraction of hashing them (a month's rows hold a few hundred decimals).
+    A slot is found by hashing the context (once per series) and the period, then its versions' keys compared.
     """
 
     def __init__(self, capacity: int) -> None:
         self.capacity = capacity
-        self._slots: Lru[tuple[_Context, dt.date], list[tuple[tuple[Any, ...], MonthView]]] = Lru(capacity)
+        self._slots: Lru[tuple[_Context, dt.date], list[tuple[Hashable, MonthView]]] = Lru(capacity)
         self._contexts: Lru[_Context, _Context] = Lru(capacity)
         # What the tests and a curious reader look at; not locked, so approximate under concurrent reads.
         self.hits = 0
@@ -56,18 +54,18 @@ class MonthMemo:
     def __len__(self) -> int:
         return sum(len(versions) for versions in self._slots.values())
 
-    def get(self, context: _Context, period: dt.date, inputs: tuple[Any, ...]) -> MonthView | None:
+    def get(self, context: _Context, period: dt.date, key: Hashable) -> MonthView | None:
         for kept, view in self._slots.get((context, period)) or ():
-            if kept == inputs:
+            if kept == key:
                 self.hits += 1
                 return view
         self.misses += 1
         return None
 
-    def put(self, context: _Context, period: dt.date, inputs: tuple[Any, ...], view: MonthView) -> None:
-        # Two builds of one month at once may each keep theirs; either version is right for its inputs.
+    def put(self, context: _Context, period: dt.date, key: Hashable, view: MonthView) -> None:
+        # Two builds of one month at once may each keep theirs; either version is right for its key.
         versions = self._slots.get((context, period)) or []
-        self._slots.put((context, period), [(inputs, view), *versions[: _VERSIONS - 1]])
+        self._slots.put((context, period), [(key, view), *versions[: _VERSIONS - 1]])
 
     def context(self, value: tuple[Any, ...]) -> _Context:
         """The one `_Context` of `value`: keys of the same sites share it, so comparing them is an identity check."""
@@ -133,29 +131,30 @@ class _Context:
 
 
 def assemble_series(
-    inputs: SeriesInputs, *, start: dt.date, end: dt.date, history: Iterable[HistoryEntry], memo: MonthMemo | None
+    memo: MonthMemo,
+    context: tuple[Any, ...],
+    keys: Mapping[dt.date, Hashable],
+    load: Callable[[dt.date, dt.date], tuple[SeriesInputs, Iterable[HistoryEntry]]],
 ) -> list[MonthView]:
-    """`build_company_series` with `apply_history`, each month taken from `memo` when its inputs are unchanged.
+    """The finished views of `keys`' months (in its order), each taken from `memo` when kept under its key.
 
-    The rows must compare by value (app.store.queries reads them as named tuples, provenance as JSON text, not as
-    model instances, which compare by identity); without a memo every month is built.
+    `context` is what every month's view reads besides its own key (the sites and their lives); `keys` gives, per
+    month, what changes whenever that month's rows change (app.store.queries.month_stamps). The months not kept are
+    built from `load(first, last)`, the rows and history of the span from the first to the last of them, and kept.
     """
-    by_month: dict[dt.date, list[HistoryEntry]] = defaultdict(list)
-    for entry in history:
-        by_month[entry.period].append(entry)
-    if memo is None:
-        return [_finished(inputs.month(period), by_month.get(period, ())) for period in month_range(start, end)]
-    context = memo.context((tuple(sorted(inputs.slug_by_id.items())), inputs.lives))
-    views: list[MonthView] = []
-    for period in month_range(start, end):
-        entries = tuple(by_month.get(period, ()))
-        rows = inputs.month_rows(period)
-        view = memo.get(context, period, (rows, entries))
-        if view is None:
-            view = _finished(inputs.month(period), entries)
-            memo.put(context, period, (rows, entries), view)
-        views.append(view)
-    return views
+    interned = memo.context(context)
+    views = {period: memo.get(interned, period, key) for period, key in keys.items()}
+    missing = [period for period, view in views.items() if view is None]
+    if missing:
+        inputs, history = load(missing[0], missing[-1])
+        by_month: dict[dt.date, list[HistoryEntry]] = defaultdict(list)
+        for entry in history:
+            by_month[entry.period].append(entry)
+        for period in missing:
+            view = _finished(inputs.month(period), by_month.get(period, ()))
+            memo.put(interned, period, keys[period], view)
+            views[period] = view
+    return cast(list[MonthView], list(views.values()))
 
 
 def _finished(view: MonthView, entries: Sequence[HistoryEntry]) -> MonthView:

@@ -105,7 +105,10 @@ def build_overview_context(
         quarters = [q for q in reversed(shown) if q.end >= views[0].period and q.start <= views[-1].period]
     shown_release = release_context(
         company,
-        releases=releases_as_of(list_releases(company.id, session=session, published_only=published_only), as_of),
+        releases=releases_as_of(
+            list_releases(company.id, session=session, published_only=published_only, site_ids=[s.id for s in sites]),
+            as_of,
+        ),
         history=history,
         bounds=bounds,
         params=params,

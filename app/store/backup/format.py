@@ -48,6 +48,7 @@ NOT_INCLUDED: dict[str, str] = {
     "api_token": "API tokens: their hashes are credentials",
     "page_snapshot": "stored pages: rebuilt from the data",
     "data_revision": "the revision counter: the manifest records it and a restore moves past it",
+    "month_stamp": "month stamps: the database's triggers write them again as the restore writes the rows",
 }
 
 # Cache bookkeeping, not data: a restore sets it with its own revision bump.

@@ -1,7 +1,7 @@
 """The database tables (SQLAlchemy 2, typed), one module per side: `figures` (companies, sites, monthly figures,
 network months, events, the data revision, stored pages) and `accounts` (staff, sessions, tokens, audit);
-`site_life` a site's capacity over time; `history` every published value of each figure; `base` holds the
-declarative base. Import them from here."""
+`site_life` a site's capacity over time; `history` every published value of each figure; `stamps` the month
+stamps the database's triggers keep; `base` holds the declarative base. Import them from here."""
 
 from app.domain.enums import AuditAction, EventKind, RecordStatus, SiteStatus, TokenScope, UserRole
 from app.store.models.accounts import ApiToken, AuditEntry, LoginAttempt, User, UserSession
@@ -19,6 +19,7 @@ from app.store.models.figures import (
 )
 from app.store.models.history import FigureRevision
 from app.store.models.site_life import SiteCapacity
+from app.store.models.stamps import MonthStamp
 
 __all__ = [
     "BTC",
@@ -36,6 +37,7 @@ __all__ = [
     "EventKind",
     "FigureRevision",
     "LoginAttempt",
+    "MonthStamp",
     "NetworkMonth",
     "PageSnapshot",
     "RecordStatus",
