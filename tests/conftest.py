@@ -174,11 +174,12 @@ def pytest_report_header() -> str:
 def _fresh_response_cache() -> Iterator[None]:
     # Each test rolls its data back, so revision numbers repeat across tests: cached pages must not leak.
     from app.cache.responses import cache, index
-    from app.store.queries import MONTH_VIEWS
+    from app.store.queries import MONTH_VIEWS, SITE_VIEWS
 
     cache.clear()
     index.clear()
-    # Kept month views are keyed by their inputs, so they cannot leak wrong figures across tests; cleared anyway
-    # so a test that patches the domain's formulas never reads views built before the patch.
+    # Kept month views are keyed by stamps that never come back, even after a rollback; cleared anyway so that a
+    # test that patches the domain's formulas never reads views built before the patch.
     MONTH_VIEWS.clear()
+    SITE_VIEWS.clear()
     yield

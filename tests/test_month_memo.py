@@ -13,11 +13,13 @@ from fastapi.testclient import TestClient
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from app.cache.responses import cache, index
 from app.domain.month_memo import MonthMemo
 from app.domain.reports import MonthView, add_months, month_range
 from app.store import queries
 from app.store.models import Company, FigureRevision, NetworkMonth, Site
-from app.store.queries import MONTH_VIEWS, load_company_series, load_site_series
+from app.store.queries import MONTH_VIEWS, SITE_VIEWS, load_company_series, load_site_series
+from app.web.page_helpers import HISTORY_MONTHS
 from tests.factories import make_company, make_company_month, make_site, make_site_month
 
 START = dt.date(2024, 1, 1)
@@ -187,7 +189,14 @@ def test_no_page_or_answer_changes_a_kept_view(
     ]
     for path in paths:
         assert client.get(path).status_code == 200, path
+    # The site page's months, made from kept views and kept beside them: built once, read by the second round.
+    site_views = [(view, copy.deepcopy(view)) for view in SITE_VIEWS.values()]
+    assert len(site_views) == len(MONTHS) + HISTORY_MONTHS
+    cache.clear()
+    index.clear()
+    for path in paths:
+        assert client.get(path).status_code == 200, path
     assert len(kept) >= 2 * len(MONTHS)  # the company's months and the site page's
     assert MONTH_VIEWS.hits > 0
-    changed = [view.period for view, copied in kept if repr(view) != repr(copied)]
+    changed = [view.period for view, copied in kept + site_views if repr(view) != repr(copied)]
     assert changed == []

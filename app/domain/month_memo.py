@@ -97,6 +97,10 @@ class KeptFrom(Generic[T]):
     def __len__(self) -> int:
         return len(self._items)
 
+    def values(self) -> list[T]:
+        """Every kept value (what the tests compare with copies)."""
+        return [value for _, value in self._items.values()]
+
     def get(self, objects: tuple[object, ...], settings: Hashable, build: Callable[[], T]) -> T:
         """The value computed from `objects` with `settings`; `build` computes it when none is kept."""
         key = (*map(id, objects), settings)

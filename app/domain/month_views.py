@@ -89,28 +89,28 @@ def site_series(views: Sequence[MonthView], site_slug: str) -> list[MonthView]:
 
     Company-level figures (treasury, published totals) are not the site's and stay out.
     """
-    out: list[MonthView] = []
-    for view in views:
-        figures = view.sites.get(site_slug)
-        values: dict[str, Decimal | None] = dict.fromkeys(m.METRICS)
-        sources: dict[str, FigureSource] = {}
-        for name in m.NETWORK_METRICS:
-            values[name] = view.values.get(name)
-            if name in view.sources:
-                sources[name] = view.sources[name]
-        if figures is not None:
-            values.update(figures.values)
-            sources.update(figures.sources)
-        basis = derive(values, view.period)
-        out.append(
-            MonthView(
-                period=view.period,
-                values=values,
-                sources=sources,
-                sites={site_slug: figures} if figures is not None else {},
-                revised_at=figures.revised_at if figures is not None else None,
-                revision_reason=figures.revision_reason if figures is not None else None,
-                basis=basis,
-            )
-        )
-    return out
+    return [site_view(view, site_slug) for view in views]
+
+
+def site_view(view: MonthView, site_slug: str) -> MonthView:
+    """`site_series` of one month."""
+    figures = view.sites.get(site_slug)
+    values: dict[str, Decimal | None] = dict.fromkeys(m.METRICS)
+    sources: dict[str, FigureSource] = {}
+    for name in m.NETWORK_METRICS:
+        values[name] = view.values.get(name)
+        if name in view.sources:
+            sources[name] = view.sources[name]
+    if figures is not None:
+        values.update(figures.values)
+        sources.update(figures.sources)
+    basis = derive(values, view.period)
+    return MonthView(
+        period=view.period,
+        values=values,
+        sources=sources,
+        sites={site_slug: figures} if figures is not None else {},
+        revised_at=figures.revised_at if figures is not None else None,
+        revision_reason=figures.revision_reason if figures is not None else None,
+        basis=basis,
+    )
