@@ -14,11 +14,12 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from app.cache.responses import cache, index
-from app.domain.month_memo import MonthMemo
+from app.domain.month_memo import KeptFrom, MonthMemo
 from app.domain.reports import MonthView, add_months, month_range
 from app.store import queries
 from app.store.models import Company, FigureRevision, NetworkMonth, Site
-from app.store.queries import MONTH_VIEWS, SITE_VIEWS, load_company_series, load_site_series
+from app.store.queries import MONTH_VIEWS, SITE_VIEWS, bump_data_revision, load_company_series, load_site_series
+from app.web import page_tables
 from app.web.page_helpers import HISTORY_MONTHS
 from tests.factories import make_company, make_company_month, make_site, make_site_month
 
@@ -200,3 +201,24 @@ def test_no_page_or_answer_changes_a_kept_view(
     assert MONTH_VIEWS.hits > 0
     changed = [view.period for view, copied in kept + site_views if repr(view) != repr(copied)]
     assert changed == []
+
+
+def test_a_site_page_after_a_correction_is_what_a_process_that_kept_nothing_serves(
+    db_session: Session, client: TestClient
+) -> None:
+    company, sites = _company(db_session)
+    path = f"/companies/{company.slug}/sites/{sites[0].slug}"
+    before = client.get(path).text
+    row = next(r for r in queries.list_site_months(company.id, session=db_session) if r.site_id == sites[0].id)
+    row.btc_mined = Decimal("987.65")
+    bump_data_revision(session=db_session, companies=[company.id])
+    db_session.flush()
+    after = client.get(path).text
+    assert "987.65" in after and after != before
+    with pytest.MonkeyPatch.context() as patch:  # nothing kept: every month, site view and table row built
+        patch.setattr(queries, "MONTH_VIEWS", MonthMemo(MONTH_VIEWS.capacity))
+        patch.setattr(queries, "SITE_VIEWS", KeptFrom(1))
+        patch.setattr(page_tables, "_MONTH_ROWS", KeptFrom(1))
+        cache.clear()
+        index.clear()
+        assert client.get(path).text == after

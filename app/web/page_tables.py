@@ -10,10 +10,12 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Sequence
+from functools import partial
 
 from markupsafe import Markup
 
 from app.domain.metrics import METRICS
+from app.domain.month_memo import KeptFrom
 from app.domain.quarters import Quarter
 from app.domain.release import ReleaseInfo
 from app.domain.reports import MonthView
@@ -26,30 +28,39 @@ ESTIMATE = ' <abbr class="flag flag-est" title="Estimate">est.</abbr>'
 QUARTER_END_STOCKS = ("btc_held_end", "treasury_value_usd")
 
 
+# Rows of the site page's table, by the kept month view they show (app.store.queries.SITE_VIEWS) and the columns:
+# after a correction the page writes the changed month's row only. About 1.5 KB each.
+_MONTH_ROWS: KeptFrom[Markup] = KeptFrom(capacity=4096)
+
+
 def month_rows(views: Sequence[MonthView], metrics: Sequence[str]) -> list[Markup]:
     """The site page's table of every month: a `<tr>` per month, newest first, with per metric the exact
-    value, the figure as read ("—" for none) and est./ill. when its source says so."""
-    columns = [(m, METRICS[m].unit, METRICS[m].decimals) for m in metrics]
-    rows = []
-    for view in reversed(views):
-        values, sources = view.values, view.sources
-        cells = [f'<tr><th scope="row">{view.period:%Y-%m}</th>']
-        for metric, unit, decimals in columns:
-            value = values.get(metric)
-            if value is None:
-                cells.append(GAP_CELL)
-                continue
-            cells.append(figure_cell(value, unit, decimals))
-            src = sources.get(metric)
-            if src is not None:
-                if src.is_illustrative:
-                    cells.append(ILLUSTRATIVE)
-                elif src.is_estimate:
-                    cells.append(ESTIMATE)
-            cells.append("</td>")
-        cells.append("</tr>")
-        rows.append(Markup("".join(cells)))
-    return rows
+    value, the figure as read ("—" for none) and est./ill. when its source says so.
+
+    The views must not change once shown (the kept views never do): a row is kept by its view's identity.
+    """
+    columns = tuple((m, METRICS[m].unit, METRICS[m].decimals) for m in metrics)
+    return [_MONTH_ROWS.get((view,), columns, partial(_month_row, view, columns)) for view in reversed(views)]
+
+
+def _month_row(view: MonthView, columns: Sequence[tuple[str, str, int]]) -> Markup:
+    values, sources = view.values, view.sources
+    cells = [f'<tr><th scope="row">{view.period:%Y-%m}</th>']
+    for metric, unit, decimals in columns:
+        value = values.get(metric)
+        if value is None:
+            cells.append(GAP_CELL)
+            continue
+        cells.append(figure_cell(value, unit, decimals))
+        src = sources.get(metric)
+        if src is not None:
+            if src.is_illustrative:
+                cells.append(ILLUSTRATIVE)
+            elif src.is_estimate:
+                cells.append(ESTIMATE)
+        cells.append("</td>")
+    cells.append("</tr>")
+    return Markup("".join(cells))
 
 
 def quarter_cells(quarter: Quarter, metrics: Sequence[str]) -> list[Markup]:
