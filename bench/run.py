@@ -245,7 +245,7 @@ def publish_change(engine: Any, slug: str = SLUG) -> None:
                 """
                 UPDATE company_month
                 SET btc_held_end = btc_held_end + CASE WHEN version % 2 = 0 THEN 1 ELSE -1 END,
-                    version = version + 1, updated_at = now(), revised_at = now(),
+                    version = version + 1, updated_at = CURRENT_TIMESTAMP, revised_at = CURRENT_TIMESTAMP,
                     revision_reason = 'benchmark correction'
                 WHERE id = (SELECT cm.id FROM company_month cm JOIN company c ON c.id = cm.company_id
                             WHERE c.slug = :slug ORDER BY cm.period DESC LIMIT 1)
@@ -253,7 +253,9 @@ def publish_change(engine: Any, slug: str = SLUG) -> None:
             ),
             {"slug": slug},
         )
-        conn.execute(text("UPDATE data_revision SET revision = revision + 1, changed_at = now() WHERE id = 1"))
+        conn.execute(
+            text("UPDATE data_revision SET revision = revision + 1, changed_at = CURRENT_TIMESTAMP WHERE id = 1")
+        )
         # As the app's writes do (app.store.queries.bump_data_revision): the company's stored pages are outdated.
         conn.execute(
             text(

@@ -29,8 +29,11 @@ def month_keys(
     """
     # Pending ORM writes reach the database (and its triggers) first, as a query through the session would.
     session.flush()
-    found = session.connection().execute(
-        _statement(), {"companies": [company_id, NETWORK], "start": add_months(start, -1), "end": end}
+    # .all(): one fetch from the driver, where iterating the result fetches row by row.
+    found = (
+        session.connection()
+        .execute(_statement(), {"companies": [company_id, NETWORK], "start": add_months(start, -1), "end": end})
+        .all()
     )
     company: dict[dt.date, int] = {}
     network: dict[dt.date, int] = {}
