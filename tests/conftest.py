@@ -175,11 +175,13 @@ def _fresh_response_cache() -> Iterator[None]:
     # Each test rolls its data back, so revision numbers repeat across tests: cached pages must not leak.
     from app.cache.responses import cache, index
     from app.store.queries import MONTH_VIEWS, SITE_VIEWS
+    from app.web.dashboard import QUARTERS
+    from app.web.page_tables import MONTH_ROWS
 
     cache.clear()
     index.clear()
-    # Kept month views are keyed by stamps that never come back, even after a rollback; cleared anyway so that a
-    # test that patches the domain's formulas never reads views built before the patch.
-    MONTH_VIEWS.clear()
-    SITE_VIEWS.clear()
+    # Kept month views are keyed by stamps that never come back, even after a rollback; cleared anyway, with what
+    # is kept beside them, so that a test that patches the domain's formulas never reads what was built before.
+    for kept in (MONTH_VIEWS, SITE_VIEWS, QUARTERS, MONTH_ROWS):
+        kept.clear()
     yield

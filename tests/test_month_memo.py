@@ -19,7 +19,8 @@ from app.domain.reports import MonthView, add_months, month_range
 from app.store import queries
 from app.store.models import Company, FigureRevision, NetworkMonth, Site
 from app.store.queries import MONTH_VIEWS, SITE_VIEWS, bump_data_revision, load_company_series, load_site_series
-from app.web import page_tables
+from app.web import dashboard, page_tables
+from app.web.dashboard import QUARTERS
 from app.web.page_helpers import HISTORY_MONTHS
 from tests.factories import make_company, make_company_month, make_site, make_site_month
 
@@ -193,6 +194,8 @@ def test_no_page_or_answer_changes_a_kept_view(
     # The site page's months, made from kept views and kept beside them: built once, read by the second round.
     site_views = [(view, copy.deepcopy(view)) for view in SITE_VIEWS.values()]
     assert len(site_views) == len(MONTHS) + HISTORY_MONTHS
+    quarters = [(quarter, copy.deepcopy(quarter)) for quarter in QUARTERS.values()]
+    assert len(quarters) == (len(MONTHS) + HISTORY_MONTHS) // 3  # with the year before the range
     cache.clear()
     index.clear()
     for path in paths:
@@ -201,24 +204,37 @@ def test_no_page_or_answer_changes_a_kept_view(
     assert MONTH_VIEWS.hits > 0
     changed = [view.period for view, copied in kept + site_views if repr(view) != repr(copied)]
     assert changed == []
+    assert [q.label for q, copied in quarters if repr(q) != repr(copied)] == []
 
 
-def test_a_site_page_after_a_correction_is_what_a_process_that_kept_nothing_serves(
-    db_session: Session, client: TestClient
+@pytest.mark.parametrize("page", ["site page", "overview"])
+def test_a_page_after_a_correction_is_what_a_process_that_kept_nothing_serves(
+    db_session: Session, client: TestClient, page: str
 ) -> None:
     company, sites = _company(db_session)
-    path = f"/companies/{company.slug}/sites/{sites[0].slug}"
+    path = {
+        "site page": f"/companies/{company.slug}/sites/{sites[0].slug}",
+        "overview": f"/companies/{company.slug}?range=all&quarters=calendar",
+    }[page]
     before = client.get(path).text
-    row = next(r for r in queries.list_site_months(company.id, session=db_session) if r.site_id == sites[0].id)
+    # March: a site's figure (the site page's table) and the company's holdings (the overview's quarter table).
+    row = next(
+        r
+        for r in queries.list_site_months(company.id, session=db_session)
+        if r.site_id == sites[0].id and r.period == MONTHS[2]
+    )
     row.btc_mined = Decimal("987.65")
+    held = next(r for r in queries.list_company_months(company.id, session=db_session) if r.period == MONTHS[2])
+    held.btc_held_end = Decimal("987.65")
     bump_data_revision(session=db_session, companies=[company.id])
     db_session.flush()
     after = client.get(path).text
     assert "987.65" in after and after != before
-    with pytest.MonkeyPatch.context() as patch:  # nothing kept: every month, site view and table row built
+    with pytest.MonkeyPatch.context() as patch:  # nothing kept: every month, site view, row and quarter built
         patch.setattr(queries, "MONTH_VIEWS", MonthMemo(MONTH_VIEWS.capacity))
         patch.setattr(queries, "SITE_VIEWS", KeptFrom(1))
-        patch.setattr(page_tables, "_MONTH_ROWS", KeptFrom(1))
+        patch.setattr(page_tables, "MONTH_ROWS", KeptFrom(1))
+        patch.setattr(dashboard, "QUARTERS", KeptFrom(1))
         cache.clear()
         index.clear()
         assert client.get(path).text == after

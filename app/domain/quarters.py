@@ -16,9 +16,11 @@ import datetime as dt
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from decimal import Decimal
+from functools import partial
 from typing import Literal
 
 from app.domain.formulas import days_in_month
+from app.domain.month_memo import KeptFrom
 from app.domain.reports import MonthView, add_months
 
 Basis = Literal["fiscal", "calendar"]
@@ -75,8 +77,17 @@ def label_of(fiscal_year: int, quarter: int, fiscal_year_end_month: int, basis: 
     return f"FY{fiscal_year} Q{quarter}"
 
 
-def build_quarters(views: Sequence[MonthView], fiscal_year_end_month: int, basis: Basis = "fiscal") -> list[Quarter]:
-    """Every quarter touched by `views`, oldest first (months outside `views` count as missing)."""
+def build_quarters(
+    views: Sequence[MonthView],
+    fiscal_year_end_month: int,
+    basis: Basis = "fiscal",
+    kept: KeptFrom[Quarter] | None = None,
+) -> list[Quarter]:
+    """Every quarter touched by `views`, oldest first (months outside `views` count as missing).
+
+    With `kept`, each quarter is kept by the identity of its months' views: only for views that never change once
+    built (app.store.queries.MONTH_VIEWS keeps such), so that a page after a correction builds one quarter again.
+    """
     by_period = {v.period: v for v in views}
     starts: dict[dt.date, tuple[int, int]] = {}
     for view in views:
@@ -84,24 +95,37 @@ def build_quarters(views: Sequence[MonthView], fiscal_year_end_month: int, basis
         starts.setdefault(start, (fiscal_year, quarter))
     out: list[Quarter] = []
     for start in sorted(starts):
-        fiscal_year, quarter = starts[start]
-        months = [add_months(start, i) for i in range(3)]
-        present = [by_period[p] for p in months if p in by_period]
-        reported = {v.period for v in present if v.has_data}
-        q = Quarter(
-            fiscal_year=fiscal_year,
-            quarter=quarter,
-            start=start,
-            label=label_of(fiscal_year, quarter, fiscal_year_end_month, basis),
-            months=months,
-            missing=[p for p in months if p not in reported],
-        )
-        for metric in QUARTER_METRICS:
-            known = [(v.period, _decimal(x)) for v in present if (x := v.values.get(metric)) is not None]
-            q.coverage[metric] = len(known)
-            q.values[metric] = _combine(metric, known, months[-1])
-        out.append(q)
+        months = tuple(add_months(start, i) for i in range(3))
+        present = tuple(by_period[p] for p in months if p in by_period)
+        settings = (*starts[start], months, fiscal_year_end_month, basis)
+        build = partial(_quarter, present, *settings)
+        out.append(build() if kept is None else kept.get(present, settings, build))
     return out
+
+
+def _quarter(
+    present: Sequence[MonthView],
+    fiscal_year: int,
+    quarter: int,
+    months: tuple[dt.date, ...],
+    fiscal_year_end_month: int,
+    basis: Basis,
+) -> Quarter:
+    """One quarter from the views of its months that are present."""
+    reported = {v.period for v in present if v.has_data}
+    q = Quarter(
+        fiscal_year=fiscal_year,
+        quarter=quarter,
+        start=months[0],
+        label=label_of(fiscal_year, quarter, fiscal_year_end_month, basis),
+        months=list(months),
+        missing=[p for p in months if p not in reported],
+    )
+    for metric in QUARTER_METRICS:
+        known = [(v.period, _decimal(x)) for v in present if (x := v.values.get(metric)) is not None]
+        q.coverage[metric] = len(known)
+        q.values[metric] = _combine(metric, known, months[-1])
+    return q
 
 
 def _combine(metric: str, known: list[tuple[dt.date, Decimal]], last: dt.date) -> Decimal | None:

@@ -16,7 +16,8 @@ from app.domain import charts
 from app.domain.charts import Chart
 from app.domain.csvio import safe_cell
 from app.domain.figure_history import publisher_of
-from app.domain.quarters import RULES, Basis, build_quarters
+from app.domain.month_memo import KeptFrom
+from app.domain.quarters import RULES, Basis, Quarter, build_quarters
 from app.domain.reports import MonthView, add_months
 from app.http.assets import build_tag
 from app.http.deps import CompanyOr404, SessionDep
@@ -46,6 +47,9 @@ QUARTER_TABLE = (
     "realized_hashrate_ehs",
     "share_of_network_pct",
 )
+# The overview's quarters, kept by the identity of their months' kept views (app.domain.quarters.build_quarters):
+# after a correction a page builds the changed quarter again, not forty. About 2 KB each.
+QUARTERS: KeptFrom[Quarter] = KeptFrom(capacity=1024)
 
 
 def _load(
@@ -101,7 +105,8 @@ def build_overview_context(
     quarters = []
     if views:
         # From the views with their year of history, so the first quarter shown is whole.
-        shown = build_quarters(history, company.fiscal_year_end_month, quarter_basis)
+        kept = None if as_of is not None else QUARTERS  # views as of a moment are built for one page
+        shown = build_quarters(history, company.fiscal_year_end_month, quarter_basis, kept)
         quarters = [q for q in reversed(shown) if q.end >= views[0].period and q.start <= views[-1].period]
     shown_release = release_context(
         company,

@@ -30,7 +30,7 @@ QUARTER_END_STOCKS = ("btc_held_end", "treasury_value_usd")
 
 # Rows of the site page's table, by the kept month view they show (app.store.queries.SITE_VIEWS) and the columns:
 # after a correction the page writes the changed month's row only. About 1.5 KB each.
-_MONTH_ROWS: KeptFrom[Markup] = KeptFrom(capacity=4096)
+MONTH_ROWS: KeptFrom[Markup] = KeptFrom(capacity=4096)
 
 
 def month_rows(views: Sequence[MonthView], metrics: Sequence[str]) -> list[Markup]:
@@ -40,7 +40,7 @@ def month_rows(views: Sequence[MonthView], metrics: Sequence[str]) -> list[Marku
     The views must not change once shown (the kept views never do): a row is kept by its view's identity.
     """
     columns = tuple((m, METRICS[m].unit, METRICS[m].decimals) for m in metrics)
-    return [_MONTH_ROWS.get((view,), columns, partial(_month_row, view, columns)) for view in reversed(views)]
+    return [MONTH_ROWS.get((view,), columns, partial(_month_row, view, columns)) for view in reversed(views)]
 
 
 def _month_row(view: MonthView, columns: Sequence[tuple[str, str, int]]) -> Markup:
