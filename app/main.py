@@ -31,6 +31,7 @@ from app.cache import publish_hooks
 from app.cache.fast_path import ReadCacheMiddleware
 from app.cache.revisions import RevisionReader, make_revision_reader
 from app.http import errors, health, problems, static_routes
+from app.http.admission import DatabaseAdmission
 from app.http.assets import STATIC_DIR
 from app.http.auth import HashingBusy, LoginRequired, login_required_handler
 from app.http.cors import PublicReadCors
@@ -42,7 +43,7 @@ from app.http.private_pages import NoStoreForStaff
 from app.http.security import SecurityHeadersMiddleware
 from app.runtime import freeze_startup_objects
 from app.settings import SettingsError, get_settings
-from app.store.db import DatabaseUnavailable, check_database, get_engine
+from app.store.db import DatabaseUnavailable, check_database, get_engine, request_slots
 from app.web import admin as staff_admin
 from app.web import auth as staff_auth
 from app.web import (
@@ -113,7 +114,9 @@ def create_app(*, check_database_on_startup: bool = True) -> FastAPI:
     # A publish renders the changed companies' overview right after it answers, so their first reader after a
     # release gets a finished page from any worker.
     publish_hooks.on_publish("overview", dashboard.prebuild_overviews)
-    # Innermost of all: whatever the other middleware do to the app's answers, they do to the fast path's.
+    # Inside the fast path, which needs no pooled connection: the routes' requests, as many as the pool serves.
+    app.add_middleware(DatabaseAdmission, slots=request_slots(settings.database_url))
+    # Innermost but for admission: whatever the other middleware do to the app's answers, they do to the fast path's.
     app.add_middleware(ReadCacheMiddleware)
     app.add_middleware(problems.BodyLimitMiddleware)
     # Refusals of input no route could take (control characters, over-long URLs), before any route runs.

@@ -31,6 +31,9 @@ SQLITE_BUSY_TIMEOUT = 5.0
 # none gives up after the busy timeout (answered 503) rather than SQLAlchemy's 30 s.
 SQLITE_POOL_SIZE = 40
 SQLITE_POOL_OVERFLOW = 10
+# A Postgres connection costs a server process: ten per worker.
+POSTGRES_POOL_SIZE = 5
+POSTGRES_POOL_OVERFLOW = 5
 
 
 def make_engine(url: str, **kwargs: Any) -> Engine:
@@ -45,11 +48,19 @@ def make_engine(url: str, **kwargs: Any) -> Engine:
     return create_engine(
         url,
         pool_pre_ping=True,
-        pool_size=5,
-        max_overflow=5,
+        pool_size=POSTGRES_POOL_SIZE,
+        max_overflow=POSTGRES_POOL_OVERFLOW,
         connect_args={"connect_timeout": 5},
         **kwargs,
     )
+
+
+def request_slots(url: str) -> int:
+    """How many requests may be in the routes at once (app.http.admission): each finds a connection without
+    waiting, and two are left for a publish hook's thread and a request's second connection."""
+    if url.startswith("sqlite"):
+        return SQLITE_POOL_SIZE + SQLITE_POOL_OVERFLOW - 2
+    return POSTGRES_POOL_SIZE + POSTGRES_POOL_OVERFLOW - 2
 
 
 def is_in_memory(url: str) -> bool:
