@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+from concurrent.futures import ThreadPoolExecutor
 
 from starlette.types import Receive, Scope, Send
 
@@ -36,7 +37,9 @@ def test_at_most_slots_requests_are_inside_and_liveness_never_waits() -> None:
         release.set()
         await asyncio.wait_for(asyncio.gather(*readers), timeout=5)
 
-    asyncio.run(run())
+    # On a thread of its own: an earlier test (the browser's) may leave an event loop running on this one.
+    with ThreadPoolExecutor(max_workers=1) as pool:
+        pool.submit(asyncio.run, run()).result(timeout=10)
     assert most == 4 and inside == 0  # three readers and the liveness probe, never more
 
 
