@@ -65,8 +65,8 @@ def sources_of_values(
 
 
 def _per_figure(stored: dict[str, Any] | str | None) -> dict[str, Any]:
-    """A row's per-figure provenance: a mapping on a model row, JSON text on a row the series loads read (text
-    keeps the row hashable, see app.domain.month_memo)."""
+    """A row's per-figure provenance: a mapping on a model row, JSON text on a row the series loads read (parsed
+    once per distinct text)."""
     if not stored:
         return {}
     if isinstance(stored, str):

@@ -159,8 +159,7 @@ def _site_months(site_rows: Sequence[SiteMonth], slug_by_id: dict[int, str]) -> 
 
 
 class SeriesInputs:
-    """A series' rows arranged by month: what each month's view is built from (`month`), and the parts of
-    those rows that one month reads (`month_rows`), which app.domain.month_memo keys a kept view by.
+    """A series' rows arranged by month: what each month's view is built from (`month`).
 
     `spans`: each site's first and last reported month over all its months (see `site_lives`); the series loads
     always give them, so a month's coverage does not depend on the range asked for.
@@ -189,19 +188,10 @@ class SeriesInputs:
         # The previous month's holdings are needed for the treasury residual of the first month shown.
         self._held_before = {add_months(row.period, 1): row.btc_held_end for row in company_months}
 
-    def month_rows(self, period: dt.date) -> tuple[Any, Decimal | None, Any, tuple[Any, ...]]:
-        """Every row-borne input of `period`'s view: its company row, the holdings of the month before, its
-        network row and its site rows (in the order given)."""
-        return (
-            self._company.get(period),
-            self._held_before.get(period),
-            self._network.get(period),
-            self._sites.get(period, ()),
-        )
-
     def month(self, period: dt.date) -> MonthView:
         """The view of `period`: its figures, their sources and coverage, the derived metrics."""
-        cm, held_before, nm, site_rows = self.month_rows(period)
+        cm, held_before = self._company.get(period), self._held_before.get(period)
+        nm, site_rows = self._network.get(period), self._sites.get(period, ())
         slug_by_id = self.slug_by_id
         values: dict[str, Decimal | None]
         sources: dict[str, FigureSource]

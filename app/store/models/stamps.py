@@ -7,9 +7,9 @@ month of its former company a new one. No writer has to remember it, whether it 
 a SQL console. A stamp never comes back: Postgres draws it from a sequence, which a rollback does not rewind, and
 SQLite from `random()`, 64 bits.
 
-What reads them: app.store.queries.series, which keeps finished month views (app.domain.month_memo) by their
-stamps and reads the rows of the months whose stamps moved only. A month with no stamp yet (nothing written to it
-since the migration) is keyed by None until its first write.
+What reads them: app.store.queries.month_stamps, whose keys the series loads (app.store.queries) keep finished
+month views by (app.domain.month_memo), reading only the rows of the months whose stamps moved. A month with no
+stamp yet (nothing written to it since the migration) is keyed by None until its first write.
 """
 
 from __future__ import annotations

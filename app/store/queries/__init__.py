@@ -189,9 +189,8 @@ def _month_statement(
     key on every series load cost about a millisecond each), and the named tuple of its rows."""
     table = model.__table__
     columns = [
-        # Per-figure provenance as JSON text, parsed once per distinct text (app.domain.figure_sources) and
-        # hashable, so a row can key a kept month view (app.domain.month_memo). Most rows carry none: NULL for
-        # an empty object.
+        # Per-figure provenance as JSON text, parsed once per distinct text (app.domain.figure_sources), not
+        # decoded into a fresh dict per row by the driver. Most rows carry none: NULL for an empty object.
         case((cast(c, Text) == "{}", null()), else_=cast(c, Text)).label(c.name) if c.name == "figure_sources" else c
         for c in table.c
         if c.name not in _BOOKKEEPING
@@ -216,8 +215,9 @@ def _record_type(name: str, fields: tuple[str, ...]) -> Any:
 CHANGED_COMPANIES = "minedash.published_companies"
 
 
-# Finished month views, kept between builds by everything they are built from (app.domain.month_memo): after a
-# correction, a build assembles the month it changed and takes the others from here. A ten-site month with its
+# Finished month views, kept between builds by their months' stamps (app.domain.month_memo,
+# app.store.queries.month_stamps): after a correction, a build reads and assembles the months it changed and takes
+# the others from here. A ten-site month with its
 # rows takes about 23 KB (tracemalloc, the benchmark's data), so 2,048 months (seventeen companies' ten years)
 # take about 50 MB per process.
 MONTH_VIEWS = MonthMemo(capacity=2048)
@@ -292,9 +292,10 @@ def load_company_series(
     (MONTH_VIEWS, by their stamps) are not read again: only the span of the others is.
     """
     sites = list_sites(company.id, session=session)
-    spans = reported_spans([s.id for s in sites], session=session, published_only=published_only)
+    site_ids = [s.id for s in sites]
+    spans = reported_spans(site_ids, session=session, published_only=published_only)
     if start is None or end is None:
-        published = spans if published_only else reported_spans([s.id for s in sites], session=session)
+        published = spans if published_only else reported_spans(site_ids, session=session)
         first, last = _period_bounds(company.id, published, session=session)
         start = start or first
         end = end or last
@@ -313,7 +314,7 @@ def load_company_series(
             published_only=published_only,
         )
         site_months = _month_rows(
-            SiteMonth, [s.id for s in sites], session=session, start=first, end=last, published_only=published_only
+            SiteMonth, site_ids, session=session, start=first, end=last, published_only=published_only
         )
         network_months = _month_rows(NetworkMonth, None, session=session, start=first, end=last, published_only=False)
         inputs = SeriesInputs(
