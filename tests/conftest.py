@@ -174,14 +174,17 @@ def pytest_report_header() -> str:
 def _fresh_response_cache() -> Iterator[None]:
     # Each test rolls its data back, so revision numbers repeat across tests: cached pages must not leak.
     from app.cache.responses import cache, index
+    from app.domain.charts.kept import KEPT_CHARTS
+    from app.http.templating import FIGURE_JSON
     from app.store.queries import MONTH_VIEWS, SITE_VIEWS
     from app.web.dashboard import QUARTERS
+    from app.web.page_helpers import CHART_ROWS
     from app.web.page_tables import MONTH_ROWS
 
     cache.clear()
     index.clear()
     # Kept month views are keyed by stamps that never come back, even after a rollback; cleared anyway, with what
     # is kept beside them, so that a test that patches the domain's formulas never reads what was built before.
-    for kept in (MONTH_VIEWS, SITE_VIEWS, QUARTERS, MONTH_ROWS):
+    for kept in (MONTH_VIEWS, SITE_VIEWS, QUARTERS, MONTH_ROWS, KEPT_CHARTS, CHART_ROWS, FIGURE_JSON):
         kept.clear()
     yield

@@ -14,12 +14,15 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from app.cache.responses import cache, index
+from app.domain.charts import figure
+from app.domain.charts.kept import KEPT_CHARTS, KeptCharts
 from app.domain.month_memo import KeptFrom, MonthMemo
 from app.domain.reports import MonthView, add_months, month_range
+from app.http import templating
 from app.store import queries
 from app.store.models import Company, FigureRevision, NetworkMonth, Site
 from app.store.queries import MONTH_VIEWS, SITE_VIEWS, bump_data_revision, load_company_series, load_site_series
-from app.web import dashboard, page_tables
+from app.web import dashboard, page_helpers, page_tables
 from app.web.dashboard import QUARTERS
 from app.web.page_helpers import HISTORY_MONTHS
 from tests.factories import make_company, make_company_month, make_site, make_site_month
@@ -196,6 +199,9 @@ def test_no_page_or_answer_changes_a_kept_view(
     assert len(site_views) == len(MONTHS) + HISTORY_MONTHS
     quarters = [(quarter, copy.deepcopy(quarter)) for quarter in QUARTERS.values()]
     assert len(quarters) == (len(MONTHS) + HISTORY_MONTHS) // 3  # with the year before the range
+    # Finished charts, kept whole: the pages' JSON and tables are written from them again.
+    finished = [(chart, repr(chart)) for chart in KEPT_CHARTS.charts()]
+    assert len(finished) >= 9
     cache.clear()
     index.clear()
     for path in paths:
@@ -205,6 +211,7 @@ def test_no_page_or_answer_changes_a_kept_view(
     changed = [view.period for view, copied in kept + site_views if repr(view) != repr(copied)]
     assert changed == []
     assert [q.label for q, copied in quarters if repr(q) != repr(copied)] == []
+    assert [chart.key for chart, copied in finished if repr(chart) != copied] == []
 
 
 @pytest.mark.parametrize("page", ["site page", "overview"])
@@ -235,6 +242,9 @@ def test_a_page_after_a_correction_is_what_a_process_that_kept_nothing_serves(
         patch.setattr(queries, "SITE_VIEWS", KeptFrom(1))
         patch.setattr(page_tables, "MONTH_ROWS", KeptFrom(1))
         patch.setattr(dashboard, "QUARTERS", KeptFrom(1))
+        patch.setattr(figure, "KEPT_CHARTS", KeptCharts())
+        patch.setattr(page_helpers, "CHART_ROWS", KeptFrom(1))
+        patch.setattr(templating, "FIGURE_JSON", KeptFrom(1))
         cache.clear()
         index.clear()
         assert client.get(path).text == after

@@ -7,11 +7,12 @@ from typing import Any
 
 from app.domain.charts import Chart
 from app.domain.coverage import partial_label
+from app.domain.month_memo import KeptFrom
 from app.domain.month_views import sources_of, with_changes
 from app.domain.provenance import figure_revisions, revised_note, source_links
 from app.domain.reports import MonthView, add_months
 from app.http.templating import templates
-from app.web.chart_table import table_rows
+from app.web.chart_table import Row, table_rows
 from app.web.kpi_coverage import change_notes
 from app.web.page_tables import month_rows, quarter_cells, release_options
 
@@ -19,6 +20,8 @@ KPI_METRICS = ("btc_mined", "hashrate_avg_ehs", "fleet_efficiency_jth", "btc_hel
 # Rows of the table under each chart: the months people check first. The whole table is a link away, so a
 # ten-year page does not carry six tables of 120 rows to every phone.
 TABLE_MONTHS = 24
+# The table rows of each finished chart, per number of months shown.
+CHART_ROWS: KeptFrom[list[Row]] = KeptFrom(capacity=256)
 # Months loaded before the range so the first months shown still get a year-over-year change.
 HISTORY_MONTHS = 12
 
@@ -70,7 +73,8 @@ def chart_context(chart: Chart, *, table_months: int | None = None) -> dict[str,
     With `table_months`, the table under the chart holds only the latest months; the page links to the
     whole table (dashboard:chart_table) instead of carrying years of rows nobody asked to open.
     """
-    rows = table_rows(chart, table_months)
+    # A finished chart never changes (app.domain.charts.kept): a chart kept since the last build keeps its rows.
+    rows = CHART_ROWS.get((chart,), table_months, lambda: table_rows(chart, table_months))
     return {
         "key": chart.key,
         "title": chart.title,

@@ -18,7 +18,7 @@ from app.domain.charts.figure import (
     finish,
     site_points,
 )
-from app.domain.charts.layout import events_in
+from app.domain.charts.layout import NORMAL_RANGE, events_in
 from app.domain.charts.market import hashprice_chart, realized_chart, revenue_chart, share_chart, treasury_chart
 from app.domain.reports import MonthView
 
@@ -137,9 +137,7 @@ def efficiency_chart(
     ]
     chart = Chart("efficiency", "Fleet efficiency", "J/TH", periods, series, events=events_in(events, periods))
     chart.note = "Joules per terahash: lower is better."
-    chart = finish(chart)
-    chart.figure["layout"]["yaxis"]["rangemode"] = "normal"
-    return chart
+    return finish(chart, yaxis=NORMAL_RANGE)
 
 
 def yield_chart(views: Sequence[MonthView], events: Sequence[Event], *, label: str = "Company") -> Chart:
@@ -159,9 +157,7 @@ def yield_chart(views: Sequence[MonthView], events: Sequence[Event], *, label: s
         "yield", "Production yield", "BTC per EH/s per day", periods, series, events=events_in(events, periods)
     )
     chart.note = "BTC mined ÷ average operating hashrate ÷ days in the month. It falls as the network grows."
-    chart = finish(chart)
-    chart.figure["layout"]["yaxis"]["rangemode"] = "normal"
-    return chart
+    return finish(chart, yaxis=NORMAL_RANGE)
 
 
 ChartBuilder = Callable[[Sequence[MonthView], Sequence["Site"], Sequence["Event"], Sequence[str]], Chart]

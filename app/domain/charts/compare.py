@@ -7,6 +7,7 @@ from decimal import Decimal
 from typing import Literal
 
 from app.domain.charts.figure import Chart, Point, Series, colour, company_points, finish
+from app.domain.charts.layout import NORMAL_RANGE
 from app.domain.coverage import partial_label
 from app.domain.metrics import METRICS
 from app.domain.month_views import sources_of
@@ -85,7 +86,6 @@ def compare_chart(
         chart.note = "Divided by each company's reported average operating hashrate; months without it are gaps."
     elif normalise == "index":
         chart.note = "Each company's figures ÷ its first figure in these months × 100: growth, whatever the size."
-    chart = finish(chart)
     if metric != "btc_held_end" or normalise != "none":
-        chart.figure["layout"]["yaxis"]["rangemode"] = "normal"
-    return chart
+        return finish(chart, yaxis=NORMAL_RANGE)
+    return finish(chart)

@@ -15,6 +15,7 @@ from decimal import Decimal
 from typing import TYPE_CHECKING, Any, Literal, NamedTuple
 
 from app.domain.charts.alt_text import alt_text
+from app.domain.charts.kept import KEPT_CHARTS
 from app.domain.charts.layout import event_overlay, layout
 from app.domain.coverage import Coverage
 from app.domain.figure_sources import FigureSource
@@ -104,6 +105,7 @@ class Series:
     dash: str = "solid"
     width: float = 2.0
     axis: str = "y"  # "y3", "y4": a second axis or panel the chart's layout defines ("y2" carries events)
+    step: bool = False  # a line that holds each value until the next one, without markers
     # A series that is not the metric itself (normalised compare lines): its own unit, decimals and formula.
     unit_override: str | None = None
     decimals_override: int | None = None
@@ -128,6 +130,9 @@ class Series:
 
 @dataclass(slots=True)
 class Chart:
+    """Filled in by a chart's builder, then drawn by `finish`; once finished it may be shared (kept), so
+    nothing changes it after."""
+
     key: str
     title: str
     unit: str
@@ -349,16 +354,13 @@ def _trace(series: Series, x: list[str], notes: _Notes) -> dict[str, Any]:
             "opacity": 0.85,
         }
     symbols = [_SYMBOLS[flags] for flags in zip(notes.flagged, notes.alternative, strict=True)]
+    line = {"color": series.colour, "width": series.width, "dash": "dot" if illustrative else series.dash}
     return {
         "type": "scatter",
-        "mode": "lines+markers",
+        "mode": "lines" if series.step else "lines+markers",
         **common,
         "connectgaps": False,
-        "line": {
-            "color": series.colour,
-            "width": series.width,
-            "dash": "dot" if illustrative else series.dash,
-        },
+        "line": {**line, "shape": "hv"} if series.step else line,
         # Open markers: estimated or illustrative figures; diamonds: derived by the dictionary's second route.
         "marker": {
             "symbol": [symbols[r] for r in note_refs],
@@ -369,7 +371,14 @@ def _trace(series: Series, x: list[str], notes: _Notes) -> dict[str, Any]:
 
 
 def finish(chart: Chart, **extra: Any) -> Chart:
-    """Drop empty series, draw the rest with the event overlay; `extra` goes into the layout."""
+    """Drop empty series, draw the rest with the event overlay; `extra` goes into the layout (layout.layout).
+
+    A chart equal to one finished before is that one (app.domain.charts.kept): never change what this returns.
+    """
+    return KEPT_CHARTS.finished(chart, extra, lambda: _draw(chart, extra))
+
+
+def _draw(chart: Chart, extra: dict[str, Any]) -> Chart:
     shown = [s for s in chart.series if not s.is_empty]
     chart.series = shown
     shapes, event_trace = event_overlay(chart.events)

@@ -11,6 +11,8 @@ if TYPE_CHECKING:
     from app.store.models import Event
 
 EVENT_COLOUR = "#6b7280"
+# For `finish(chart, yaxis=NORMAL_RANGE)`: a value axis that need not start at zero (efficiency, yield).
+NORMAL_RANGE = {"rangemode": "normal"}
 
 
 def _month_end(period: dt.date) -> dt.date:
@@ -76,6 +78,16 @@ def event_overlay(events: Sequence[Event]) -> tuple[list[dict[str, Any]], dict[s
 
 
 def layout(y_title: str, shapes: list[dict[str, Any]], periods: Sequence[dt.date], **extra: Any) -> dict[str, Any]:
+    """The layout; each of `extra` is a layout entry, a dict merged into the one already there (`yaxis=
+    {"rangemode": "normal"}` changes that one setting and keeps the axis' others)."""
+    base = _base(y_title, shapes, periods)
+    for name, value in extra.items():
+        current = base.get(name)
+        base[name] = {**current, **value} if isinstance(current, dict) and isinstance(value, dict) else value
+    return base
+
+
+def _base(y_title: str, shapes: list[dict[str, Any]], periods: Sequence[dt.date]) -> dict[str, Any]:
     # No Plotly title: the page's heading names the chart, once.
     x_range = None
     if periods:
@@ -97,5 +109,4 @@ def layout(y_title: str, shapes: list[dict[str, Any]], periods: Sequence[dt.date
         # (at 56 px the BTC-mined chart's "1,000" needed 61 px, which nearly doubled its drawing time).
         "margin": {"l": 64, "r": 16, "t": 16, "b": 40},
         "separators": ".,",
-        **extra,
     }

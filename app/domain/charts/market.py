@@ -160,10 +160,11 @@ def treasury_chart(views: Sequence[MonthView], events: Sequence[Event]) -> Chart
         "Top: holdings at month end (BTC, left) and their value at the month-end close (USD, right). "
         "Bottom: BTC mined (up) and sold (down) in the month, on their own scale."
     )
-    chart = finish(
+    return finish(
         chart,
         barmode="relative",
-        xaxis_anchor="y3",
+        xaxis={"anchor": "y3"},
+        yaxis={"domain": [0.4, 1], "rangemode": "normal", "title": {"text": "BTC held"}},
         yaxis3={
             "domain": [0, 0.3],
             "title": {"text": "BTC / month"},
@@ -174,10 +175,6 @@ def treasury_chart(views: Sequence[MonthView], events: Sequence[Event]) -> Chart
         yaxis4=_right_axis("USD", rangemode="tozero", tickprefix="$", exponentformat="B"),
         margin=RIGHT_AXIS_MARGIN,
     )
-    layout = chart.figure["layout"]
-    layout["yaxis"].update({"domain": [0.4, 1], "rangemode": "normal", "title": {"text": "BTC held"}})
-    layout["xaxis"]["anchor"] = layout.pop("xaxis_anchor")
-    return chart
 
 
 def hashprice_chart(views: Sequence[MonthView], events: Sequence[Event]) -> Chart:

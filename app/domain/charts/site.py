@@ -7,7 +7,7 @@ from typing import TYPE_CHECKING
 
 from app.domain.charts.company import yield_chart
 from app.domain.charts.figure import Chart, Series, company_points, finish
-from app.domain.charts.layout import events_in
+from app.domain.charts.layout import NORMAL_RANGE, events_in
 from app.domain.charts.market import share_chart
 from app.domain.reports import MonthView
 
@@ -70,9 +70,7 @@ def site_efficiency_chart(views: Sequence[MonthView], events: Sequence[Event]) -
     ]
     chart = Chart("efficiency", "Fleet efficiency", "J/TH", periods, series, events=events_in(events, periods))
     chart.note = "Joules per terahash: lower is better."
-    chart = finish(chart)
-    chart.figure["layout"]["yaxis"]["rangemode"] = "normal"
-    return chart
+    return finish(chart, yaxis=NORMAL_RANGE)
 
 
 def site_charts(views: Sequence[MonthView], events: Sequence[Event]) -> list[Chart]:

@@ -28,14 +28,11 @@ def capacity_chart(entries: Sequence[CapacityEntry], last: dt.date) -> Chart:
             _, capacity, url = ordered[current]
             points.append(Point(capacity, (FigureSource(url, False),)))
             periods.append(period)
-    series = [Series("capacity_mw", "Capacity", "power_capacity_mw", tuple(points), colour="#0f766e")]
-    chart = finish(Chart("capacity", "Capacity over time", "MW", periods, series))
+    # A step: capacity changes on the month an entry takes effect.
+    series = [Series("capacity_mw", "Capacity", "power_capacity_mw", tuple(points), colour="#0f766e", step=True)]
+    chart = Chart("capacity", "Capacity over time", "MW", periods, series)
     chart.note = "Each recorded capacity holds until the next one: a step, not a monthly figure."
-    for trace in chart.figure["data"]:
-        if trace.get("meta", {}).get("key") == "capacity_mw":
-            trace["line"]["shape"] = "hv"  # a step: capacity changes on the month an entry takes effect
-            trace["mode"] = "lines"
-    return chart
+    return finish(chart)
 
 
 def last_operating_month(retired: dt.date | None, today: dt.date) -> dt.date:
