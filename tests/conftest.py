@@ -179,12 +179,12 @@ def _fresh_response_cache() -> Iterator[None]:
     from app.store.queries import MONTH_VIEWS, SITE_VIEWS
     from app.web.dashboard import QUARTERS
     from app.web.page_helpers import CHART_ROWS
-    from app.web.page_tables import MONTH_ROWS
+    from app.web.page_tables import MONTH_ROWS, QUARTER_ROWS
 
     cache.clear()
     index.clear()
     # Kept month views are keyed by stamps that never come back, even after a rollback; cleared anyway, with what
     # is kept beside them, so that a test that patches the domain's formulas never reads what was built before.
-    for kept in (MONTH_VIEWS, SITE_VIEWS, QUARTERS, MONTH_ROWS, KEPT_CHARTS, CHART_ROWS, FIGURE_JSON):
+    for kept in (MONTH_VIEWS, SITE_VIEWS, QUARTERS, MONTH_ROWS, KEPT_CHARTS, CHART_ROWS, FIGURE_JSON, QUARTER_ROWS):
         kept.clear()
     yield

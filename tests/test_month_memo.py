@@ -241,6 +241,7 @@ def test_a_page_after_a_correction_is_what_a_process_that_kept_nothing_serves(
         patch.setattr(queries, "MONTH_VIEWS", MonthMemo(MONTH_VIEWS.capacity))
         patch.setattr(queries, "SITE_VIEWS", KeptFrom(1))
         patch.setattr(page_tables, "MONTH_ROWS", KeptFrom(1))
+        patch.setattr(page_tables, "QUARTER_ROWS", KeptFrom(1))
         patch.setattr(dashboard, "QUARTERS", KeptFrom(1))
         patch.setattr(figure, "KEPT_CHARTS", KeptCharts())
         patch.setattr(page_helpers, "CHART_ROWS", KeptFrom(1))

@@ -10,7 +10,7 @@ from app.domain.metrics import METRICS
 from app.domain.quarters import Quarter
 from app.domain.release import ReleaseInfo
 from app.domain.reports import MonthView
-from app.web.page_tables import month_rows, quarter_cells, release_options
+from app.web.page_tables import month_rows, quarter_cells, quarter_row, release_options
 
 RELEASE = FigureSource("https://example.test/release", False)
 ESTIMATE = FigureSource(None, True)
@@ -59,6 +59,21 @@ def test_quarter_cells_count_the_months_behind_flows_but_not_behind_stocks() -> 
         '<td data-value="10556">10,556</td>',
         '<td data-value="">—</td>',
     ]
+
+
+def test_a_quarter_row_names_its_months_and_the_ones_missing() -> None:
+    values = {"btc_mined": Decimal("120.5")}
+    whole = Quarter(2025, 1, PERIODS[0], "Q1 <2025>", PERIODS, [], values=values, coverage={"btc_mined": 3})
+    row = str(quarter_row(whole, ["btc_mined"]))
+    assert row == (
+        '<tr data-quarter="Q1 &lt;2025&gt;"><th scope="row">Q1 &lt;2025&gt; <span class="muted">'
+        f"{PERIODS[0]:%b %Y}–{PERIODS[-1]:%b %Y}</span></th>"
+        '<td data-value="120.5">120.5</td></tr>'
+    )
+    gap = Quarter(2025, 1, PERIODS[0], "Q1", PERIODS, [PERIODS[1]], values=values, coverage={"btc_mined": 2})
+    row = str(quarter_row(gap, ["btc_mined"]))
+    assert row.startswith('<tr data-quarter="Q1" class="incomplete">')
+    assert f'title="No release for {PERIODS[1]:%B %Y}">incomplete: 2 of 3 months</span></th>' in row
 
 
 def test_release_options_mark_the_shown_release_and_corrections() -> None:

@@ -14,7 +14,7 @@ from app.domain.reports import MonthView, add_months
 from app.http.templating import templates
 from app.web.chart_table import Row, table_rows
 from app.web.kpi_coverage import change_notes
-from app.web.page_tables import month_rows, quarter_cells, release_options
+from app.web.page_tables import month_rows, quarter_row, release_options
 
 KPI_METRICS = ("btc_mined", "hashrate_avg_ehs", "fleet_efficiency_jth", "btc_held_end", "btc_per_ehs_day")
 # Rows of the table under each chart: the months people check first. The whole table is a link away, so a
@@ -91,5 +91,5 @@ def chart_context(chart: Chart, *, table_months: int | None = None) -> dict[str,
 
 # Tables and lists built in Python, not cell by cell (app.web.page_tables).
 templates.env.filters["month_rows"] = month_rows
-templates.env.filters["quarter_cells"] = quarter_cells
+templates.env.filters["quarter_row"] = quarter_row
 templates.env.filters["release_options"] = release_options

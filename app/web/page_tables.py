@@ -12,7 +12,7 @@ import datetime as dt
 from collections.abc import Sequence
 from functools import partial
 
-from markupsafe import Markup
+from markupsafe import Markup, escape
 
 from app.domain.metrics import METRICS
 from app.domain.month_memo import KeptFrom
@@ -31,6 +31,8 @@ QUARTER_END_STOCKS = ("btc_held_end", "treasury_value_usd")
 # Rows of the site page's table, by the kept month view they show (app.store.queries.SITE_VIEWS) and the columns:
 # after a correction the page writes the changed month's row only. About 1.5 KB each.
 MONTH_ROWS: KeptFrom[Markup] = KeptFrom(capacity=4096)
+# Rows of the overview's quarter table, by the kept quarter they show (app.web.dashboard.QUARTERS).
+QUARTER_ROWS: KeptFrom[Markup] = KeptFrom(capacity=2048)
 
 
 def month_rows(views: Sequence[MonthView], metrics: Sequence[str]) -> list[Markup]:
@@ -61,6 +63,36 @@ def _month_row(view: MonthView, columns: Sequence[tuple[str, str, int]]) -> Mark
         cells.append("</td>")
     cells.append("</tr>")
     return Markup("".join(cells))
+
+
+def quarter_row(quarter: Quarter, metrics: Sequence[str]) -> Markup:
+    """The overview's quarter table row of one quarter: its label, months and whether a month is missing, then
+    its figures (quarter_cells). Kept by the quarter's identity: kept quarters never change (app.web.dashboard)."""
+    return QUARTER_ROWS.get((quarter,), tuple(metrics), partial(_quarter_row, quarter, metrics))
+
+
+def _quarter_row(quarter: Quarter, metrics: Sequence[str]) -> Markup:
+    label = escape(quarter.label)
+    badge = incomplete = ""
+    if not quarter.complete:
+        incomplete = ' class="incomplete"'
+        missing = ", ".join(f"{m:%B %Y}" for m in quarter.missing)
+        badge = (
+            f' <span class="badge" title="No release for {missing}">'
+            f"incomplete: {3 - len(quarter.missing)} of 3 months</span>"
+        )
+    return Markup(
+        "".join(
+            (
+                f'<tr data-quarter="{label}"{incomplete}>',
+                f'<th scope="row">{label} <span class="muted">{quarter.start:%b %Y}–{quarter.end:%b %Y}</span>',
+                badge,
+                "</th>",
+                *quarter_cells(quarter, metrics),
+                "</tr>",
+            )
+        )
+    )
 
 
 def quarter_cells(quarter: Quarter, metrics: Sequence[str]) -> list[Markup]:
