@@ -175,6 +175,7 @@ def _fresh_response_cache() -> Iterator[None]:
     # Each test rolls its data back, so revision numbers repeat across tests: cached pages must not leak.
     from app.cache.responses import cache, index
     from app.domain.charts.kept import KEPT_CHARTS
+    from app.domain.charts.points import KEPT_POINTS
     from app.http.templating import FIGURE_JSON
     from app.store.queries import MONTH_VIEWS, SITE_VIEWS
     from app.web.dashboard import QUARTERS
@@ -185,6 +186,16 @@ def _fresh_response_cache() -> Iterator[None]:
     index.clear()
     # Kept month views are keyed by stamps that never come back, even after a rollback; cleared anyway, with what
     # is kept beside them, so that a test that patches the domain's formulas never reads what was built before.
-    for kept in (MONTH_VIEWS, SITE_VIEWS, QUARTERS, MONTH_ROWS, KEPT_CHARTS, CHART_ROWS, FIGURE_JSON, QUARTER_ROWS):
+    for kept in (
+        MONTH_VIEWS,
+        SITE_VIEWS,
+        QUARTERS,
+        MONTH_ROWS,
+        KEPT_CHARTS,
+        CHART_ROWS,
+        FIGURE_JSON,
+        QUARTER_ROWS,
+        KEPT_POINTS,
+    ):
         kept.clear()
     yield

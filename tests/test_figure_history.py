@@ -12,7 +12,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from app.domain.actors import Actor
-from app.domain.charts.figure import company_points, site_points
+from app.domain.charts.points import company_points, site_points
 from app.domain.figure_history import publisher_of
 from app.schemas.months import CompanyMonthCreate, SiteMonthCreate
 from app.store.models import Company, FigureRevision

@@ -12,11 +12,12 @@ from typing import Any
 import pytest
 
 from app.domain import charts
-from app.domain.charts import figure
+from app.domain.charts import figure, points
 from app.domain.charts.kept import KeptCharts
 from app.domain.figure_sources import FigureSource
 from app.domain.metrics import METRICS
 from app.domain.reports import MonthView, SiteFigures, month_range
+from app.lru import Lru
 from app.store.models import Site
 
 MONTHS = month_range(dt.date(2024, 1, 1), dt.date(2024, 12, 1))
@@ -132,3 +133,21 @@ def test_no_page_changes_a_kept_chart(kept: KeptCharts) -> None:
     assert {key: c.figure for key, c in first.items()} == copies
     efficiency = first["efficiency"].figure["layout"]["yaxis"]
     assert efficiency["rangemode"] == "normal" and efficiency["title"] == {"text": "J/TH"}
+
+
+def test_a_series_makes_again_only_the_points_of_months_whose_view_changed(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(points, "KEPT_POINTS", Lru(16))
+    views = _views()
+    first = points.site_points(views, "btc_mined", "north")
+    assert points.site_points(list(views), "btc_mined", "north") is first  # the same months: the same points
+    corrected = [*views[:5], _views(held_in_june=Decimal("1"))[5], *views[6:]]
+    corrected[5].sites["north"].values["btc_mined"] = Decimal("99.5")
+    again = points.site_points(corrected, "btc_mined", "north")
+    assert [i for i, (a, b) in enumerate(zip(first, again, strict=True)) if a is not b] == [5]
+    assert again[5].value == Decimal("99.5")
+    with monkeypatch.context() as patch:
+        patch.setattr(points, "KEPT_POINTS", Lru(16))
+        assert points.site_points(corrected, "btc_mined", "north") == again  # what a build from nothing makes
+    # Another range, or another first month, is another series: built whole.
+    assert points.site_points(views[1:], "btc_mined", "north") == first[1:]
+    assert points.company_points(corrected, "btc_held_end")[5].value == Decimal("1")

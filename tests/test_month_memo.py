@@ -14,11 +14,12 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from app.cache.responses import cache, index
-from app.domain.charts import figure
+from app.domain.charts import figure, points
 from app.domain.charts.kept import KEPT_CHARTS, KeptCharts
 from app.domain.month_memo import KeptFrom, MonthMemo
 from app.domain.reports import MonthView, add_months, month_range
 from app.http import templating
+from app.lru import Lru
 from app.store import queries
 from app.store.models import Company, FigureRevision, NetworkMonth, Site
 from app.store.queries import MONTH_VIEWS, SITE_VIEWS, bump_data_revision, load_company_series, load_site_series
@@ -244,6 +245,7 @@ def test_a_page_after_a_correction_is_what_a_process_that_kept_nothing_serves(
         patch.setattr(page_tables, "QUARTER_ROWS", KeptFrom(1))
         patch.setattr(dashboard, "QUARTERS", KeptFrom(1))
         patch.setattr(figure, "KEPT_CHARTS", KeptCharts())
+        patch.setattr(points, "KEPT_POINTS", Lru(1))
         patch.setattr(page_helpers, "CHART_ROWS", KeptFrom(1))
         patch.setattr(templating, "FIGURE_JSON", KeptFrom(1))
         cache.clear()

@@ -4,7 +4,8 @@ Each chart is a `Chart`: the series it draws with their exact decimals and prove
 dict drawn from those same series. The page's table and the CSV download read the series, so they show
 exactly what the chart shows. Missing months are ``None``: Plotly draws a gap, tables show "—".
 
-`figure` holds the model and the Plotly plumbing, `layout` the axes and events; `company`, `market`, `site` and
+`figure` holds the model and the Plotly plumbing, `points` a series' points from the months, `kept` the
+finished charts kept between builds, `layout` the axes and events; `company`, `market`, `site` and
 `compare` the charts of each page; `sparkline` the small inline SVG lines of the company list.
 """
 

@@ -14,12 +14,11 @@ from app.domain.charts.figure import (
     Point,
     Series,
     colour,
-    company_points,
     finish,
-    site_points,
 )
 from app.domain.charts.layout import NORMAL_RANGE, events_in
 from app.domain.charts.market import hashprice_chart, realized_chart, revenue_chart, share_chart, treasury_chart
+from app.domain.charts.points import company_points, site_points
 from app.domain.reports import MonthView
 
 if TYPE_CHECKING:

@@ -6,8 +6,9 @@ from collections.abc import Sequence
 from decimal import Decimal
 from typing import Literal
 
-from app.domain.charts.figure import Chart, Point, Series, colour, company_points, finish
+from app.domain.charts.figure import Chart, Point, Series, colour, finish
 from app.domain.charts.layout import NORMAL_RANGE
+from app.domain.charts.points import company_points
 from app.domain.coverage import partial_label
 from app.domain.metrics import METRICS
 from app.domain.month_views import sources_of

@@ -17,13 +17,10 @@ from typing import TYPE_CHECKING, Any, Literal, NamedTuple
 from app.domain.charts.alt_text import alt_text
 from app.domain.charts.kept import KEPT_CHARTS
 from app.domain.charts.layout import event_overlay, layout
-from app.domain.coverage import Coverage
 from app.domain.figure_sources import FigureSource
 from app.domain.formatting import format_figure, hover_format
 from app.domain.metrics import METRICS
-from app.domain.month_views import sources_of
-from app.domain.provenance import revised_note, source_links
-from app.domain.reports import MonthView
+from app.domain.provenance import source_links
 
 PALETTE = (
     "#2563eb",
@@ -142,72 +139,6 @@ class Chart:
     events: list[Event] = field(default_factory=list)
     figure: dict[str, Any] = field(default_factory=dict)
     alt: str = ""
-
-
-def company_points(views: Sequence[MonthView], metric: str) -> tuple[Point, ...]:
-    out: list[Point] = []
-    append = out.append
-    last_sources: tuple[FigureSource, ...] | None = None
-    last_revised: str | None = None
-    for v in views:
-        value = v.values.get(metric)
-        if value is None:
-            append(_GAP)
-            continue
-        sources = sources_of(v, metric)
-        # Months in a run share their sources (one shared instance per row's provenance): equal at a glance.
-        if sources == last_sources:
-            sources = last_sources
-        else:
-            # Each figure's own corrections: a month with one corrected figure leaves the others unmarked.
-            last_sources, last_revised = sources, _revised(sources, metric)
-        coverage = v.coverage.get(metric)
-        append(_new(Point, (value, sources, last_revised, "" if coverage is None else _partial(coverage))))
-    return tuple(out)
-
-
-def _partial(coverage: Coverage) -> str:
-    """Coverage.label, at once for a value from every active site (the sites listed alike: nothing missing)."""
-    return "" if coverage.sites_reported == coverage.sites_active else coverage.label()
-
-
-def site_points(views: Sequence[MonthView], metric: str, slug: str) -> tuple[Point, ...]:
-    out: list[Point] = []
-    append = out.append
-    # Months of one site mostly share one source (the rows' provenance is one shared instance): one tuple for
-    # a run of them, so the hover notes recognise the run without hashing it (see _note_refs).
-    last_src: FigureSource | None = None
-    last_sources: tuple[FigureSource, ...] = ()
-    last_revised: str | None = None
-    for v in views:
-        figures = v.sites.get(slug)
-        value = None if figures is None else figures.values.get(metric)
-        if figures is None or value is None:
-            append(_GAP)
-            continue
-        src = figures.sources.get(metric)
-        if not src:
-            append(Point(value))
-            continue
-        if src is not last_src:
-            last_src, last_sources = src, (src,)
-            last_revised = _revised(last_sources, metric)
-        append(_new(Point, (value, last_sources, last_revised, "")))
-    return tuple(out)
-
-
-def _revised(sources: tuple[FigureSource, ...], metric: str) -> str | None:
-    """revised_note, without its sorting and de-duplicating for the figures never corrected (nearly all)."""
-    for src in sources:
-        if src.revisions:
-            return revised_note(sources, metric)
-    return None
-
-
-_GAP = Point(None)
-# Point(...) runs the NamedTuple's Python-level __new__ (defaults, keywords): building the tuple directly costs
-# a third of that, and a ten-year, ten-site overview makes about 5,000 points. All four fields, in order.
-_new = tuple.__new__
 
 
 def fmt(value: Decimal | None, metric: str, with_unit: bool = True) -> str:

@@ -6,8 +6,9 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import TYPE_CHECKING, Any
 
-from app.domain.charts.figure import Chart, Series, company_points, finish
+from app.domain.charts.figure import Chart, Series, finish
 from app.domain.charts.layout import events_in
+from app.domain.charts.points import company_points
 from app.domain.reports import MonthView
 
 if TYPE_CHECKING:

@@ -6,9 +6,10 @@ from collections.abc import Sequence
 from typing import TYPE_CHECKING
 
 from app.domain.charts.company import yield_chart
-from app.domain.charts.figure import Chart, Series, company_points, finish
+from app.domain.charts.figure import Chart, Series, finish
 from app.domain.charts.layout import NORMAL_RANGE, events_in
 from app.domain.charts.market import share_chart
+from app.domain.charts.points import company_points
 from app.domain.reports import MonthView
 
 if TYPE_CHECKING:
