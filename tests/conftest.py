@@ -178,6 +178,7 @@ def _fresh_response_cache() -> Iterator[None]:
     from app.domain.charts.points import KEPT_POINTS
     from app.http.templating import FIGURE_JSON
     from app.store.queries import MONTH_VIEWS, SITE_VIEWS
+    from app.web.chart_csv import CHART_CSV
     from app.web.dashboard import QUARTERS
     from app.web.page_helpers import CHART_ROWS
     from app.web.page_tables import MONTH_ROWS, QUARTER_ROWS
@@ -196,6 +197,7 @@ def _fresh_response_cache() -> Iterator[None]:
         FIGURE_JSON,
         QUARTER_ROWS,
         KEPT_POINTS,
+        CHART_CSV,
     ):
         kept.clear()
     yield

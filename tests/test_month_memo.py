@@ -23,7 +23,7 @@ from app.lru import Lru
 from app.store import queries
 from app.store.models import Company, FigureRevision, NetworkMonth, Site
 from app.store.queries import MONTH_VIEWS, SITE_VIEWS, bump_data_revision, load_company_series, load_site_series
-from app.web import dashboard, page_helpers, page_tables
+from app.web import chart_csv, dashboard, page_helpers, page_tables
 from app.web.dashboard import QUARTERS
 from app.web.page_helpers import HISTORY_MONTHS
 from tests.factories import make_company, make_company_month, make_site, make_site_month
@@ -248,6 +248,7 @@ def test_a_page_after_a_correction_is_what_a_process_that_kept_nothing_serves(
         patch.setattr(points, "KEPT_POINTS", Lru(1))
         patch.setattr(page_helpers, "CHART_ROWS", KeptFrom(1))
         patch.setattr(templating, "FIGURE_JSON", KeptFrom(1))
+        patch.setattr(chart_csv, "CHART_CSV", KeptFrom(1))
         cache.clear()
         index.clear()
         assert client.get(path).text == after

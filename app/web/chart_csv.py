@@ -23,9 +23,12 @@ from app.domain.charts import Chart, Series
 from app.domain.coverage import COVERABLE
 from app.domain.csvio import PROVENANCE_FIELDS, provenance_column, safe_cell
 from app.domain.figure_sources import FigureSource
+from app.domain.month_memo import KeptFrom
 from app.schemas import format_period
 
 HeaderStyle = Literal["labels", "names", "units"]
+# The CSV of each finished chart, per heading style.
+CHART_CSV: KeptFrom[str] = KeptFrom(capacity=128)
 # How a labelled heading names each provenance column, in the order of PROVENANCE_FIELDS.
 PROVENANCE_LABELS = {
     "source_url": "source",
@@ -105,8 +108,10 @@ def header_style(request: Request) -> HeaderStyle:
 
 def csv_response(chart: Chart, filename_parts: Sequence[str], *, header: HeaderStyle = "labels") -> Response:
     name = "-".join(p for p in filename_parts if p) + ".csv"
+    # A finished chart never changes (app.domain.charts.kept): one kept since the last build keeps its CSV.
+    text = CHART_CSV.get((chart,), header, lambda: chart_csv(chart, header=header))
     return Response(
-        chart_csv(chart, header=header),
+        text,
         media_type="text/csv; charset=utf-8",
         headers={"Content-Disposition": f'attachment; filename="{name}"'},
     )

@@ -24,7 +24,7 @@ from app.http.deps import CompanyOr404, SessionDep
 from app.http.templating import templates
 from app.store import queries
 from app.store.models import Company
-from app.store.queries.dashboard import company_data_summary
+from app.store.queries.company_facts import CompanyFacts, company_facts
 from app.store.queries.releases import list_releases
 from app.web.as_of import as_of_context, as_of_of, load_as_of, releases_as_of
 from app.web.chart_csv import csv_response, header_style
@@ -54,19 +54,26 @@ QUARTERS: KeptFrom[Quarter] = KeptFrom(capacity=1024)
 
 def _load(
     company: Company, params: ViewParams, *, session: Session, published_only: bool
-) -> tuple[Any, list[MonthView], list[MonthView], Any, tuple[dt.date, dt.date] | None]:
-    """Sites, views with a year of history before the range, the range's views, summary, and the range."""
-    summary = company_data_summary(company.id, session=session, published_only=published_only)
-    bounds = params.resolve(summary.first, summary.last)
+) -> tuple[Any, list[MonthView], list[MonthView], CompanyFacts, tuple[dt.date, dt.date] | None]:
+    """Sites, views with a year of history before the range, the range's views, the company's summary, spans and
+    releases, and the range."""
+    sites = queries.list_sites(company.id, session=session)
+    facts = company_facts(company.id, sites, session=session, published_only=published_only)
+    bounds = params.resolve(facts.summary.first, facts.summary.last)
     if bounds is None or bounds[0] > bounds[1]:
-        sites = queries.list_sites(company.id, session=session)
-        return sites, [], [], summary, bounds
+        return sites, [], [], facts, bounds
     start, end = bounds
     sites, all_views = queries.load_company_series(
-        company, session=session, start=add_months(start, -HISTORY_MONTHS), end=end, published_only=published_only
+        company,
+        session=session,
+        start=add_months(start, -HISTORY_MONTHS),
+        end=end,
+        published_only=published_only,
+        sites=sites,
+        spans=facts.spans,
     )
     views = [v for v in all_views if v.period >= start]
-    return sites, all_views, views, summary, bounds
+    return sites, all_views, views, facts, bounds
 
 
 def build_overview_context(
@@ -93,8 +100,13 @@ def build_overview_context(
     params = params or ViewParams()
     if as_of is not None:  # the figures as published then (app.web.as_of)
         sites, history, views, summary, bounds = load_as_of(company, params, session=session, as_of=as_of)
+        releases = releases_as_of(
+            list_releases(company.id, session=session, published_only=published_only, site_ids=[s.id for s in sites]),
+            as_of,
+        )
     else:
-        sites, history, views, summary, bounds = _load(company, params, session=session, published_only=published_only)
+        sites, history, views, facts, bounds = _load(company, params, session=session, published_only=published_only)
+        summary, releases = facts.summary, facts.releases
     known = [s.slug for s in sites]
     unknown = [s for s in params.sites if s not in known]
     if unknown:
@@ -110,10 +122,7 @@ def build_overview_context(
         quarters = [q for q in reversed(shown) if q.end >= views[0].period and q.start <= views[-1].period]
     shown_release = release_context(
         company,
-        releases=releases_as_of(
-            list_releases(company.id, session=session, published_only=published_only, site_ids=[s.id for s in sites]),
-            as_of,
-        ),
+        releases=releases,
         history=history,
         bounds=bounds,
         params=params,

@@ -285,15 +285,20 @@ def load_company_series(
     start: dt.date | None = None,
     end: dt.date | None = None,
     published_only: bool = True,
+    sites: Sequence[Site] | None = None,
+    spans: dict[int, tuple[dt.date, dt.date]] | None = None,
 ) -> tuple[Sequence[Site], list[MonthView]]:
     """The company's sites and one MonthView per month in [start, end] (default: all published months).
 
     A fixed number of queries whatever the number of months and sites. Months kept since their last change
-    (MONTH_VIEWS, by their stamps) are not read again: only the span of the others is.
+    (MONTH_VIEWS, by their stamps) are not read again: only the span of the others is. A caller that has read the
+    company's sites, and their spans as `reported_spans` gives them with the same `published_only`, passes them.
     """
-    sites = list_sites(company.id, session=session)
+    if sites is None:
+        sites = list_sites(company.id, session=session)
     site_ids = [s.id for s in sites]
-    spans = reported_spans(site_ids, session=session, published_only=published_only)
+    if spans is None:
+        spans = reported_spans(site_ids, session=session, published_only=published_only)
     if start is None or end is None:
         published = spans if published_only else reported_spans(site_ids, session=session)
         first, last = _period_bounds(company.id, published, session=session)

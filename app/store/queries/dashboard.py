@@ -30,7 +30,8 @@ class DataSummary:
     changed_at: dt.datetime | None
 
 
-def _latest(*moments: dt.datetime | None) -> dt.datetime | None:
+def latest_moment(*moments: dt.datetime | None) -> dt.datetime | None:
+    """The latest of the moments given, each read as UTC (SQLite hands back naive datetimes); None if none."""
     known = [m if m.tzinfo else m.replace(tzinfo=dt.UTC) for m in moments if m is not None]
     return max(known) if known else None
 
@@ -95,7 +96,7 @@ def company_data_summaries(
         out[company_id] = DataSummary(
             first=min(firsts) if firsts else None,
             last=max(lasts) if lasts else None,
-            changed_at=_latest(*moments),
+            changed_at=latest_moment(*moments),
         )
     return out
 

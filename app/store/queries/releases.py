@@ -74,6 +74,12 @@ def list_releases(
             company_rows.append(row[1:])
         else:
             site_rows.append(row[1:4])
+    return merge_releases(company_rows, site_rows)
+
+
+def merge_releases(company_rows: Sequence[Any], site_rows: Sequence[Any]) -> list[ReleaseInfo]:
+    """Releases oldest first, from the company's rows (period, published, revised, reason, source URL) and its
+    sites' rows grouped by month (period, first published, last revised)."""
     found: dict[dt.date, ReleaseInfo] = {}
     for period, published, revised, reason, url in company_rows:
         found[period] = ReleaseInfo(period, _utc(published), _utc(revised), reason, url)

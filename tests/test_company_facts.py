@@ -1,0 +1,93 @@
+"""The overview's one statement for a company's summary, its sites' spans and its releases gives what the three
+queries it replaces give, drafts or not, on either database."""
+
+from __future__ import annotations
+
+import datetime as dt
+from decimal import Decimal
+
+import pytest
+from sqlalchemy.orm import Session
+
+from app.store.models import RecordStatus
+from app.store.queries import list_sites, reported_spans
+from app.store.queries.company_facts import company_facts
+from app.store.queries.dashboard import company_data_summary
+from app.store.queries.releases import list_releases
+from tests.factories import make_company, make_company_month, make_site, make_site_month
+
+PUBLISHED = dt.datetime(2025, 2, 3, 10, 0, tzinfo=dt.UTC)
+
+
+def _at(days: int) -> dt.datetime:
+    return PUBLISHED + dt.timedelta(days=days)
+
+
+def _expected(company_id: int, db_session: Session, published_only: bool) -> tuple[object, ...]:
+    sites = list_sites(company_id, session=db_session)
+    return (
+        company_data_summary(company_id, session=db_session, published_only=published_only),
+        reported_spans([s.id for s in sites], session=db_session, published_only=published_only),
+        list_releases(company_id, session=db_session, published_only=published_only),
+    )
+
+
+def _facts(company_id: int, db_session: Session, published_only: bool) -> tuple[object, ...]:
+    sites = list_sites(company_id, session=db_session)
+    facts = company_facts(company_id, sites, session=db_session, published_only=published_only)
+    return facts.summary, facts.spans, facts.releases
+
+
+@pytest.mark.parametrize("published_only", [True, False])
+def test_the_facts_are_what_the_three_queries_give(db_session: Session, published_only: bool) -> None:
+    company = make_company(db_session, slug="facts")
+    north = make_site(db_session, company, slug="north")
+    south = make_site(db_session, company, slug="south")
+    make_site(db_session, company, slug="idle")  # no months at all: no span
+    other = make_company(db_session, slug="other")  # another company's rows stay out
+    make_site_month(db_session, make_site(db_session, other, slug="far"), period=dt.date(2020, 1, 1))
+    make_company_month(db_session, other, period=dt.date(2030, 1, 1))
+    # The company's own months, one corrected with a reason; site months before and after them.
+    make_company_month(db_session, company, period=dt.date(2025, 1, 1), published_at=_at(0))
+    make_company_month(
+        db_session,
+        company,
+        period=dt.date(2025, 2, 1),
+        published_at=_at(30),
+        revised_at=_at(40),
+        revision_reason="Typo",
+        source_url="https://example.com/feb",
+    )
+    make_site_month(db_session, north, period=dt.date(2024, 12, 1), published_at=_at(-20))
+    make_site_month(db_session, north, period=dt.date(2025, 1, 1), published_at=_at(1), revised_at=_at(50))
+    make_site_month(db_session, south, period=dt.date(2025, 1, 1), published_at=_at(-1))
+    # Drafts: a later month, in the preview only.
+    make_site_month(
+        db_session,
+        south,
+        period=dt.date(2025, 3, 1),
+        status=RecordStatus.draft,
+        btc_mined=Decimal(3),
+        published_at=None,
+    )
+    make_company_month(db_session, company, period=dt.date(2025, 4, 1), status=RecordStatus.draft, published_at=None)
+    db_session.flush()
+
+    expected = _expected(company.id, db_session, published_only)
+    assert _facts(company.id, db_session, published_only) == expected
+    summary, spans, releases = expected
+    assert summary.last == (dt.date(2025, 2, 1) if published_only else dt.date(2025, 4, 1))  # type: ignore[attr-defined]
+    assert spans[north.id] == (dt.date(2024, 12, 1), dt.date(2025, 1, 1))  # type: ignore[index]
+    assert len(releases) == (3 if published_only else 5)  # type: ignore[arg-type]
+
+
+def test_a_company_without_sites_or_months(db_session: Session) -> None:
+    bare = make_company(db_session, slug="bare")
+    db_session.flush()
+    assert _facts(bare.id, db_session, True) == _expected(bare.id, db_session, True)
+    only_company = make_company(db_session, slug="only-company")
+    make_company_month(db_session, only_company, period=dt.date(2025, 1, 1), published_at=_at(0))
+    db_session.flush()
+    facts = _facts(only_company.id, db_session, True)
+    assert facts == _expected(only_company.id, db_session, True)
+    assert facts[0].changed_at == _at(0)  # type: ignore[attr-defined]
