@@ -75,6 +75,10 @@ def test_the_facts_are_what_the_three_queries_give(db_session: Session, publishe
 
     expected = _expected(company.id, db_session, published_only)
     assert _facts(company.id, db_session, published_only) == expected
+    # Without the releases (a chart's table or CSV), the same summary and spans from fewer rows.
+    sites = list_sites(company.id, session=db_session)
+    bare = company_facts(company.id, sites, session=db_session, published_only=published_only, with_releases=False)
+    assert (bare.summary, bare.spans, bare.releases) == (*expected[:2], None)
     summary, spans, releases = expected
     assert summary.last == (dt.date(2025, 2, 1) if published_only else dt.date(2025, 4, 1))  # type: ignore[attr-defined]
     assert spans[north.id] == (dt.date(2024, 12, 1), dt.date(2025, 1, 1))  # type: ignore[index]
@@ -85,6 +89,8 @@ def test_a_company_without_sites_or_months(db_session: Session) -> None:
     bare = make_company(db_session, slug="bare")
     db_session.flush()
     assert _facts(bare.id, db_session, True) == _expected(bare.id, db_session, True)
+    empty = company_facts(bare.id, [], session=db_session, with_releases=False)
+    assert (empty.summary, empty.spans, empty.releases) == (*_expected(bare.id, db_session, True)[:2], None)
     only_company = make_company(db_session, slug="only-company")
     make_company_month(db_session, only_company, period=dt.date(2025, 1, 1), published_at=_at(0))
     db_session.flush()

@@ -53,12 +53,14 @@ QUARTERS: KeptFrom[Quarter] = KeptFrom(capacity=1024)
 
 
 def _load(
-    company: Company, params: ViewParams, *, session: Session, published_only: bool
+    company: Company, params: ViewParams, *, session: Session, published_only: bool, with_releases: bool = True
 ) -> tuple[Any, list[MonthView], list[MonthView], CompanyFacts, tuple[dt.date, dt.date] | None]:
     """Sites, views with a year of history before the range, the range's views, the company's summary, spans and
-    releases, and the range."""
+    releases (unless `with_releases` is false), and the range."""
     sites = queries.list_sites(company.id, session=session)
-    facts = company_facts(company.id, sites, session=session, published_only=published_only)
+    facts = company_facts(
+        company.id, sites, session=session, published_only=published_only, with_releases=with_releases
+    )
     bounds = params.resolve(facts.summary.first, facts.summary.last)
     if bounds is None or bounds[0] > bounds[1]:
         return sites, [], [], facts, bounds
@@ -106,7 +108,7 @@ def build_overview_context(
         )
     else:
         sites, history, views, facts, bounds = _load(company, params, session=session, published_only=published_only)
-        summary, releases = facts.summary, facts.releases
+        summary, releases = facts.summary, facts.releases or []
     known = [s.slug for s in sites]
     unknown = [s for s in params.sites if s not in known]
     if unknown:
@@ -258,7 +260,7 @@ def _overview_chart(params: ViewParams, key: str, company: Company, session: Ses
     build = charts.OVERVIEW_CHARTS.get(key)
     if build is None:
         raise HTTPException(status_code=404, detail=f"No chart {key!r}: use one of {', '.join(charts.OVERVIEW_CHARTS)}")
-    sites, _, views, _, bounds = _load(company, params, session=session, published_only=True)
+    sites, _, views, _, bounds = _load(company, params, session=session, published_only=True, with_releases=False)
     unknown = [s for s in params.sites if s not in {x.slug for x in sites}]
     if unknown:
         raise HTTPException(status_code=400, detail=f"site: no site {unknown[0]!r} in {company.name}")

@@ -14,7 +14,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import Date, Integer, Select, and_, cast, func, literal, null, select, union_all
+from sqlalchemy import Date, Integer, Select, String, and_, cast, func, literal, null, select, union_all
 from sqlalchemy.orm import Session
 
 from app.domain.release import ReleaseInfo
@@ -27,7 +27,7 @@ from app.store.queries.releases import merge_releases
 class CompanyFacts:
     summary: DataSummary
     spans: dict[int, tuple[dt.date, dt.date]]
-    releases: list[ReleaseInfo]
+    releases: list[ReleaseInfo] | None  # None unless asked for
 
 
 # Each part's rows start with what they are.
@@ -35,15 +35,23 @@ _COMPANY, _MONTH, _SITE = "c", "m", "s"
 
 
 def company_facts(
-    company_id: int, sites: Sequence[Site], *, session: Session, published_only: bool = True
+    company_id: int,
+    sites: Sequence[Site],
+    *,
+    session: Session,
+    published_only: bool = True,
+    with_releases: bool = True,
 ) -> CompanyFacts:
     """The summary, the sites' spans and the releases of one company, as the three functions give them (drafts
-    too with `published_only=False`, as for a staff preview)."""
+    too with `published_only=False`, as for a staff preview). Without releases (a chart's table or CSV needs none)
+    the company's rows come as one aggregate instead of one per month."""
     company = and_(CompanyMonth.company_id == company_id)
     if published_only:
         company = and_(company, CompanyMonth.status == RecordStatus.published)
-    parts: list[Select[*tuple[Any, ...]]] = [
-        select(
+    # Every part has the same columns: what it is, a month (the first), a site, the first and last publication,
+    # the last revision and edit, a release's reason and source, and the last month.
+    if with_releases:
+        company_part = select(
             literal(_COMPANY).label("part"),
             CompanyMonth.period,
             # Typed, in SQL (Postgres resolves a column of NULLs in two parts as text, which an integer or a date
@@ -57,63 +65,81 @@ def company_facts(
             CompanyMonth.source_url,
             cast(null(), Date).label("last_period"),
         ).where(company)
-    ]
+    else:
+        company_part = select(
+            literal(_COMPANY).label("part"),
+            func.min(CompanyMonth.period),
+            cast(null(), Integer).label("site_id"),
+            func.min(CompanyMonth.published_at),
+            func.max(CompanyMonth.published_at),
+            func.max(CompanyMonth.revised_at),
+            func.max(CompanyMonth.updated_at),
+            cast(null(), String).label("revision_reason"),
+            cast(null(), String).label("source_url"),
+            func.max(CompanyMonth.period),
+        ).where(company)
+    parts: list[Select[*tuple[Any, ...]]] = [company_part]
     site_ids = [s.id for s in sites]
     if site_ids:
         # The sites' ids as values: Postgres then reads their rows through the (site_id, period) index.
         mine = and_(SiteMonth.site_id.in_(site_ids))
         if published_only:
             mine = and_(mine, SiteMonth.status == RecordStatus.published)
-        by_month = select(
-            literal(_MONTH),
-            SiteMonth.period,
-            null(),
+        if with_releases:
+            by_month = select(
+                literal(_MONTH),
+                SiteMonth.period,
+                null(),
+                func.min(SiteMonth.published_at),
+                func.max(SiteMonth.published_at),
+                func.max(SiteMonth.revised_at),
+                func.max(SiteMonth.updated_at),
+                null(),
+                null(),
+                null(),
+            )
+            parts.append(by_month.where(mine).group_by(SiteMonth.period))
+        by_site = select(
+            literal(_SITE),
+            func.min(SiteMonth.period),
+            SiteMonth.site_id,
             func.min(SiteMonth.published_at),
             func.max(SiteMonth.published_at),
             func.max(SiteMonth.revised_at),
             func.max(SiteMonth.updated_at),
             null(),
             null(),
-            null(),
-        )
-        by_site = select(
-            literal(_SITE),
-            func.min(SiteMonth.period),
-            SiteMonth.site_id,
-            null(),
-            null(),
-            null(),
-            null(),
-            null(),
-            null(),
             func.max(SiteMonth.period),
         )
-        parts.append(by_month.where(mine).group_by(SiteMonth.period))
         parts.append(by_site.where(mine).group_by(SiteMonth.site_id))
     rows = session.execute(union_all(*parts) if len(parts) > 1 else parts[0]).all()
-    return _facts(rows, published_only)
+    return _facts(rows, published_only, with_releases)
 
 
-def _facts(rows: Sequence[Any], published_only: bool) -> CompanyFacts:
+def _facts(rows: Sequence[Any], published_only: bool, with_releases: bool) -> CompanyFacts:
     company_rows: list[tuple[Any, ...]] = []
     month_rows: list[tuple[Any, ...]] = []
     spans: dict[int, tuple[dt.date, dt.date]] = {}
     periods: list[dt.date] = []
     moments: list[dt.datetime | None] = []
     for part, period, site_id, first_pub, last_pub, revised, updated, reason, url, last in rows:
-        if part == _SITE:
-            spans[site_id] = (period, last)
+        if period is None:  # the company's aggregate over no rows
             continue
         periods.append(period)
+        if last is not None:
+            periods.append(last)
         # Drafts have no published_at: their last edit is what a preview shows as "as of".
         moments.extend((last_pub, revised, None if published_only else updated))
-        if part == _COMPANY:
-            company_rows.append((period, first_pub, revised, reason, url))
-        else:
+        if part == _SITE:
+            spans[site_id] = (period, last)
+        elif part == _MONTH:
             month_rows.append((period, first_pub, revised))
+        elif with_releases:
+            company_rows.append((period, first_pub, revised, reason, url))
     summary = DataSummary(
         first=min(periods) if periods else None,
         last=max(periods) if periods else None,
         changed_at=latest_moment(*moments),
     )
-    return CompanyFacts(summary=summary, spans=spans, releases=merge_releases(company_rows, month_rows))
+    releases = merge_releases(company_rows, month_rows) if with_releases else None
+    return CompanyFacts(summary=summary, spans=spans, releases=releases)
