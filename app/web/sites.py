@@ -16,7 +16,7 @@ from app.http.deps import CompanyOr404, SessionDep
 from app.http.templating import templates
 from app.store import queries
 from app.store.models import Company, Site
-from app.store.queries.dashboard import company_data_summary
+from app.store.queries.company_facts import company_facts
 from app.web.chart_csv import csv_response, header_style
 from app.web.page_helpers import HISTORY_MONTHS, TABLE_MONTHS, chart_context, kpi_cards
 from app.web.site_life_view import site_life_context
@@ -55,14 +55,22 @@ SiteOr404 = Annotated[Site, Depends(site_or_404)]
 def _load(
     company: Company, site: Site, params: ViewParams, *, session: Session, published_only: bool
 ) -> tuple[list[MonthView], list[MonthView], list[Chart], Any, Any]:
-    summary = company_data_summary(company.id, session=session, published_only=published_only)
+    # The company's bounds, as the overview's (a site page offers the same ranges), and this site's span with them.
+    sites = queries.list_sites(company.id, session=session)
+    facts = company_facts(company.id, sites, session=session, published_only=published_only, with_releases=False)
+    summary = facts.summary
     bounds = params.resolve(summary.first, summary.last)
     events = [e for e in queries.list_events(session=session, company_id=company.id) if e.site_id in (None, site.id)]
     if bounds is None or bounds[0] > bounds[1]:
         return [], [], [], summary, bounds
     start, end = bounds
     history = queries.load_site_series(
-        site, session=session, start=add_months(start, -HISTORY_MONTHS), end=end, published_only=published_only
+        site,
+        session=session,
+        start=add_months(start, -HISTORY_MONTHS),
+        end=end,
+        published_only=published_only,
+        spans={site.id: facts.spans[site.id]} if site.id in facts.spans else {},
     )
     views = [v for v in history if v.period >= start]
     if params.range == "all":

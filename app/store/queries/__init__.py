@@ -338,16 +338,24 @@ def load_company_series(
 
 
 def load_site_series(
-    site: Site, *, session: Session, start: dt.date, end: dt.date, published_only: bool = True
+    site: Site,
+    *,
+    session: Session,
+    start: dt.date,
+    end: dt.date,
+    published_only: bool = True,
+    spans: dict[int, tuple[dt.date, dt.date]] | None = None,
 ) -> list[MonthView]:
     """One site's months as app.domain.month_views.site_series makes them, reading only that site's rows.
 
     A site page needs the site's own figures and the network's, never its sister sites' or the company's:
-    reading those would make a site's page cost as much as the whole company's.
+    reading those would make a site's page cost as much as the whole company's. A caller that has the site's span
+    as `reported_spans` gives it (with the same `published_only`) passes it.
     """
     if start > end:
         return []
-    spans = reported_spans([site.id], session=session, published_only=published_only)
+    if spans is None:
+        spans = reported_spans([site.id], session=session, published_only=published_only)
     keys = month_keys(site.company_id, session=session, start=start, end=end, published_only=published_only)
 
     def load(first: dt.date, last: dt.date) -> tuple[SeriesInputs, list[HistoryEntry]]:
