@@ -180,7 +180,7 @@ def _fresh_response_cache() -> Iterator[None]:
     from app.store.queries import MONTH_VIEWS, SITE_VIEWS
     from app.web.chart_csv import CHART_CSV
     from app.web.dashboard import QUARTERS
-    from app.web.page_helpers import CHART_ROWS
+    from app.web.page_helpers import CHART_CARDS, CHART_ROWS
     from app.web.page_tables import MONTH_ROWS, QUARTER_ROWS
 
     cache.clear()
@@ -198,6 +198,7 @@ def _fresh_response_cache() -> Iterator[None]:
         QUARTER_ROWS,
         KEPT_POINTS,
         CHART_CSV,
+        CHART_CARDS,
     ):
         kept.clear()
     yield

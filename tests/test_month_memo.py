@@ -247,6 +247,7 @@ def test_a_page_after_a_correction_is_what_a_process_that_kept_nothing_serves(
         patch.setattr(figure, "KEPT_CHARTS", KeptCharts())
         patch.setattr(points, "KEPT_POINTS", Lru(1))
         patch.setattr(page_helpers, "CHART_ROWS", KeptFrom(1))
+        patch.setattr(page_helpers, "CHART_CARDS", KeptFrom(1))
         patch.setattr(templating, "FIGURE_JSON", KeptFrom(1))
         patch.setattr(chart_csv, "CHART_CSV", KeptFrom(1))
         cache.clear()

@@ -5,6 +5,8 @@ from __future__ import annotations
 import datetime as dt
 from typing import Any
 
+from markupsafe import Markup
+
 from app.domain.charts import Chart
 from app.domain.coverage import partial_label
 from app.domain.month_memo import KeptFrom
@@ -22,6 +24,8 @@ KPI_METRICS = ("btc_mined", "hashrate_avg_ehs", "fleet_efficiency_jth", "btc_hel
 TABLE_MONTHS = 24
 # The table rows of each finished chart, per number of months shown.
 CHART_ROWS: KeptFrom[list[Row]] = KeptFrom(capacity=256)
+# The rendered card of each finished chart, per number of table rows and links (chart_card).
+CHART_CARDS: KeptFrom[Markup] = KeptFrom(capacity=256)
 # Months loaded before the range so the first months shown still get a year-over-year change.
 HISTORY_MONTHS = 12
 
@@ -76,6 +80,7 @@ def chart_context(chart: Chart, *, table_months: int | None = None) -> dict[str,
     # A finished chart never changes (app.domain.charts.kept): a chart kept since the last build keeps its rows.
     rows = CHART_ROWS.get((chart,), table_months, lambda: table_rows(chart, table_months))
     return {
+        "source": chart,  # what chart_card keeps the rendered card by
         "key": chart.key,
         "title": chart.title,
         "unit": chart.unit,
@@ -89,6 +94,18 @@ def chart_context(chart: Chart, *, table_months: int | None = None) -> dict[str,
     }
 
 
+def chart_card(c: dict[str, Any], csv_url: str | None = None, table_url: str | None = None) -> Markup:
+    """The `chart` macro of templates/_macros.html for a chart_context, rendered once per finished chart, links
+    and table: a chart kept since the last build (app.domain.charts.kept) keeps its card."""
+    settings = (len(c["rows"]), csv_url, table_url)
+    return CHART_CARDS.get((c["source"],), settings, lambda: Markup(_macros().chart(c, csv_url, table_url)))
+
+
+def _macros() -> Any:
+    return templates.env.get_template("_macros.html").module
+
+
+templates.env.filters["chart_card"] = chart_card
 # Tables and lists built in Python, not cell by cell (app.web.page_tables).
 templates.env.filters["month_rows"] = month_rows
 templates.env.filters["quarter_row"] = quarter_row
