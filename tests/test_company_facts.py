@@ -1,5 +1,5 @@
 """The overview's one statement for a company's summary, its sites' spans and its releases gives what the three
-queries it replaces give, drafts or not, on either database."""
+queries it replaces give, drafts or not, on either database; so does the series loads' one for sites and spans."""
 
 from __future__ import annotations
 
@@ -14,6 +14,7 @@ from app.store.queries import list_sites, reported_spans
 from app.store.queries.company_facts import company_facts
 from app.store.queries.dashboard import company_data_summary
 from app.store.queries.releases import list_releases
+from app.store.queries.site_spans import sites_with_spans
 from tests.factories import make_company, make_company_month, make_site, make_site_month
 
 PUBLISHED = dt.datetime(2025, 2, 3, 10, 0, tzinfo=dt.UTC)
@@ -77,6 +78,8 @@ def test_the_facts_are_what_the_three_queries_give(db_session: Session, publishe
     assert _facts(company.id, db_session, published_only) == expected
     # Without the releases (a chart's table or CSV), the same summary and spans from fewer rows.
     sites = list_sites(company.id, session=db_session)
+    # The series loads' sites with their spans, in one statement.
+    assert sites_with_spans(company.id, session=db_session, published_only=published_only) == (list(sites), expected[1])
     bare = company_facts(company.id, sites, session=db_session, published_only=published_only, with_releases=False)
     assert (bare.summary, bare.spans, bare.releases) == (*expected[:2], None)
     summary, spans, releases = expected

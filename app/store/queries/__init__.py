@@ -32,6 +32,7 @@ from app.store.models import (
 )
 from app.store.queries.figure_history import list_history
 from app.store.queries.month_stamps import month_keys
+from app.store.queries.site_spans import sites_with_spans
 
 
 def list_companies(*, session: Session) -> Sequence[Company]:
@@ -294,6 +295,8 @@ def load_company_series(
     (MONTH_VIEWS, by their stamps) are not read again: only the span of the others is. A caller that has read the
     company's sites, and their spans as `reported_spans` gives them with the same `published_only`, passes them.
     """
+    if sites is None and spans is None:
+        sites, spans = sites_with_spans(company.id, session=session, published_only=published_only)
     if sites is None:
         sites = list_sites(company.id, session=session)
     site_ids = [s.id for s in sites]
