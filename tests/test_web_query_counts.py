@@ -63,7 +63,7 @@ def test_query_count_does_not_grow_with_months_or_sites(
         statements[slug] = list(count_queries.statements)
     assert counts["small"] == counts["long"] == counts["large"], (counts, statements["large"])
     # company, sites, bounds, rows, network, events, releases, revision, the figures' published history…
-    assert counts["large"] <= 15
+    assert counts["large"] <= 11
 
 
 def test_a_304_costs_one_query(client: TestClient, db_session: Session, count_queries) -> None:

@@ -40,7 +40,20 @@ def list_companies(*, session: Session) -> Sequence[Company]:
 
 
 def get_company(slug: str, *, session: Session) -> Company | None:
-    return session.scalar(select(Company).where(Company.slug == slug))
+    """The company by slug. The data revision row comes with it (outer-joined, so a fresh database without one
+    still finds its companies): every page and answer about a company reads the revision next, and
+    get_data_revision then finds it in the session instead of asking the database again."""
+    found = session.execute(
+        select(Company, DataRevision).outerjoin(DataRevision, DataRevision.id == 1).where(Company.slug == slug)
+    ).first()
+    if found is None:
+        return None
+    # The session's identity map holds rows weakly: held here, the revision stays there for session.get.
+    session.info[_REVISION_ROW] = found[1]
+    return found[0]
+
+
+_REVISION_ROW = "minedash.data_revision"
 
 
 def list_sites(company_id: int, *, session: Session) -> Sequence[Site]:
