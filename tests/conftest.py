@@ -181,7 +181,7 @@ def _fresh_response_cache() -> Iterator[None]:
     from app.web.chart_csv import CHART_CSV
     from app.web.dashboard import QUARTERS
     from app.web.page_helpers import CHART_CARDS, CHART_ROWS
-    from app.web.page_tables import MONTH_ROWS, QUARTER_ROWS
+    from app.web.page_tables import MONTH_ROWS, QUARTER_ROWS, RELEASE_OPTIONS
 
     cache.clear()
     index.clear()
@@ -199,6 +199,7 @@ def _fresh_response_cache() -> Iterator[None]:
         KEPT_POINTS,
         CHART_CSV,
         CHART_CARDS,
+        RELEASE_OPTIONS,
     ):
         kept.clear()
     yield

@@ -86,3 +86,10 @@ def test_release_options_mark_the_shown_release_and_corrections() -> None:
         '<option value="2025-02">February 2025 (corrected)</option>'
         '<option value="2025-01" selected>January 2025</option>'
     )
+    # Kept by what they show: the same months again give the same options; a new correction, new ones.
+    assert release_options(list(releases), PERIODS[0]) is release_options(releases, PERIODS[0])
+    releases[1] = ReleaseInfo(PERIODS[0], published, revised_at=published + dt.timedelta(days=9))
+    assert str(release_options(releases, PERIODS[1])) == (
+        '<option value="2025-02" selected>February 2025 (corrected)</option>'
+        '<option value="2025-01">January 2025 (corrected)</option>'
+    )

@@ -19,6 +19,7 @@ from app.domain.month_memo import KeptFrom
 from app.domain.quarters import Quarter
 from app.domain.release import ReleaseInfo
 from app.domain.reports import MonthView
+from app.lru import Lru
 from app.web.chart_table import GAP_CELL, figure_cell
 
 # A site's figures carry a short flag in its month table; the charts' tables say more (app.web.chart_table).
@@ -31,6 +32,8 @@ QUARTER_END_STOCKS = ("btc_held_end", "treasury_value_usd")
 # Rows of the site page's table, by the kept month view they show (app.store.queries.SITE_VIEWS) and the columns:
 # after a correction the page writes the changed month's row only. About 1.5 KB each.
 MONTH_ROWS: KeptFrom[Markup] = KeptFrom(capacity=4096)
+# The release pickers' options, by what they show (release_options).
+RELEASE_OPTIONS: Lru[tuple[object, ...], Markup] = Lru(256)
 # Rows of the overview's quarter table, by the kept quarter they show (app.web.dashboard.QUARTERS).
 QUARTER_ROWS: KeptFrom[Markup] = KeptFrom(capacity=2048)
 
@@ -116,11 +119,18 @@ def quarter_cells(quarter: Quarter, metrics: Sequence[str]) -> list[Markup]:
 
 
 def release_options(releases: Sequence[ReleaseInfo], selected: dt.date) -> Markup:
-    """The release picker's `<option>`s: each release by its month, the one shown selected."""
-    return Markup(
-        "".join(
-            f'<option value="{r.period:%Y-%m}"{" selected" if r.period == selected else ""}>{r.period:%B %Y}'
-            f"{' (corrected)' if r.corrected else ''}</option>"
-            for r in releases
+    """The release picker's `<option>`s: each release by its month, the one shown selected. Kept by what they
+    show (the months, which are corrected, the one selected): a correction of an old figure, or a page built
+    again after any change, rarely changes them, and formatting ten years of month names is most of their cost."""
+    key = (tuple((r.period, r.corrected) for r in releases), selected)
+    found = RELEASE_OPTIONS.get(key)
+    if found is None:
+        found = Markup(
+            "".join(
+                f'<option value="{period:%Y-%m}"{" selected" if period == selected else ""}>{period:%B %Y}'
+                f"{' (corrected)' if corrected else ''}</option>"
+                for period, corrected in key[0]
+            )
         )
-    )
+        RELEASE_OPTIONS.put(key, found)
+    return found
