@@ -11,14 +11,13 @@ from app.domain.charts.figure import (
     UNALLOCATED_COLOUR,
     Chart,
     Kind,
-    Point,
     Series,
     colour,
     finish,
 )
 from app.domain.charts.layout import NORMAL_RANGE, events_in
 from app.domain.charts.market import hashprice_chart, realized_chart, revenue_chart, share_chart, treasury_chart
-from app.domain.charts.points import company_points, site_points
+from app.domain.charts.points import company_points, site_points, sum_points
 from app.domain.reports import MonthView
 
 if TYPE_CHECKING:
@@ -43,16 +42,11 @@ def _other_sites(
     views: Sequence[MonthView], sites: Sequence[Site], metric: str, selected: Sequence[str]
 ) -> Series | None:
     """With a site filter, the sites left out, summed, so the stack still reaches the company figure."""
-    others = [s.slug for s in sites if s.slug not in selected]
+    others = tuple(s.slug for s in sites if s.slug not in selected)
     if not selected or not others:
         return None
-    points = []
-    for v in views:
-        figs = [v.sites[s] for s in others if s in v.sites and v.sites[s].values.get(metric) is not None]
-        value = sum((f.values[metric] or Decimal(0) for f in figs), Decimal(0)) if figs else None
-        srcs = tuple(f.sources[metric] for f in figs if metric in f.sources)
-        points.append(Point(value, srcs))
-    return Series(f"{metric}:other_sites", "Other sites", metric, tuple(points), "bar", "#94a3b8")
+    points = sum_points(views, metric, others)
+    return Series(f"{metric}:other_sites", "Other sites", metric, points, "bar", "#94a3b8")
 
 
 def hashrate_chart(

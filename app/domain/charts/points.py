@@ -9,6 +9,7 @@ made, and the charts' comparison with the kept ones (app.domain.charts.kept) fin
 from __future__ import annotations
 
 from collections.abc import Callable, Hashable, Sequence
+from decimal import Decimal
 from itertools import compress
 from operator import is_not
 from typing import NamedTuple
@@ -40,6 +41,20 @@ def company_points(views: Sequence[MonthView], metric: str) -> tuple[Point, ...]
 def site_points(views: Sequence[MonthView], metric: str, slug: str) -> tuple[Point, ...]:
     """One site's figure, from the company's month views."""
     return _kept(views, (metric, slug), lambda months: _site_points(months, metric, slug))
+
+
+def sum_points(views: Sequence[MonthView], metric: str, slugs: tuple[str, ...]) -> tuple[Point, ...]:
+    """Several sites' figure summed per month (a gap where none of them has one), with each one's source."""
+    return _kept(views, (metric, slugs), lambda months: _sum_points(months, metric, slugs))
+
+
+def _sum_points(views: Sequence[MonthView], metric: str, slugs: tuple[str, ...]) -> tuple[Point, ...]:
+    points = []
+    for v in views:
+        figs = [v.sites[s] for s in slugs if s in v.sites and v.sites[s].values.get(metric) is not None]
+        value = sum((f.values[metric] or Decimal(0) for f in figs), Decimal(0)) if figs else None
+        points.append(Point(value, tuple(f.sources[metric] for f in figs if metric in f.sources)))
+    return tuple(points)
 
 
 def _kept(
