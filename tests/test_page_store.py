@@ -6,7 +6,7 @@ from collections.abc import Iterator
 
 import pytest
 from fastapi.testclient import TestClient
-from sqlalchemy import select
+from sqlalchemy import select, text
 from sqlalchemy.exc import OperationalError
 from sqlalchemy.orm import Session
 
@@ -389,3 +389,18 @@ def test_a_reader_waiting_for_the_render_holds_no_connection(tmp_path, monkeypat
         assert entry is not None and entry.body == b"<p>rendered</p>"
     finally:
         engine.dispose()
+
+
+def test_postgres_stores_the_bodies_without_compressing_them_again(db_session: Session) -> None:
+    # Compressing the plain body (pglz) was most of the write a publish's first reader waits for.
+    if db_session.get_bind().dialect.name != "postgresql":
+        pytest.skip("a Postgres column setting: SQLite stores every value as it comes")
+    storage = dict(
+        db_session.execute(
+            text(
+                "SELECT attname, attstorage FROM pg_attribute "
+                "WHERE attrelid = 'page_snapshot'::regclass AND attname LIKE 'body%'"
+            )
+        ).all()
+    )
+    assert storage == {"body": "e", "body_br": "e", "body_gzip": "e"}
