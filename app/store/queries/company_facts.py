@@ -95,10 +95,7 @@ def _statement(published_only: bool, with_releases: bool, with_sites: bool) -> E
             literal(_COMPANY).label("part"),
             func.min(CompanyMonth.period),
             cast(null(), Integer).label("site_id"),
-            func.min(CompanyMonth.published_at),
-            func.max(CompanyMonth.published_at),
-            func.max(CompanyMonth.revised_at),
-            func.max(CompanyMonth.updated_at),
+            *_moments(CompanyMonth),
             cast(null(), String).label("revision_reason"),
             cast(null(), String).label("source_url"),
             func.max(CompanyMonth.period),
@@ -111,33 +108,29 @@ def _statement(published_only: bool, with_releases: bool, with_sites: bool) -> E
     if published_only:
         mine = and_(mine, SiteMonth.status == RecordStatus.published)
     if with_releases:
-        by_month = select(
-            literal(_MONTH),
-            SiteMonth.period,
-            null(),
-            func.min(SiteMonth.published_at),
-            func.max(SiteMonth.published_at),
-            func.max(SiteMonth.revised_at),
-            func.max(SiteMonth.updated_at),
-            null(),
-            null(),
-            null(),
-        )
+        by_month = select(literal(_MONTH), SiteMonth.period, null(), *_moments(SiteMonth), null(), null(), null())
         parts.append(by_month.where(mine).group_by(SiteMonth.period))
     by_site = select(
         literal(_SITE),
         func.min(SiteMonth.period),
         SiteMonth.site_id,
-        func.min(SiteMonth.published_at),
-        func.max(SiteMonth.published_at),
-        func.max(SiteMonth.revised_at),
-        func.max(SiteMonth.updated_at),
+        *_moments(SiteMonth),
         null(),
         null(),
         func.max(SiteMonth.period),
     )
     parts.append(by_site.where(mine).group_by(SiteMonth.site_id))
     return union_all(*parts)
+
+
+def _moments(model: type[CompanyMonth] | type[SiteMonth]) -> tuple[ColumnElement[Any], ...]:
+    """A group's first and last publication, last revision and last edit."""
+    return (
+        func.min(model.published_at),
+        func.max(model.published_at),
+        func.max(model.revised_at),
+        func.max(model.updated_at),
+    )
 
 
 def _facts(rows: Sequence[Any], published_only: bool, with_releases: bool) -> CompanyFacts:
