@@ -138,6 +138,14 @@ def test_no_page_changes_a_kept_chart(kept: KeptCharts) -> None:
 def test_a_series_makes_again_only_the_points_of_months_whose_view_changed(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setattr(points, "KEPT_POINTS", Lru(16))
     views = _views()
+    # Views built for one request are never held: only a page that says its views are kept keeps points.
+    points.site_points(views, "btc_mined", "north")
+    assert len(points.KEPT_POINTS) == 0
+    with points.from_kept_views():
+        _kept_points_of(views, monkeypatch)
+
+
+def _kept_points_of(views: list[MonthView], monkeypatch: pytest.MonkeyPatch) -> None:
     first = points.site_points(views, "btc_mined", "north")
     assert points.site_points(list(views), "btc_mined", "north") is first  # the same months: the same points
     corrected = [*views[:5], _views(held_in_june=Decimal("1"))[5], *views[6:]]

@@ -253,3 +253,13 @@ def test_a_page_after_a_correction_is_what_a_process_that_kept_nothing_serves(
         cache.clear()
         index.clear()
         assert client.get(path).text == after
+
+
+def test_only_pages_of_kept_views_keep_their_points(db_session: Session, client: TestClient) -> None:
+    # The compare page builds its views for one request: holding their points would hold the views (megabytes per
+    # page) until evicted. The overview's views are the memo's.
+    company, _ = _company(db_session)
+    assert client.get(f"/compare?company={company.slug}").status_code == 200
+    assert len(points.KEPT_POINTS) == 0
+    assert client.get(f"/companies/{company.slug}?range=all").status_code == 200
+    assert len(points.KEPT_POINTS) > 0

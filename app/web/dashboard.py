@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+from contextlib import nullcontext
 from typing import Any
 
 from fastapi import APIRouter, HTTPException, Request
@@ -14,6 +15,7 @@ from app.cache import page_store
 from app.cache.responses import revision_cached
 from app.domain import charts
 from app.domain.charts import Chart
+from app.domain.charts.points import from_kept_views
 from app.domain.csvio import safe_cell
 from app.domain.figure_history import publisher_of
 from app.domain.month_memo import KeptFrom
@@ -114,7 +116,11 @@ def build_overview_context(
     if unknown:
         raise HTTPException(status_code=400, detail=f"site: no site {unknown[0]!r} in {company.name}")
     events = queries.list_events(session=session, company_id=company.id)
-    chart_list = charts.overview_charts(views, sites, events, params.sites) if views else []
+    chart_list = []
+    if views:
+        # Views as of a moment are built for this page alone: nothing made from them is kept.
+        with nullcontext() if as_of is not None else from_kept_views():
+            chart_list = charts.overview_charts(views, sites, events, params.sites)
     illustrative = any(f.is_illustrative for v in views for f in v.sites.values())
     quarters = []
     if views:
@@ -267,7 +273,8 @@ def _overview_chart(params: ViewParams, key: str, company: Company, session: Ses
     events = queries.list_events(session=session, company_id=company.id)
     span = f"{bounds[0]:%Y-%m}_{bounds[1]:%Y-%m}" if bounds and views else ""
     # Only the chart asked for: a CSV or table of one chart need not build the other five.
-    return build(views, sites, events, params.sites), [company.slug, key, span]
+    with from_kept_views():
+        return build(views, sites, events, params.sites), [company.slug, key, span]
 
 
 @router.get("/companies/{slug}/charts/{chart}.csv", name="dashboard:chart_csv")

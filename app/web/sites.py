@@ -11,6 +11,7 @@ from sqlalchemy.orm import Session
 from app.cache.responses import revision_cached
 from app.domain import charts
 from app.domain.charts import Chart
+from app.domain.charts.points import from_kept_views
 from app.domain.reports import MonthView, add_months
 from app.http.deps import CompanyOr404, SessionDep
 from app.http.templating import templates
@@ -77,7 +78,9 @@ def _load(
         # A site that started later than the company: its page starts with its first figures.
         first = next((i for i, v in enumerate(views) if v.sites), len(views))
         views = views[first:]
-    return history, views, charts.site_charts(views, events) if views else [], summary, bounds
+    with from_kept_views():  # the site's kept views (queries.SITE_VIEWS)
+        chart_list = charts.site_charts(views, events) if views else []
+    return history, views, chart_list, summary, bounds
 
 
 def build_site_context(

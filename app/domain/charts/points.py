@@ -8,7 +8,9 @@ made, and the charts' comparison with the kept ones (app.domain.charts.kept) fin
 
 from __future__ import annotations
 
-from collections.abc import Callable, Hashable, Sequence
+from collections.abc import Callable, Hashable, Iterator, Sequence
+from contextlib import contextmanager
+from contextvars import ContextVar
 from decimal import Decimal
 from itertools import compress
 from operator import is_not
@@ -31,6 +33,19 @@ class _Column(NamedTuple):
 # The last points of each series, by the series and its first month's view: about 45 series per overview, each
 # holding 120 views and points it shares with the kept views and charts (a couple of KB apiece).
 KEPT_POINTS: Lru[Hashable, _Column] = Lru(4096)
+# Points are kept only while a page says its views are the month memo's (`from_kept_views`): views built for one
+# request (the compare page's, a page as of a moment) would be held here for nothing, about 3 MB per page.
+_VIEWS_KEPT: ContextVar[bool] = ContextVar("views_kept", default=False)
+
+
+@contextmanager
+def from_kept_views() -> Iterator[None]:
+    """Charts built inside are made from kept month views (app.domain.month_memo): their points may be kept."""
+    token = _VIEWS_KEPT.set(True)
+    try:
+        yield
+    finally:
+        _VIEWS_KEPT.reset(token)
 
 
 def company_points(views: Sequence[MonthView], metric: str) -> tuple[Point, ...]:
@@ -62,6 +77,8 @@ def _kept(
 ) -> tuple[Point, ...]:
     if not views:
         return ()
+    if not _VIEWS_KEPT.get():
+        return build(views)
     key = (series, id(views[0]), len(views))
     kept = KEPT_POINTS.get(key)
     # The entry holds its views, so the id is not reused while it lives; another range is another entry.
