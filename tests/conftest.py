@@ -173,33 +173,14 @@ def pytest_report_header() -> str:
 @pytest.fixture(autouse=True)
 def _fresh_response_cache() -> Iterator[None]:
     # Each test rolls its data back, so revision numbers repeat across tests: cached pages must not leak.
-    from app.cache.responses import cache, index
-    from app.domain.charts.kept import KEPT_CHARTS
-    from app.domain.charts.points import KEPT_POINTS
-    from app.http.templating import FIGURE_JSON
-    from app.store.queries import MONTH_VIEWS, SITE_VIEWS
-    from app.web.chart_csv import CHART_CSV
-    from app.web.dashboard import QUARTERS
-    from app.web.page_helpers import CHART_CARDS, CHART_ROWS
-    from app.web.page_tables import MONTH_ROWS, QUARTER_ROWS, RELEASE_OPTIONS
+    from app.cache.responses import cache
+    from app.lru import clear_all
+    from app.store.queries import MONTH_VIEWS
 
     cache.clear()
-    index.clear()
-    # Kept month views are keyed by stamps that never come back, even after a rollback; cleared anyway, with what
-    # is kept beside them, so that a test that patches the domain's formulas never reads what was built before.
-    for kept in (
-        MONTH_VIEWS,
-        SITE_VIEWS,
-        QUARTERS,
-        MONTH_ROWS,
-        KEPT_CHARTS,
-        CHART_ROWS,
-        FIGURE_JSON,
-        QUARTER_ROWS,
-        KEPT_POINTS,
-        CHART_CSV,
-        CHART_CARDS,
-        RELEASE_OPTIONS,
-    ):
-        kept.clear()
+    # Everything kept in memory goes too: the fast path's index (revisions repeat), and the month views and what is
+    # built from them, so that a test that patches the domain's formulas never reads what was built before. The
+    # memo's counters start again for the tests that count its hits.
+    clear_all()
+    MONTH_VIEWS.hits = MONTH_VIEWS.misses = 0
     yield

@@ -14,16 +14,14 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from app.cache.responses import cache, index
-from app.domain.charts import figure, points
-from app.domain.charts.kept import KEPT_CHARTS, KeptCharts
-from app.domain.month_memo import KeptFrom, MonthMemo
+from app.domain.charts import points
+from app.domain.charts.kept import KEPT_CHARTS
+from app.domain.month_memo import MonthMemo
 from app.domain.reports import MonthView, add_months, month_range
-from app.http import templating
-from app.lru import Lru
+from app.lru import clear_all
 from app.store import queries
 from app.store.models import Company, FigureRevision, NetworkMonth, Site
 from app.store.queries import MONTH_VIEWS, SITE_VIEWS, bump_data_revision, load_company_series, load_site_series
-from app.web import chart_csv, dashboard, page_helpers, page_tables
 from app.web.dashboard import QUARTERS
 from app.web.page_helpers import HISTORY_MONTHS
 from tests.factories import make_company, make_company_month, make_site, make_site_month
@@ -238,21 +236,10 @@ def test_a_page_after_a_correction_is_what_a_process_that_kept_nothing_serves(
     db_session.flush()
     after = client.get(path).text
     assert "987.65" in after and after != before
-    with pytest.MonkeyPatch.context() as patch:  # nothing kept: every month, site view, row and quarter built
-        patch.setattr(queries, "MONTH_VIEWS", MonthMemo(MONTH_VIEWS.capacity))
-        patch.setattr(queries, "SITE_VIEWS", KeptFrom(1))
-        patch.setattr(page_tables, "MONTH_ROWS", KeptFrom(1))
-        patch.setattr(page_tables, "QUARTER_ROWS", KeptFrom(1))
-        patch.setattr(dashboard, "QUARTERS", KeptFrom(1))
-        patch.setattr(figure, "KEPT_CHARTS", KeptCharts())
-        patch.setattr(points, "KEPT_POINTS", Lru(1))
-        patch.setattr(page_helpers, "CHART_ROWS", KeptFrom(1))
-        patch.setattr(page_helpers, "CHART_CARDS", KeptFrom(1))
-        patch.setattr(templating, "FIGURE_JSON", KeptFrom(1))
-        patch.setattr(chart_csv, "CHART_CSV", KeptFrom(1))
-        cache.clear()
-        index.clear()
-        assert client.get(path).text == after
+    # Nothing kept: every month, site view, point, chart, row, card and quarter built again.
+    clear_all()
+    cache.clear()
+    assert client.get(path).text == after
 
 
 def test_only_pages_of_kept_views_keep_their_points(db_session: Session, client: TestClient) -> None:
