@@ -10,12 +10,10 @@ from typing import Any
 from fastapi import Request
 from fastapi.responses import Response
 from fastapi.templating import Jinja2Templates
-from markupsafe import Markup, escape
 from starlette.concurrency import run_in_threadpool
 
 from app.domain.formatting import format_change, format_figure
 from app.domain.metrics import METRICS
-from app.domain.month_memo import KeptFrom
 from app.http.assets import asset_url
 from app.store.migrate import PROJECT_ROOT
 
@@ -40,13 +38,10 @@ def fmt_change(value: Decimal | None) -> str:
     return format_change(value)
 
 
-# A finished chart never changes (app.domain.charts.kept), nor its figure: each figure is written once while kept.
-FIGURE_JSON: KeptFrom[Markup] = KeptFrom(capacity=256)
-
-
-def figure_json(figure: dict[str, Any]) -> Markup:
-    """A chart's Plotly figure for its data-figure attribute (static/js/charts.js draws it), escaped for it."""
-    return FIGURE_JSON.get((figure,), None, lambda: escape(json.dumps(figure, separators=(",", ":"), allow_nan=False)))
+def figure_json(figure: dict[str, Any]) -> str:
+    """A chart's Plotly figure for its data-figure attribute (static/js/charts.js draws it). Written once per
+    finished chart: the card around it is kept (app.web.page_helpers.chart_card)."""
+    return json.dumps(figure, separators=(",", ":"), allow_nan=False)
 
 
 def fmt_month(value: dt.date | None) -> str:
