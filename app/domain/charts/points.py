@@ -80,9 +80,10 @@ def _kept(
     if not _VIEWS_KEPT.get():
         return build(views)
     key = (series, id(views[0]), len(views))
+    # An entry holds its views, so no other object takes its first view's id while it lives: a found entry was
+    # made from this very first month. Another range is another entry.
     kept = KEPT_POINTS.get(key)
-    # The entry holds its views, so the id is not reused while it lives; another range is another entry.
-    if kept is None or kept.views[0] is not views[0]:
+    if kept is None:
         points = build(views)
     else:
         # In C, not a Python loop: a page runs this for its 40-odd series of 120 months after every change.

@@ -39,6 +39,10 @@ def list_companies(*, session: Session) -> Sequence[Company]:
     return session.scalars(select(Company).order_by(Company.name)).all()
 
 
+# Where get_company holds the data revision row for the rest of the request (see there).
+_REVISION_ROW = "minedash.data_revision"
+
+
 def get_company(slug: str, *, session: Session) -> Company | None:
     """The company by slug. The data revision row comes with it (outer-joined, so a fresh database without one
     still finds its companies): every page and answer about a company reads the revision next, and
@@ -51,9 +55,6 @@ def get_company(slug: str, *, session: Session) -> Company | None:
     # The session's identity map holds rows weakly: held here, the revision stays there for session.get.
     session.info[_REVISION_ROW] = found[1]
     return found[0]
-
-
-_REVISION_ROW = "minedash.data_revision"
 
 
 def list_sites(company_id: int, *, session: Session) -> Sequence[Site]:
@@ -306,15 +307,11 @@ def load_company_series(
 
     A fixed number of queries whatever the number of months and sites. Months kept since their last change
     (MONTH_VIEWS, by their stamps) are not read again: only the span of the others is. A caller that has read the
-    company's sites, and their spans as `reported_spans` gives them with the same `published_only`, passes them.
+    company's sites and their spans (as `sites_with_spans` gives them, with the same `published_only`) passes both.
     """
-    if sites is None and spans is None:
+    if sites is None or spans is None:
         sites, spans = sites_with_spans(company.id, session=session, published_only=published_only)
-    if sites is None:
-        sites = list_sites(company.id, session=session)
     site_ids = [s.id for s in sites]
-    if spans is None:
-        spans = reported_spans(site_ids, session=session, published_only=published_only)
     if start is None or end is None:
         published = spans if published_only else reported_spans(site_ids, session=session)
         first, last = _period_bounds(company.id, published, session=session)
