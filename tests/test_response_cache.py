@@ -85,6 +85,26 @@ def test_brotli_for_clients_that_accept_it_made_once() -> None:
     assert entry.gzipped is not None and state["builds"] == 1
 
 
+def test_an_answer_built_on_demand_is_compressed_fast_and_a_page_rendered_ahead_smaller() -> None:
+    """The first reader waits for an on-demand answer's compression, so it takes brotli's fastest quality; a page
+    rendered after a publish is compressed off every reader's path, once, and takes the smaller default."""
+    import brotli
+
+    from app.cache import responses
+    from app.cache.page_store import BuiltPage
+
+    cache.clear()
+    state = {"builds": 0, "revision": DataRevision(id=1, revision=4, changed_at=dt.datetime.now(dt.UTC))}
+    client = TestClient(_app(state))
+    response = client.get("/page", headers={"Accept-Encoding": "br"})
+    entry = cache.get(response.headers["etag"])
+    assert entry is not None and entry.brotli is not None
+    assert entry.brotli == brotli.compress(entry.body, quality=responses.BROTLI_QUALITY_ON_DEMAND)
+    page = BuiltPage.make("key", 4, entry.body, "text/plain")
+    assert page.brotli == brotli.compress(entry.body, quality=responses.BROTLI_QUALITY)
+    assert responses.BROTLI_QUALITY_ON_DEMAND < responses.BROTLI_QUALITY
+
+
 def test_lru_counts_compressed_copies_added_later() -> None:
     small = ResponseCache(max_bytes=2500)
     first = CachedBody(body=b"x" * 1000, gzipped=None, media_type="text/plain")

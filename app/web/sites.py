@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+from dataclasses import dataclass
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends, HTTPException, Request
@@ -43,21 +45,30 @@ TABLE_METRICS = (
 )
 
 
-def site_or_404(site: str, company: CompanyOr404, session: SessionDep) -> Site:
-    found = queries.get_site(company.id, site, session=session)
+@dataclass(frozen=True, slots=True)
+class CompanySite:
+    """A site and every site of its company: a site page needs both (the company's bounds are over all of them),
+    and one statement reads them."""
+
+    site: Site
+    sites: Sequence[Site]
+
+
+def site_or_404(site: str, company: CompanyOr404, session: SessionDep) -> CompanySite:
+    sites = queries.list_sites(company.id, session=session)
+    found = next((s for s in sites if s.slug == site), None)
     if found is None:
         raise HTTPException(status_code=404, detail=f"No site {site!r} in {company.name}")
-    return found
+    return CompanySite(found, sites)
 
 
-SiteOr404 = Annotated[Site, Depends(site_or_404)]
+SiteOr404 = Annotated[CompanySite, Depends(site_or_404)]
 
 
 def _load(
-    company: Company, site: Site, params: ViewParams, *, session: Session, published_only: bool
+    company: Company, site: Site, sites: Sequence[Site], params: ViewParams, *, session: Session, published_only: bool
 ) -> tuple[list[MonthView], list[MonthView], list[Chart], Any, Any]:
     # The company's bounds, as the overview's (a site page offers the same ranges), and this site's span with them.
-    sites = queries.list_sites(company.id, session=session)
     facts = company_facts(company.id, sites, session=session, published_only=published_only, with_releases=False)
     summary = facts.summary
     bounds = params.resolve(summary.first, summary.last)
@@ -88,14 +99,18 @@ def build_site_context(
     site: Site,
     *,
     session: Session,
+    sites: Sequence[Site] | None = None,
     params: ViewParams | None = None,
     published_only: bool = True,
     preview: bool = False,
 ) -> dict[str, Any]:
-    """Template context of a site page (templates/dashboard/site.html); the flags work as for the overview."""
+    """Template context of a site page (templates/dashboard/site.html); the flags work as for the overview.
+    `sites` are the company's, when the caller has read them."""
     params = params or ViewParams()
+    if sites is None:
+        sites = queries.list_sites(company.id, session=session)
     history, views, chart_list, summary, bounds = _load(
-        company, site, params, session=session, published_only=published_only
+        company, site, sites, params, session=session, published_only=published_only
     )
     has_figures = any(v.sites for v in views)
     return {
@@ -126,7 +141,8 @@ def site_page(request: Request, company: CompanyOr404, site: SiteOr404, session:
     revision = queries.get_data_revision(session=session)
 
     def build() -> Response:
-        context = build_site_context(company, site, session=session, params=parse_view_params(request))
+        params = parse_view_params(request)
+        context = build_site_context(company, site.site, session=session, sites=site.sites, params=params)
         return templates.TemplateResponse(request, "dashboard/site.html", context)
 
     return revision_cached(request, revision, build)
@@ -140,11 +156,11 @@ def site_chart_csv(
 
     def build() -> Response:
         params = parse_view_params(request)
-        _, views, _, _, bounds = _load(company, site, params, session=session, published_only=True)
+        _, views, _, _, bounds = _load(company, site.site, site.sites, params, session=session, published_only=True)
         found = {c.key: c for c in charts.site_charts(views, [])}
         if chart not in found:
             raise HTTPException(status_code=404, detail=f"No chart {chart!r}: use one of {', '.join(found)}")
         span = f"{bounds[0]:%Y-%m}_{bounds[1]:%Y-%m}" if bounds and views else ""
-        return csv_response(found[chart], [company.slug, site.slug, chart, span], header=header_style(request))
+        return csv_response(found[chart], [company.slug, site.site.slug, chart, span], header=header_style(request))
 
     return revision_cached(request, revision, build)
