@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import datetime as dt
 import gzip
-import json
 import re
 from decimal import Decimal
 
@@ -14,13 +13,7 @@ from sqlalchemy.orm import Session
 from app import demo
 from app.http.assets import plotly_version
 from tests.factories import make_company, make_company_month, make_site, make_site_month
-
-
-def _figures(html: str) -> dict[str, dict]:
-    import html as html_lib
-
-    found = re.findall(r'id="chart-([a-z_]+)"[^>]*data-figure="([^"]*)"', html)
-    return {key: json.loads(html_lib.unescape(raw)) for key, raw in found}
+from tests.web_helpers import figures as page_figures
 
 
 def test_the_cleanspark_overview_has_every_chart(client: TestClient, db_session: Session) -> None:
@@ -28,7 +21,7 @@ def test_the_cleanspark_overview_has_every_chart(client: TestClient, db_session:
     response = client.get("/companies/cleanspark")
     assert response.status_code == 200
     assert "CleanSpark" in response.text
-    figures = _figures(response.text)
+    figures = page_figures(response.text)
     assert set(figures) == {
         "hashrate",
         "btc_mined",
@@ -120,6 +113,22 @@ def test_user_text_is_escaped(client: TestClient, db_session: Session) -> None:
     response = client.get("/companies/xss")
     assert "<script>alert(1)</script>" not in response.text
     assert "&lt;script&gt;alert(1)&lt;/script&gt;" in response.text
+
+
+def test_a_figure_reaches_the_browser_intact_whatever_its_text_holds(client: TestClient, db_session: Session) -> None:
+    """The figure JSON sits in a single-quoted attribute unescaped: the characters HTML would read there are
+    written as JSON escapes, so a name with quotes, ampersands and tags comes out of the attribute as it went in,
+    and cannot end the attribute or open a tag."""
+    name = """O'Neil & "Sons" </div><b onmouseover='x'>site</b>"""
+    company = make_company(db_session, slug="quoted")
+    site = make_site(db_session, company, name=name)
+    make_company_month(db_session, company)
+    make_site_month(db_session, site)
+    response = client.get("/companies/quoted")
+    assert response.status_code == 200
+    names = {t.get("name") for figure in page_figures(response.text).values() for t in figure["data"]}
+    assert any(n and n.startswith(name) for n in names), names
+    assert "<b onmouseover" not in response.text and "O'Neil" not in response.text
 
 
 def test_overview_query_count_does_not_grow_with_data(client: TestClient, db_session: Session, count_queries) -> None:

@@ -3,15 +3,31 @@
 from __future__ import annotations
 
 import csv
-import html as html_lib
 import io
 import json
-import re
+from html.parser import HTMLParser
+
+
+class _Charts(HTMLParser):
+    """The charts of a page as a browser reads them: each `chart-<key>` element's data-figure attribute, its value
+    unescaped as HTML unescapes it (whatever the quotes around it), then parsed as JSON as static/js/charts.js does."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.found: dict[str, dict] = {}
+
+    def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
+        values = dict(attrs)
+        raw, element = values.get("data-figure"), values.get("id") or ""
+        if raw is not None and element.startswith("chart-"):
+            self.found[element.removeprefix("chart-")] = json.loads(raw)
 
 
 def figures(page: str) -> dict[str, dict]:
-    found = re.findall(r'id="chart-([a-z_]+)"[^>]*data-figure="([^"]*)"', page)
-    return {key: json.loads(html_lib.unescape(raw)) for key, raw in found}
+    parser = _Charts()
+    parser.feed(page)
+    parser.close()
+    return parser.found
 
 
 def trace(figure: dict, name: str) -> dict:

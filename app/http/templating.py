@@ -10,6 +10,7 @@ from typing import Any
 from fastapi import Request
 from fastapi.responses import Response
 from fastapi.templating import Jinja2Templates
+from markupsafe import Markup
 from starlette.concurrency import run_in_threadpool
 
 from app.domain.formatting import format_change, format_figure
@@ -38,10 +39,17 @@ def fmt_change(value: Decimal | None) -> str:
     return format_change(value)
 
 
-def figure_json(figure: dict[str, Any]) -> str:
-    """A chart's Plotly figure for its data-figure attribute (static/js/charts.js draws it). Written once per
+# The characters HTML reads inside a single-quoted attribute value (and the angle brackets, for good measure), as
+# JSON's own escapes. In JSON text they can occur only inside strings, where `\u0027` means `'` to JSON.parse.
+_ATTRIBUTE_SAFE = str.maketrans({"'": "\\u0027", "&": "\\u0026", "<": "\\u003c", ">": "\\u003e"})
+
+
+def figure_json(figure: dict[str, Any]) -> Markup:
+    """A chart's Plotly figure for its single-quoted data-figure attribute (static/js/charts.js draws it), as
+    JSON that needs no HTML escaping there. Escaped as HTML, every one of its double quotes took six bytes: a fifth
+    of the ten-year overview's HTML, compressed on every build and parsed by every browser. Written once per
     finished chart: the card around it is kept (app.web.page_helpers.chart_card)."""
-    return json.dumps(figure, separators=(",", ":"), allow_nan=False)
+    return Markup(json.dumps(figure, separators=(",", ":"), allow_nan=False).translate(_ATTRIBUTE_SAFE))
 
 
 def fmt_month(value: dt.date | None) -> str:
