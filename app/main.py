@@ -71,6 +71,7 @@ async def lifespan(app: FastAPI) -> AsyncIterator[None]:
     # the test suite, whose apps come and go by the hundred in one process (frozen, their cycles would stay).
     if get_settings().environment != "test":
         freeze_startup_objects()
+        publish_hooks.start_render_process(get_engine())
     yield
     reader: RevisionReader | None = getattr(app.state, "revision_reader", None)
     if reader is not None:

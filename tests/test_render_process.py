@@ -151,3 +151,26 @@ def test_a_stuck_render_is_given_up_and_its_process_replaced(
     assert process.run(url, {"pid": "tests.render_hooks:record_pid"}, frozenset({3}))
     body = _stored(engine, render_hooks.PID_KEY)
     assert body is not None and body.decode().endswith("[3]")
+
+
+def test_the_process_is_made_ready_before_the_first_publish(
+    engine: Engine, process: render_process.RenderProcess, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A worker starts its render process when it starts (app.main's lifespan), not at its first publish: the
+    first publish then finds it running and renders nothing of its own."""
+    monkeypatch.setitem(publish_hooks._hooks, "overview", render_hooks.record_pid)
+    started = publish_hooks.start_render_process(engine)
+    assert started is not None
+    started.join(timeout=60)
+    ready = process._proc
+    assert ready is not None and ready.poll() is None
+    assert _stored(engine, render_hooks.PID_KEY) is None  # getting ready ran no hook
+
+    company_id = _publish(engine, "after-start")
+    body = _stored(engine, render_hooks.PID_KEY)
+    assert body is not None and body.decode() == f"{ready.pid} [{company_id}]"
+
+
+def test_no_process_is_started_for_a_database_only_this_one_can_open(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setitem(publish_hooks._hooks, "overview", render_hooks.record_pid)
+    assert publish_hooks.start_render_process(make_engine("sqlite://")) is None

@@ -158,14 +158,32 @@ _renderer = _Renderer()
 _process = render_process.RenderProcess()
 
 
-def _render(bind: Engine, changed: frozenset[int]) -> None:
-    """In the worker's render process when it can take these hooks and this database, else on this thread."""
+def _for_process(bind: Engine) -> tuple[str, dict[str, str]] | None:
+    """The database URL and the hooks by import path, when the render process can take them all."""
     hooks = dict(_hooks)
     named = {name: path for name, hook in hooks.items() if (path := render_process.import_path(hook)) is not None}
     url = render_process.shareable_url(bind)
-    if url is not None and len(named) == len(hooks) and _process.run(url, named, changed):
+    return (url, named) if url is not None and len(named) == len(hooks) else None
+
+
+def _render(bind: Engine, changed: frozenset[int]) -> None:
+    """In the worker's render process when it can take these hooks and this database, else on this thread."""
+    handed = _for_process(bind)
+    if handed is not None and _process.run(*handed, changed):
         return
-    run_hooks(bind, changed, hooks)
+    run_hooks(bind, changed, dict(_hooks))
+
+
+def start_render_process(bind: Engine) -> threading.Thread | None:
+    """Get this worker's render process ready now, on a thread of its own, rather than at the first publish (see
+    RenderProcess.start); the thread, or None when the renders would run on the render thread anyway. A publish
+    meanwhile waits for the start it would otherwise have made itself."""
+    handed = _for_process(bind)
+    if handed is None or not _hooks:
+        return None
+    thread = threading.Thread(target=_process.start, args=handed, name="render-process-start", daemon=True)
+    thread.start()
+    return thread
 
 
 def rendering(company_id: int) -> bool:

@@ -75,8 +75,16 @@ class RenderProcess:
         self._proc: subprocess.Popen[bytes] | None = None
         self._replies: IO[bytes] | None = None
 
+    def start(self, url: str, hooks: Mapping[str, str]) -> bool:
+        """Start the process and have it import the hooks' modules and connect, ahead of the first publish, and wait
+        for that; False if it could not. Started on first use instead, the first reader after a worker's first
+        publish waited about a second longer: for a Python process to start and import the app (every run of the
+        benchmark showed it as the slowest read after a change)."""
+        return self.run(url, hooks, frozenset())
+
     def run(self, url: str, hooks: Mapping[str, str], companies: frozenset[int]) -> bool:
-        """Run the hooks for these companies there and wait for them; False if the process could not."""
+        """Run the hooks for these companies there and wait for them; False if the process could not. No companies:
+        only get ready (see `start`)."""
         job = json.dumps({"url": url, "hooks": dict(hooks), "companies": sorted(companies)}).encode() + b"\n"
         with self._lock:
             # A process that died since its last job (killed, out of memory) gets one fresh start.
@@ -154,7 +162,12 @@ def serve(jobs: IO[bytes], replies: IO[bytes], run_hooks: HookRunner) -> None:
             if engine is None:
                 engine = engines[job["url"]] = make_engine(job["url"])
             hooks = {name: pkgutil.resolve_name(path) for name, path in job["hooks"].items()}
-            run_hooks(engine, frozenset(int(c) for c in job["companies"]), hooks)
+            companies = frozenset(int(c) for c in job["companies"])
+            if companies:
+                run_hooks(engine, companies, hooks)
+            else:
+                # Getting ready (RenderProcess.start): the modules are imported now; a connection is opened.
+                engine.connect().close()
             replies.write(DONE)
             replies.flush()
             if not frozen:

@@ -18,8 +18,9 @@ from app.settings import get_settings
 def main(argv: list[str]) -> int:
     replies = os.fdopen(int(argv[1]), "wb")
     configure_logging(get_settings().log_level)
-    # The worker's Ctrl-C reaches its whole process group; the worker itself says it is stopping.
-    with contextlib.suppress(KeyboardInterrupt):
+    # The worker's Ctrl-C reaches its whole process group; the worker itself says it is stopping. A worker that
+    # stopped mid-render has closed the reply pipe: there is no one left to tell.
+    with contextlib.suppress(KeyboardInterrupt, BrokenPipeError):
         render_process.serve(sys.stdin.buffer, replies, publish_hooks.run_hooks)
     return 0
 
