@@ -13,9 +13,12 @@ from fastapi import FastAPI
 from app import main
 
 
-def _frozen_while_serving(monkeypatch: pytest.MonkeyPatch, environment: str) -> int:
+def _frozen_while_serving(monkeypatch: pytest.MonkeyPatch, environment: str, started: list[object]) -> int:
+    engine = SimpleNamespace(dispose=lambda: None)
     monkeypatch.setattr(main, "get_settings", lambda: SimpleNamespace(environment=environment))
-    monkeypatch.setattr(main, "get_engine", lambda: SimpleNamespace(dispose=lambda: None))
+    monkeypatch.setattr(main, "get_engine", lambda: engine)
+    # The worker's render process is got ready at start (app.cache.publish_hooks): noted here, not started.
+    monkeypatch.setattr(main.publish_hooks, "start_render_process", started.append)
 
     async def serve() -> int:
         async with main.lifespan(FastAPI()):
@@ -33,11 +36,17 @@ def _frozen_while_serving(monkeypatch: pytest.MonkeyPatch, environment: str) -> 
     return found[0]
 
 
-def test_a_served_worker_freezes_its_start_up_objects(monkeypatch: pytest.MonkeyPatch) -> None:
+def test_a_served_worker_freezes_its_start_up_objects_and_readies_its_render_process(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
     gc.unfreeze()
-    assert _frozen_while_serving(monkeypatch, "production") > 10_000
+    started: list[object] = []
+    assert _frozen_while_serving(monkeypatch, "production", started) > 10_000
+    assert len(started) == 1
 
 
-def test_the_test_suite_apps_are_left_to_the_collector(monkeypatch: pytest.MonkeyPatch) -> None:
+def test_the_test_suite_apps_are_left_to_the_collector_and_start_no_process(monkeypatch: pytest.MonkeyPatch) -> None:
     gc.unfreeze()
-    assert _frozen_while_serving(monkeypatch, "test") == 0
+    started: list[object] = []
+    assert _frozen_while_serving(monkeypatch, "test", started) == 0
+    assert started == []
