@@ -6,11 +6,12 @@ answers meanwhile (the readers who come right after a release) takes about twice
 own it runs on another core, or at least in the operating system's fair share rather than CPython's
 switching interval.
 
-Each worker starts one render process the first time it has something to render (`python -m
-app.cli.render_worker`), with the worker's environment, and talks to it over two pipes: a job per line (the
-database URL, the hooks by import path, the companies), and "done" back once the hooks have run and the pages
-are stored. The worker's render thread waits for that reply, so `publish_hooks.rendering` and `wait_for` keep
-meaning what they meant. The process ends when its worker does (its job pipe reaches end of file).
+Each worker starts one render process when it starts (`RenderProcess.start`, from the app's lifespan) or else
+the first time it has something to render (`python -m app.cli.render_worker`), with the worker's environment, and
+talks to it over two pipes: a job per line (the database URL, the hooks by import path, the companies), and "done"
+back once the hooks have run and the pages are stored. The worker's render thread waits for that reply, so
+`publish_hooks.rendering` and `wait_for` keep meaning what they meant. The process ends when its worker does (its
+job pipe reaches end of file).
 
 Only hooks that can be imported by name run there (a test's closure cannot), and only against a database
 another process can open (not an in-memory SQLite); otherwise, and whenever the process cannot be started or
@@ -68,7 +69,7 @@ def shareable_url(engine: Engine) -> str | None:
 
 
 class RenderProcess:
-    """One worker's render process: started on first use, started again after it died."""
+    """One worker's render process: started ahead or on first use, started again after it died."""
 
     def __init__(self) -> None:
         self._lock = threading.Lock()
