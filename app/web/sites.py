@@ -99,16 +99,14 @@ def build_site_context(
     site: Site,
     *,
     session: Session,
-    sites: Sequence[Site] | None = None,
+    sites: Sequence[Site],
     params: ViewParams | None = None,
     published_only: bool = True,
     preview: bool = False,
 ) -> dict[str, Any]:
     """Template context of a site page (templates/dashboard/site.html); the flags work as for the overview.
-    `sites` are the company's, when the caller has read them."""
+    `sites` are all the company's (site_or_404 reads them with the site)."""
     params = params or ViewParams()
-    if sites is None:
-        sites = queries.list_sites(company.id, session=session)
     history, views, chart_list, summary, bounds = _load(
         company, site, sites, params, session=session, published_only=published_only
     )
@@ -156,8 +154,10 @@ def site_chart_csv(
 
     def build() -> Response:
         params = parse_view_params(request)
-        _, views, _, _, bounds = _load(company, site.site, site.sites, params, session=session, published_only=True)
-        found = {c.key: c for c in charts.site_charts(views, [])}
+        # The page's own charts (kept between builds): a CSV is their series, whatever events they mark. Without
+        # figures in the range there are none drawn, but each chart still answers, with its header only.
+        _, views, drawn, _, bounds = _load(company, site.site, site.sites, params, session=session, published_only=True)
+        found = {c.key: c for c in drawn or charts.site_charts(views, [])}
         if chart not in found:
             raise HTTPException(status_code=404, detail=f"No chart {chart!r}: use one of {', '.join(found)}")
         span = f"{bounds[0]:%Y-%m}_{bounds[1]:%Y-%m}" if bounds and views else ""
