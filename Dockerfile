@@ -1,4 +1,4 @@
-# Production image: uvicorn serving the app; configuration comes from the environment.
+# Production image: `minedash serve` (uvicorn workers) serving the app; configuration comes from the environment.
 
 # plotly.js's basic build from the npm registry, exactly as package-lock.json pins it (integrity-checked).
 FROM node:20-slim AS assets
@@ -35,4 +35,6 @@ USER minedash
 ENV HOST=0.0.0.0 PORT=8000 ENVIRONMENT=production FORWARDED_ALLOW_IPS=""
 EXPOSE 8000
 HEALTHCHECK --interval=30s --timeout=3s CMD python -c "import urllib.request,sys; urllib.request.urlopen('http://127.0.0.1:8000/healthz', timeout=2)" || exit 1
-CMD ["sh", "-c", "exec uvicorn --factory app.main:create_app --host \"$HOST\" --port \"$PORT\" --workers \"${WEB_CONCURRENCY:-4}\" --proxy-headers --forwarded-allow-ips \"$FORWARDED_ALLOW_IPS\""]
+# `minedash serve` checks the database first and gives each worker a listening socket of its own (app.cli.workers);
+# it reads HOST, PORT and FORWARDED_ALLOW_IPS from the environment.
+CMD ["sh", "-c", "exec minedash serve --workers \"${WEB_CONCURRENCY:-4}\""]

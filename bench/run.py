@@ -192,16 +192,22 @@ def free_port() -> int:
 
 
 def start_server(database_url: str, port: int, workers: int, log_path: Path) -> subprocess.Popen[bytes]:
-    """uvicorn with the container's command line and settings (JSON logs at info level included)."""
+    """`minedash serve` with the container's command line and settings (JSON logs at info level included).
+
+    Until 2026-12-04 this was uvicorn's own command line with its `--workers`, as the container ran it then: its
+    workers share one listening socket, and a wrk run's sixteen connections could all land on one of the two
+    workers (see app.cli.workers), which made a route's requests per second jump between runs.
+    """
     env = {
         **os.environ,
         "DATABASE_URL": database_url,
         "ENVIRONMENT": "production",
         "SECRET_KEY": "bench-secret-key-bench-secret-key-0123456789",
+        "FORWARDED_ALLOW_IPS": "*",
     }
     env.pop("LOG_LEVEL", None)
-    cmd = references.uvicorn_command("app.main:create_app", port, workers, "--proxy-headers", "--forwarded-allow-ips=*")
-    return references.start(cmd, log_path, f"http://127.0.0.1:{port}/readyz", env)
+    cmd = [sys.executable, "-m", "app.cli", "serve", "--host", "127.0.0.1", "--port", str(port)]
+    return references.start([*cmd, "--workers", str(workers)], log_path, f"http://127.0.0.1:{port}/readyz", env)
 
 
 def stop_server(proc: subprocess.Popen[bytes]) -> None:

@@ -41,10 +41,11 @@ def test_compose_migrates_once_then_serves() -> None:
         assert env["SECRET_KEY"].startswith("${SECRET_KEY:?")
 
 
-def test_dockerfile_runs_uvicorn_with_workers_as_non_root() -> None:
+def test_dockerfile_serves_with_workers_as_non_root() -> None:
     dockerfile = (ROOT / "Dockerfile").read_text()
-    assert "uvicorn --factory app.main:create_app" in dockerfile
-    assert "--workers" in dockerfile
+    command = dockerfile.split("\nCMD ", 1)[1]
+    assert "exec minedash serve --workers" in command
+    assert "uvicorn" not in command  # uvicorn's own workers share one socket (app.cli.workers)
     assert "\nUSER " in dockerfile
 
 

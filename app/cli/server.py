@@ -41,23 +41,26 @@ def migrate(revision: str) -> None:
 @click.option("--reload", is_flag=True, help="Restart on code changes (development).")
 @clear_errors
 def serve(host: str | None, port: int | None, workers: int, reload: bool) -> None:
-    """Serve the web app with uvicorn."""
+    """Serve the web app with uvicorn (several workers: each with a listening socket of its own)."""
     import uvicorn
+
+    from app.cli.workers import Supervisor, reuse_port_available
 
     settings = get_settings()
     check_database(get_engine())
-    uvicorn.run(
-        "app.main:create_app",
-        factory=True,
-        host=host or settings.host,
-        port=port or settings.port,
-        workers=workers,
-        reload=reload,
-        log_level=settings.log_level,
+    options: dict[str, Any] = {
+        "factory": True,
+        "host": host or settings.host,
+        "port": port or settings.port,
+        "log_level": settings.log_level,
         # The app logs every request itself (app.http.logging_setup), with its request id: once is enough.
-        access_log=False,
+        "access_log": False,
         **proxy_options(settings),
-    )
+    }
+    if workers > 1 and not reload and reuse_port_available():
+        # Spread over the workers by the kernel rather than by whichever worker wakes first (app.cli.workers).
+        raise SystemExit(Supervisor(uvicorn.Config("app.main:create_app", **options), workers).run())
+    uvicorn.run("app.main:create_app", workers=workers, reload=reload, **options)
 
 
 def proxy_options(settings: Settings) -> dict[str, Any]:
