@@ -39,8 +39,8 @@ async def _requests(app: Any, path: str, count: int, engine: Any) -> list[float]
     times = []
     transport = httpx.ASGITransport(app=app)
     async with httpx.AsyncClient(transport=transport, base_url="http://bench") as client:
-        for _ in range(count):
-            publish_change(engine)
+        for turn in range(count):
+            publish_change(engine, turn=turn)
             started = time.perf_counter()
             response = await client.get(path, headers={"Accept-Encoding": "gzip, br"})
             times.append((time.perf_counter() - started) * 1000)

@@ -238,26 +238,30 @@ def probe(client: httpx.Client, base: str, route: Route, path: str) -> tuple[dic
     return headers, ""
 
 
-def publish_change(engine: Any, slug: str = SLUG) -> None:
+def publish_change(engine: Any, slug: str = SLUG, turn: int = 0) -> None:
     """A correction written behind the app's back, straight into the database (bench.profile uses it).
 
-    One figure of the measured company changes (its latest month's holdings, up and down by one BTC in turn,
-    marked revised) and the revision moves on, so no cache may answer; and since the app did not make the
-    change, it rendered nothing ahead: the next request pays for the whole build.
+    One figure of the measured company changes and the revision moves on, so no cache may answer; and since the app
+    did not make the change, it rendered nothing ahead: the next request pays for the whole build. As the Publisher's
+    corrections do, the `turn`-th goes to the holdings of one of the company's last twelve months, each moved up one
+    round and back down the next. Until 2026-12-04 every one went to the latest month, up and down in turn: the page
+    then had only two states, and a build found the charts of both kept (app.domain.charts.kept), which a real
+    correction never does.
     """
+    rounds, month = divmod(turn, Publisher.MONTHS)
     with engine.begin() as conn:
         conn.execute(
             text(
                 """
                 UPDATE company_month
-                SET btc_held_end = btc_held_end + CASE WHEN version % 2 = 0 THEN 1 ELSE -1 END,
+                SET btc_held_end = btc_held_end + :delta,
                     version = version + 1, updated_at = CURRENT_TIMESTAMP, revised_at = CURRENT_TIMESTAMP,
                     revision_reason = 'benchmark correction'
                 WHERE id = (SELECT cm.id FROM company_month cm JOIN company c ON c.id = cm.company_id
-                            WHERE c.slug = :slug ORDER BY cm.period DESC LIMIT 1)
+                            WHERE c.slug = :slug ORDER BY cm.period DESC LIMIT 1 OFFSET :month)
                 """
             ),
-            {"slug": slug},
+            {"slug": slug, "delta": 1 if rounds % 2 == 0 else -1, "month": month},
         )
         conn.execute(
             text("UPDATE data_revision SET revision = revision + 1, changed_at = CURRENT_TIMESTAMP WHERE id = 1")

