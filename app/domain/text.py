@@ -13,6 +13,7 @@ field people read:
 
 from __future__ import annotations
 
+import re
 import unicodedata
 
 MULTILINE_CONTROLS = frozenset("\t\n\r")
@@ -25,17 +26,17 @@ MAX_YEAR = 2100
 MAX_ROW_ID = 2**31 - 1
 
 
-def _is_control(char: str) -> bool:
-    code = ord(char)
-    return code < 0x20 or 0x7F <= code <= 0x9F or 0xD800 <= code <= 0xDFFF
+# C0 and C1 controls and lone surrogates, with and without the three a multi-line text may hold. A pattern, not a
+# loop over the characters: the input guard runs this on every request's path and query, where a Python loop cost
+# about a microsecond per character (50 µs for an API request's query string, half of what a cached answer costs).
+_CONTROL = re.compile("[\x00-\x1f\x7f-\x9f\ud800-\udfff]")
+_CONTROL_BUT_MULTILINE = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f\ud800-\udfff]")
 
 
 def control_character(value: str, *, multiline: bool = False) -> str | None:
     """The first control character (or lone surrogate) in `value`, or None."""
-    for char in value:
-        if _is_control(char) and not (multiline and char in MULTILINE_CONTROLS):
-            return char
-    return None
+    found = (_CONTROL_BUT_MULTILINE if multiline else _CONTROL).search(value)
+    return None if found is None else found.group()
 
 
 def invisible_character(value: str, *, multiline: bool = False) -> str | None:

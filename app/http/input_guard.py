@@ -16,6 +16,7 @@ characters in names) in the pydantic schemas (app.schemas) that forms, imports a
 
 from __future__ import annotations
 
+import re
 from urllib.parse import parse_qsl
 
 from starlette.requests import Request
@@ -26,8 +27,9 @@ from app.http.errors import error_response
 
 MAX_PATH = 2000
 MAX_QUERY = 8000
-# Bytes a header value may not hold: C0 controls except horizontal tab, and DEL.
-_BAD_HEADER_BYTES = frozenset(range(0x20)) - {0x09} | {0x7F}
+# Bytes a header may not hold: C0 controls except horizontal tab, and DEL. A pattern, searched in C: a loop over
+# each byte cost a browser's request (a kilobyte of headers) tens of microseconds.
+_BAD_HEADER_BYTE = re.compile(rb"[\x00-\x08\x0a-\x1f\x7f]")
 
 
 def refusal(scope: Scope) -> tuple[int, str, list[dict[str, str]]] | None:
@@ -44,7 +46,9 @@ def refusal(scope: Scope) -> tuple[int, str, list[dict[str, str]]] | None:
     query: bytes = scope.get("query_string", b"")
     if len(query) > MAX_QUERY:
         return 400, f"The query string is longer than {MAX_QUERY} characters.", []
-    if query:
+    # Without a percent sign nothing in the query decodes to another character than it is ('+' is a space): when
+    # the raw string holds no control character, neither do its names and values, and it need not be parsed.
+    if query and (b"%" in query or control_character(query.decode("latin-1")) is not None):
         # As Starlette reads it: Latin-1 bytes, percent-decoded as UTF-8 (undecodable bytes become U+FFFD).
         for name, value in parse_qsl(query.decode("latin-1"), keep_blank_values=True):
             char = control_character(name) or control_character(value)
@@ -57,7 +61,7 @@ def refusal(scope: Scope) -> tuple[int, str, list[dict[str, str]]] | None:
                     [{"path": where, "message": message}],
                 )
     for raw_name, raw_value in scope.get("headers", ()):
-        if any(b in _BAD_HEADER_BYTES for b in raw_value) or any(b in _BAD_HEADER_BYTES for b in raw_name):
+        if _BAD_HEADER_BYTE.search(raw_value) is not None or _BAD_HEADER_BYTE.search(raw_name) is not None:
             name = raw_name.decode("latin-1", "replace")
             message = "contains a control character"
             return 400, f"The header {name!r} {message}.", [{"path": f"header.{name}", "message": message}]
