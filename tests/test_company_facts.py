@@ -11,10 +11,11 @@ from sqlalchemy.orm import Session
 
 from app.store.models import RecordStatus
 from app.store.queries import list_sites, reported_spans
-from app.store.queries.company_facts import company_facts
+from app.store.queries.company_facts import FACTS, company_facts
 from app.store.queries.dashboard import company_data_summary
 from app.store.queries.releases import list_releases
 from app.store.queries.site_spans import sites_with_spans
+from tests.conftest import QueryCounter
 from tests.factories import make_company, make_company_month, make_site, make_site_month
 
 PUBLISHED = dt.datetime(2025, 2, 3, 10, 0, tzinfo=dt.UTC)
@@ -100,3 +101,41 @@ def test_a_company_without_sites_or_months(db_session: Session) -> None:
     facts = _facts(only_company.id, db_session, True)
     assert facts == _expected(only_company.id, db_session, True)
     assert facts[0].changed_at == _at(0)  # type: ignore[attr-defined]
+
+
+@pytest.mark.parametrize("published_only", [True, False])
+def test_kept_facts_follow_every_kind_of_write_and_read_only_the_months_written(
+    db_session: Session, count_queries: QueryCounter, published_only: bool
+) -> None:
+    company = make_company(db_session, slug="kept")
+    north = make_site(db_session, company, slug="north")
+    south = make_site(db_session, company, slug="south")
+    jan, feb, mar, apr = (dt.date(2025, m, 1) for m in (1, 2, 3, 4))
+    make_company_month(db_session, company, period=jan, published_at=_at(0))
+    dropped = make_company_month(db_session, company, period=feb, published_at=_at(30))
+    make_site_month(db_session, north, period=jan, published_at=_at(1))
+    corrected = make_site_month(db_session, south, period=feb, published_at=_at(29))
+    draft = make_site_month(db_session, north, period=mar, status=RecordStatus.draft, published_at=None)
+    db_session.flush()
+    assert _facts(company.id, db_session, published_only) == _expected(company.id, db_session, published_only)
+
+    # Nothing written since: the stamps alone are read.
+    count_queries.statements.clear()
+    _facts(company.id, db_session, published_only)
+    assert len(count_queries.statements) == 2  # list_sites, then the stamps
+
+    # A correction, a publication, a deleted row and a new month: each month's facts follow its own write.
+    corrected.revised_at, corrected.revision_reason, corrected.btc_mined = _at(60), "Typo", Decimal(7)
+    draft.status, draft.published_at = RecordStatus.published, _at(61)
+    db_session.delete(dropped)
+    make_site_month(db_session, south, period=apr, status=RecordStatus.draft, published_at=None)
+    db_session.flush()
+    count_queries.statements.clear()
+    kept = _facts(company.id, db_session, published_only)
+    reads = [s for s in count_queries.statements if "site_month" in s]
+    assert len(reads) == 1 and "site_month.period IN" in reads[0]  # the written months only
+    assert kept == _expected(company.id, db_session, published_only)
+    FACTS.clear()
+    assert _facts(company.id, db_session, published_only) == kept  # as read from nothing
+    summary = kept[0]
+    assert summary.last == (apr if not published_only else mar)  # type: ignore[attr-defined]
