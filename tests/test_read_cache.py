@@ -9,8 +9,6 @@ from __future__ import annotations
 import asyncio
 import datetime as dt
 import gzip
-import os
-import sys
 from collections.abc import Coroutine, Iterator
 from concurrent.futures import ThreadPoolExecutor
 from decimal import Decimal
@@ -24,7 +22,6 @@ from httpx2 import Response
 from sqlalchemy import Engine, delete, insert, text, update
 from sqlalchemy.orm import Session
 
-from app.cache.recompress import NICENESS, recompressor
 from app.cache.responses import MAX_KEY_BYTES, IndexEntry, ReadIndex, cache, index
 from app.cache.revisions import (
     Coalescer,
@@ -228,33 +225,6 @@ def test_an_encoding_not_made_yet_is_made_by_the_app_once(client: TestClient, co
     # A gzip copy does not exist yet: compressing is left to the app's thread pool, not the event loop.
     assert lookups.get(client, OVERVIEW, **{"Accept-Encoding": "gzip"})[1]
     assert not lookups.get(client, OVERVIEW, **{"Accept-Encoding": "gzip"})[1]
-
-
-def test_a_popular_answer_is_compressed_again_as_small_as_brotli_makes_it(
-    client: TestClient, company, lookups: Lookups
-) -> None:
-    first = client.get(MONTHLY, headers=BR)
-    etag = first.headers["etag"]
-    entry = cache.get(etag)
-    assert entry is not None and entry.brotli is not None
-    quick = entry.brotli
-    for _ in range(recompressor.hot_reads - 1):
-        assert not lookups.get(client, MONTHLY, **BR)[1]
-    assert recompressor.wait_idle()
-    assert entry.brotli is quick, "compressed again before it was popular"
-
-    assert not lookups.get(client, MONTHLY, **BR)[1]  # the read that makes it popular
-    assert recompressor.wait_idle()
-    assert len(entry.brotli) < len(quick)
-    assert brotli.decompress(entry.brotli) == brotli.decompress(quick)
-    # Later readers get the smaller form: same answer, same ETag, still from the fast path.
-    again, reached = lookups.get(client, MONTHLY, **BR)
-    assert not reached
-    assert again.headers["etag"] == etag and again.content == first.content
-    assert int(again.headers["content-length"]) == len(entry.brotli)
-    thread = recompressor._thread
-    if sys.platform.startswith("linux") and thread is not None and thread.native_id is not None:
-        assert os.getpriority(os.PRIO_PROCESS, thread.native_id) == NICENESS  # readers come first
 
 
 class BrokenReader:

@@ -21,7 +21,5 @@ and the write answers; the thread has the worker's render process (`render_proce
 (the overview's pre-render, registered by app.main) in a fresh session, so the readers after a release get
 step 3 (a reader of the rendering worker waits for the render in flight rather than build the same page beside
 it), and the render's CPU is not taken from the readers the worker answers meanwhile.
-An answer read often through step 1 is compressed once more at brotli's best, on a thread of the lowest priority
-(`recompress`): later readers get the same answer in fewer bytes.
 Nothing here is needed for correctness: any failure falls through to the next layer, at worst to step 4.
 """

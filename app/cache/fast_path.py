@@ -17,7 +17,6 @@ from starlette.responses import Response
 from starlette.types import ASGIApp, Receive, Scope, Send
 
 from app.cache.etags import etag_matches
-from app.cache.recompress import recompressor
 from app.cache.responses import (
     IndexEntry,
     ReadRequest,
@@ -63,6 +62,4 @@ async def answer(wanted: ReadRequest, entry: IndexEntry, reader: RevisionReader 
     if data is None:
         # Not compressed this way yet: the app does it once, in its thread pool rather than on the event loop.
         return None
-    if encoding == "br":
-        recompressor.note_read(entry.etag, body)
     return body_response(body, entry.headers, encoding, data)

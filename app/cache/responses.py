@@ -61,8 +61,6 @@ class CachedBody:
     media_type: str
     headers: dict[str, str] = field(default_factory=dict)
     brotli: bytes | None = None
-    # Reads of the brotli form through the fast path: a popular answer is compressed again (app.cache.recompress).
-    brotli_reads: int = 0
 
     @property
     def size(self) -> int:
