@@ -94,7 +94,7 @@ def company_facts(
     key = (company_id, published_only, site_ids)
     # The stamps before the rows: a month's facts are never kept under a stamp newer than the rows they were read
     # from (a write in between moves the stamp again, and the next build reads the month again).
-    stamps: dict[dt.date, int] = dict(session.execute(_stamps_statement(), {"company_id": company_id}).all())  # type: ignore[arg-type]
+    stamps: dict[dt.date, int] = dict(session.execute(_stamps_statement(), {"company_id": company_id}).all())
     kept = FACTS.get(key)
     if kept is None:
         months = _read(session, company_id, site_ids, published_only, stamps, None)
