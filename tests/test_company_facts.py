@@ -10,7 +10,7 @@ import pytest
 from sqlalchemy.orm import Session
 
 from app.store.models import RecordStatus
-from app.store.queries import list_sites, reported_spans
+from app.store.queries import list_sites, load_company_series, reported_spans
 from app.store.queries.company_facts import FACTS, company_facts
 from app.store.queries.dashboard import company_data_summary
 from app.store.queries.releases import list_releases
@@ -139,3 +139,35 @@ def test_kept_facts_follow_every_kind_of_write_and_read_only_the_months_written(
     assert _facts(company.id, db_session, published_only) == kept  # as read from nothing
     summary = kept[0]
     assert summary.last == (apr if not published_only else mar)  # type: ignore[attr-defined]
+
+
+def test_the_series_reuses_the_stamps_the_facts_were_read_under(
+    db_session: Session, count_queries: QueryCounter
+) -> None:
+    company = make_company(db_session, slug="shared")
+    north = make_site(db_session, company, slug="north")
+    for month in (1, 2, 3):
+        make_site_month(db_session, north, period=dt.date(2025, month, 1), published_at=_at(month))
+    db_session.flush()
+    sites = list_sites(company.id, session=db_session)
+    facts = company_facts(company.id, sites, session=db_session)
+    assert facts.stamps is not None and set(facts.stamps.company) == {dt.date(2025, m, 1) for m in (1, 2, 3)}
+    count_queries.statements.clear()
+    _, views = load_company_series(
+        company,
+        session=db_session,
+        start=dt.date(2025, 1, 1),
+        end=dt.date(2025, 3, 1),
+        sites=sites,
+        spans=facts.spans,
+        stamps=facts.stamps,
+    )
+    assert [v.period for v in views] == [dt.date(2025, m, 1) for m in (1, 2, 3)]
+    assert not [s for s in count_queries.statements if "month_stamp" in s]
+    # Kept under the same keys as a series that reads its own stamps: the second finds every month kept.
+    count_queries.statements.clear()
+    _, again = load_company_series(
+        company, session=db_session, start=dt.date(2025, 1, 1), end=dt.date(2025, 3, 1), sites=sites, spans=facts.spans
+    )
+    assert again == views and [s for s in count_queries.statements if "month_stamp" in s]
+    assert not [s for s in count_queries.statements if "FROM site_month" in s]

@@ -75,6 +75,7 @@ def _load(
         published_only=published_only,
         sites=sites,
         spans=facts.spans,
+        stamps=facts.stamps,
     )
     views = [v for v in all_views if v.period >= start]
     return sites, all_views, views, facts, bounds

@@ -83,6 +83,7 @@ def _load(
         end=end,
         published_only=published_only,
         spans={site.id: facts.spans[site.id]} if site.id in facts.spans else {},
+        stamps=facts.stamps,
     )
     views = [v for v in history if v.period >= start]
     if params.range == "all":

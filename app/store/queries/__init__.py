@@ -31,7 +31,7 @@ from app.store.models import (
     utcnow,
 )
 from app.store.queries.figure_history import list_history
-from app.store.queries.month_stamps import month_keys
+from app.store.queries.month_stamps import Stamps, month_keys
 from app.store.queries.site_spans import sites_with_spans
 
 
@@ -302,12 +302,14 @@ def load_company_series(
     published_only: bool = True,
     sites: Sequence[Site] | None = None,
     spans: dict[int, tuple[dt.date, dt.date]] | None = None,
+    stamps: Stamps | None = None,
 ) -> tuple[Sequence[Site], list[MonthView]]:
     """The company's sites and one MonthView per month in [start, end] (default: all published months).
 
     A fixed number of queries whatever the number of months and sites. Months kept since their last change
     (MONTH_VIEWS, by their stamps) are not read again: only the span of the others is. A caller that has read the
-    company's sites and their spans (as `sites_with_spans` gives them, with the same `published_only`) passes both.
+    company's sites and their spans (as `sites_with_spans` gives them, with the same `published_only`) passes both,
+    and one that read the company's stamps before any row (company_facts does) passes them.
     """
     if sites is None or spans is None:
         sites, spans = sites_with_spans(company.id, session=session, published_only=published_only)
@@ -319,7 +321,7 @@ def load_company_series(
         end = end or last
     if start is None or end is None or start > end:
         return sites, []
-    keys = month_keys(company.id, session=session, start=start, end=end, published_only=published_only)
+    keys = month_keys(company.id, session=session, start=start, end=end, published_only=published_only, stamps=stamps)
 
     def load(first: dt.date, last: dt.date) -> tuple[SeriesInputs, list[HistoryEntry]]:
         # One month before, so the first month's treasury residual can be computed.
@@ -358,6 +360,7 @@ def load_site_series(
     end: dt.date,
     published_only: bool = True,
     spans: dict[int, tuple[dt.date, dt.date]] | None = None,
+    stamps: Stamps | None = None,
 ) -> list[MonthView]:
     """One site's months as app.domain.month_views.site_series makes them, reading only that site's rows.
 
@@ -369,7 +372,9 @@ def load_site_series(
         return []
     if spans is None:
         spans = reported_spans([site.id], session=session, published_only=published_only)
-    keys = month_keys(site.company_id, session=session, start=start, end=end, published_only=published_only)
+    keys = month_keys(
+        site.company_id, session=session, start=start, end=end, published_only=published_only, stamps=stamps
+    )
 
     def load(first: dt.date, last: dt.date) -> tuple[SeriesInputs, list[HistoryEntry]]:
         site_months = _month_rows(

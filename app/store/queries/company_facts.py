@@ -15,7 +15,7 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from functools import cache
 from typing import Any
 
@@ -36,8 +36,9 @@ from sqlalchemy.orm import Session
 
 from app.domain.release import ReleaseInfo
 from app.lru import Lru
-from app.store.models import CompanyMonth, MonthStamp, RecordStatus, SiteMonth
+from app.store.models import CompanyMonth, RecordStatus, SiteMonth
 from app.store.queries.dashboard import DataSummary, latest_moment
+from app.store.queries.month_stamps import Stamps, read_stamps
 from app.store.queries.releases import merge_releases
 
 
@@ -46,6 +47,8 @@ class CompanyFacts:
     summary: DataSummary
     spans: dict[int, tuple[dt.date, dt.date]]
     releases: list[ReleaseInfo] | None  # None unless asked for
+    # The stamps the facts were read under, for the series the same request loads (app.store.queries.month_stamps).
+    stamps: Stamps | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -89,23 +92,25 @@ def company_facts(
 ) -> CompanyFacts:
     """The summary, the sites' spans and the releases of one company, as the three functions give them (drafts
     too with `published_only=False`, as for a staff preview); the releases only `with_releases` (a chart's table or
-    CSV needs none). Two statements: the company's stamps, then the rows of the months not kept under them."""
+    CSV needs none). Two statements: the company's stamps (and the network's, which the facts carry for the series
+    loaded next), then the rows of the months not kept under them."""
     site_ids = tuple(sorted(s.id for s in sites))
     key = (company_id, published_only, site_ids)
     # The stamps before the rows: a month's facts are never kept under a stamp newer than the rows they were read
     # from (a write in between moves the stamp again, and the next build reads the month again).
-    stamps: dict[dt.date, int] = dict(session.execute(_stamps_statement(), {"company_id": company_id}).all())
+    read = read_stamps(company_id, session=session)
+    stamps = read.company
     kept = FACTS.get(key)
     if kept is None:
         months = _read(session, company_id, site_ids, published_only, stamps, None)
     else:
         changed = [p for p in stamps.keys() | kept.months.keys() if _moved(kept.months.get(p), stamps.get(p))]
         if not changed:
-            return _made(kept, published_only, with_releases)
+            return replace(_made(kept, published_only, with_releases), stamps=read)
         months = {**kept.months, **_read(session, company_id, site_ids, published_only, stamps, sorted(changed))}
     fresh = _Kept(months, {})
     FACTS.put(key, fresh)
-    return _made(fresh, published_only, with_releases)
+    return replace(_made(fresh, published_only, with_releases), stamps=read)
 
 
 def _moved(month: _Month | None, stamp: int | None) -> bool:
@@ -193,11 +198,6 @@ def _month(stamp: int | None, company: tuple[Any, ...] | None, rows: list[tuple[
 
 # What each row of the statement below is.
 _COMPANY, _SITE = "c", "s"
-
-
-@cache
-def _stamps_statement() -> Executable:
-    return select(MonthStamp.period, MonthStamp.stamp).where(MonthStamp.company_id == bindparam("company_id"))
 
 
 @cache

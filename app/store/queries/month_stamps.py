@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Hashable
+from dataclasses import dataclass
 from functools import cache
 
 from sqlalchemy import Select, bindparam, select
@@ -18,27 +19,55 @@ from app.store.models import MonthStamp
 from app.store.models.stamps import NETWORK
 
 
+@dataclass(frozen=True, slots=True)
+class Stamps:
+    """Every stamp of one company's months and of the network's, read once (app.store.queries.company_facts) for
+    whatever else the same request builds from them."""
+
+    company_id: int
+    company: dict[dt.date, int]
+    network: dict[dt.date, int]
+
+
+def read_stamps(company_id: int, *, session: Session) -> Stamps:
+    """All of them: about a hundred and twenty rows of three integers per ten years."""
+    # .all(): one fetch from the driver, where iterating the result fetches row by row.
+    found = session.execute(_all_statement(), {"companies": [company_id, NETWORK]}).all()
+    company: dict[dt.date, int] = {}
+    network: dict[dt.date, int] = {}
+    for owner, period, stamp in found:
+        (network if owner == NETWORK else company)[period] = stamp
+    return Stamps(company_id, company, network)
+
+
 def month_keys(
-    company_id: int, *, session: Session, start: dt.date, end: dt.date, published_only: bool
+    company_id: int,
+    *,
+    session: Session,
+    start: dt.date,
+    end: dt.date,
+    published_only: bool,
+    stamps: Stamps | None = None,
 ) -> dict[dt.date, Hashable]:
     """Per month of [start, end], in order: what its view is kept under besides the series' sites.
 
     A month's view reads the company's rows of the month (its sites', its own, its history entries), its holdings
     of the month before, and the network's month: their three stamps, and whether drafts are read. Read before the
-    rows that a missing view is built from, so a view is never kept under a stamp newer than its rows.
+    rows that a missing view is built from, so a view is never kept under a stamp newer than its rows; `stamps`
+    read earlier in the request (before any row) serve as well, and save the statement.
     """
-    # Pending ORM writes reach the database (and its triggers) first, as a query through the session would.
-    session.flush()
-    # .all(): one fetch from the driver, where iterating the result fetches row by row.
-    found = (
-        session.connection()
-        .execute(_statement(), {"companies": [company_id, NETWORK], "start": add_months(start, -1), "end": end})
-        .all()
-    )
-    company: dict[dt.date, int] = {}
-    network: dict[dt.date, int] = {}
-    for owner, period, stamp in found:
-        (network if owner == NETWORK else company)[period] = stamp
+    if stamps is None or stamps.company_id != company_id:
+        # Pending ORM writes reach the database (and its triggers) first, as a query through the session would.
+        session.flush()
+        found = (
+            session.connection()
+            .execute(_statement(), {"companies": [company_id, NETWORK], "start": add_months(start, -1), "end": end})
+            .all()
+        )
+        stamps = Stamps(company_id, {}, {})
+        for owner, period, stamp in found:
+            (stamps.network if owner == NETWORK else stamps.company)[period] = stamp
+    company, network = stamps.company, stamps.network
     keys: dict[dt.date, Hashable] = {}
     before: int | None = company.get(add_months(start, -1))
     for period in month_range(start, end):
@@ -46,6 +75,13 @@ def month_keys(
         keys[period] = (published_only, current, before, network.get(period))
         before = current
     return keys
+
+
+@cache
+def _all_statement() -> Select[int, dt.date, int]:
+    return select(MonthStamp.company_id, MonthStamp.period, MonthStamp.stamp).where(
+        MonthStamp.company_id.in_(bindparam("companies", expanding=True))
+    )
 
 
 @cache
