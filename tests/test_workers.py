@@ -173,3 +173,12 @@ def _is_not_zombie(pid: int) -> bool:
         return Path(f"/proc/{pid}/stat").read_text().split(") ", 1)[1][0] != "Z"
     except OSError:
         return False
+
+
+def test_the_workers_stop_when_their_supervisor_is_killed(served: tuple[subprocess.Popen[bytes], int]) -> None:
+    proc, port = served
+    workers = set(_workers(proc.pid, port))
+    proc.kill()  # no chance to stop them itself
+    proc.wait()
+    _wait(lambda: not [pid for pid in workers if _is_not_zombie(pid)], "the orphaned workers gone")
+    _wait(lambda: not _tcp_inodes(port, LISTEN), "nothing listening on the port")

@@ -14,8 +14,10 @@ the platform has no such sockets, `serve` uses uvicorn's workers instead.
 
 from __future__ import annotations
 
+import ctypes
 import logging
 import multiprocessing
+import os
 import signal
 import socket
 import sys
@@ -32,6 +34,8 @@ log = logging.getLogger("uvicorn.error")
 
 # How long the workers get to finish their requests and lifespans after SIGTERM before they are killed.
 STOP_SECONDS = 30.0
+# prctl(2): the signal a process gets when its parent dies (Linux).
+PR_SET_PDEATHSIG = 1
 # How often the supervisor looks for a worker that died.
 WATCH_SECONDS = 0.5
 
@@ -55,8 +59,9 @@ def port_socket(host: str, port: int) -> socket.socket:
     return sock
 
 
-def run_worker(config: uvicorn.Config, port: int) -> None:
+def run_worker(config: uvicorn.Config, port: int, supervisor: int) -> None:
     """One worker (in its own process): its own socket on the shared port, then uvicorn's server on it."""
+    _stop_with(supervisor)
     # The configuration came pickled, without the logging its constructor set up in the supervisor.
     config.configure_logging()
     try:
@@ -65,6 +70,15 @@ def run_worker(config: uvicorn.Config, port: int) -> None:
         log.error("worker cannot bind %s:%d: %s", config.host, port, exc)
         sys.exit(STARTUP_FAILURE)
     uvicorn.Server(config).run(sockets=[sock])
+
+
+def _stop_with(supervisor: int) -> None:
+    """SIGTERM to this worker when its supervisor dies, however it dies (killed, out of memory): a worker left
+    behind would keep serving the port, with nobody to stop it or start the next release's workers."""
+    libc = ctypes.CDLL(None, use_errno=True)
+    libc.prctl(PR_SET_PDEATHSIG, signal.SIGTERM)
+    if os.getppid() != supervisor:  # it died before the request above was in place
+        sys.exit(0)
 
 
 class Supervisor:
@@ -104,7 +118,9 @@ class Supervisor:
         return 1 if failed else 0
 
     def _start(self) -> BaseProcess:
-        process = self._context.Process(target=run_worker, args=(self.config, self.port), name="minedash-worker")
+        process = self._context.Process(
+            target=run_worker, args=(self.config, self.port, os.getpid()), name="minedash-worker"
+        )
         process.start()
         return process
 
