@@ -591,3 +591,30 @@ def test_the_postgres_reader_survives_a_killed_connection(engine: Engine, commit
             await reader.close()
 
     _run(scenario())
+
+
+def test_the_postgres_reader_answers_none_when_the_query_fails_and_reads_again_once_it_works(
+    engine: Engine, committed_revision: None
+) -> None:
+    if engine.dialect.name != "postgresql":
+        pytest.skip("the async connection is Postgres only")
+    # A database without the revision table: the server answers the query with an error, not a revision.
+    elsewhere = engine.url.set(database="postgres").render_as_string(hide_password=False)
+    broken = PostgresRevisionReader.from_url(elsewhere)
+    reader = PostgresRevisionReader.from_url(engine.url.render_as_string(hide_password=False))
+
+    async def scenario() -> None:
+        try:
+            assert await broken.read() is None
+            assert broken._conn is None  # not reused after a failed read
+            for _ in range(3):  # prepared once, read again and again on the same connection
+                assert await reader.read() == _committed_revision(engine)
+            pid = reader._conn.info.backend_pid  # type: ignore[union-attr]
+            _bump_committed(engine)
+            assert await reader.read() == _committed_revision(engine)
+            assert reader._conn is not None and reader._conn.info.backend_pid == pid
+        finally:
+            await broken.close()
+            await reader.close()
+
+    _run(scenario())
