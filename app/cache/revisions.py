@@ -209,13 +209,19 @@ async def _result(pgconn: pq.abc.PGconn) -> pq.abc.PGresult:
     loop = asyncio.get_running_loop()
     while pgconn.flush():  # a non-blocking connection: 1 while some of the command is still to be written
         await _ready(loop, pgconn.socket, writing=True)
-    pgconn.consume_input()
-    while pgconn.is_busy():
-        await _ready(loop, pgconn.socket, writing=False)
+    result: pq.abc.PGresult | None = None
+    # Up to the end of the command's answer (its ReadyForQuery), so the next command can be sent. get_result()
+    # blocks while the connection is busy, non-blocking mode or not: it is called only when it is not, and the
+    # socket is waited for on the loop otherwise (the answer's messages may come in more than one packet).
+    while True:
         pgconn.consume_input()
-    result = pgconn.get_result()
-    while pgconn.get_result() is not None:  # none expected; read to the end so the next command can be sent
-        pass
+        if pgconn.is_busy():
+            await _ready(loop, pgconn.socket, writing=False)
+            continue
+        found = pgconn.get_result()
+        if found is None:
+            break
+        result = result or found
     if result is None or result.status not in (pq.ExecStatus.TUPLES_OK, pq.ExecStatus.COMMAND_OK):
         message = (result.error_message if result is not None else pgconn.error_message) or b"no result"
         raise ConnectionError(f"data revision read failed: {message.decode(errors='replace').strip()}")
