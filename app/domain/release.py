@@ -9,7 +9,7 @@ rather than silently standing in a figure from another month.
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from decimal import Decimal
 from typing import NamedTuple
@@ -19,7 +19,7 @@ from app.domain import formulas
 from app.domain import metrics as m
 from app.domain.coverage import not_comparable
 from app.domain.derived import derive
-from app.domain.month_views import site_series, sources_of
+from app.domain.month_views import site_view, sources_of
 from app.domain.provenance import figure_revisions, revised_note, source_links
 from app.domain.reports import MonthView, add_months
 
@@ -229,10 +229,16 @@ def site_metrics() -> tuple[str, ...]:
     return tuple(name for name in RELEASE_METRICS if m.METRICS[name].level != "company")
 
 
-def selected_sites_series(views: Sequence[MonthView], slugs: Sequence[str]) -> list[MonthView]:
-    """The chosen sites' figures as MonthViews: one site's own, or several summed the dictionary's way."""
+def selected_sites_series(
+    views: Sequence[MonthView],
+    slugs: Sequence[str],
+    *,
+    one_site: Callable[[MonthView, str], MonthView] = site_view,
+) -> list[MonthView]:
+    """The chosen sites' figures as MonthViews: one site's own (each month made by `one_site`, which a caller that
+    keeps them passes), or several summed the dictionary's way."""
     if len(slugs) == 1:
-        return site_series(views, slugs[0])
+        return [one_site(view, slugs[0]) for view in views]
     out: list[MonthView] = []
     for view in views:
         chosen = [view.sites[s] for s in slugs if s in view.sites]

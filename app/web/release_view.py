@@ -8,11 +8,13 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Mapping, Sequence
+from functools import partial
 from typing import TYPE_CHECKING, Any
 from urllib.parse import parse_qsl, urlencode
 
 from fastapi import HTTPException, Request
 
+from app.domain.month_views import site_view
 from app.domain.release import (
     RELEASE_METRICS,
     ReleaseInfo,
@@ -25,6 +27,7 @@ from app.domain.release import (
 from app.domain.release_summary import events_of_month, summary_sentences
 from app.domain.reports import MonthView
 from app.schemas import format_period
+from app.store.queries import SITE_VIEWS
 from app.web.view_params import ViewParams, query_period
 
 if TYPE_CHECKING:
@@ -41,6 +44,12 @@ def release_query(params: ViewParams, period: dt.date) -> str:
     base = params.query().removeprefix("?")
     pair = urlencode([("release", format_period(period))])
     return f"?{base}&{pair}" if base else f"?{pair}"
+
+
+def _kept_site_view(view: MonthView, slug: str) -> MonthView:
+    """One site's month, kept beside the month view it is made from (as a site page keeps it): with a site filter
+    the cards read every month of the history, and making each again cost about a millisecond per build."""
+    return SITE_VIEWS.get((view,), slug, partial(site_view, view, slug))
 
 
 def _hidden_fields(params: ViewParams) -> list[tuple[str, str]]:
@@ -79,7 +88,7 @@ def release_context(
     if release is None:
         return {"release": None, "cards": [], "summary": [], "release_list": in_range, "release_events": []}
     site_view = bool(params.sites)
-    views = selected_sites_series(history, params.sites) if site_view else list(history)
+    views = selected_sites_series(history, params.sites, one_site=_kept_site_view) if site_view else list(history)
     metrics = site_metrics() if site_view else RELEASE_METRICS
     cards = release_cards(views, release.period, metrics=metrics, site_names=site_names)
     return {
