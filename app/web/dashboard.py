@@ -138,6 +138,7 @@ def build_overview_context(
         events=events,
         wanted=release,
         site_names={s.slug: s.name for s in sites},
+        kept=as_of is None,
     )
     return {
         **shown_release,

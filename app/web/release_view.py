@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Mapping, Sequence
-from functools import partial
 from typing import TYPE_CHECKING, Any
 from urllib.parse import parse_qsl, urlencode
 
@@ -27,7 +26,7 @@ from app.domain.release import (
 from app.domain.release_summary import events_of_month, summary_sentences
 from app.domain.reports import MonthView
 from app.schemas import format_period
-from app.store.queries import SITE_VIEWS
+from app.store.queries import kept_site_view
 from app.web.view_params import ViewParams, query_period
 
 if TYPE_CHECKING:
@@ -46,12 +45,6 @@ def release_query(params: ViewParams, period: dt.date) -> str:
     return f"?{base}&{pair}" if base else f"?{pair}"
 
 
-def _kept_site_view(view: MonthView, slug: str) -> MonthView:
-    """One site's month, kept beside the month view it is made from (as a site page keeps it): with a site filter
-    the cards read every month of the history, and making each again cost about a millisecond per build."""
-    return SITE_VIEWS.get((view,), slug, partial(site_view, view, slug))
-
-
 def _hidden_fields(params: ViewParams) -> list[tuple[str, str]]:
     """The view's choices as hidden inputs of the release selector, so choosing a release keeps them."""
     return parse_qsl(params.query().removeprefix("?"))
@@ -67,9 +60,11 @@ def release_context(
     events: Sequence[Event],
     wanted: dt.date | None,
     site_names: Mapping[str, str] | None = None,
+    kept: bool = True,
 ) -> dict[str, Any]:
     """What the page's release header, cards, summary and selector render.
 
+    `kept` says whether `history` holds kept views (app.domain.month_memo), whose site months may be kept too.
     A `wanted` release the company never published is a 404; one outside the months chosen is a 400 (the
     cards never show a month the range leaves out).
     """
@@ -87,9 +82,11 @@ def release_context(
     in_range = [r for r in releases if bounds is not None and bounds[0] <= r.period <= bounds[1]]
     if release is None:
         return {"release": None, "cards": [], "summary": [], "release_list": in_range, "release_events": []}
-    site_view = bool(params.sites)
-    views = selected_sites_series(history, params.sites, one_site=_kept_site_view) if site_view else list(history)
-    metrics = site_metrics() if site_view else RELEASE_METRICS
+    filtered = bool(params.sites)
+    # A site's months are kept beside kept views; views as of a moment are built for one page, and so are theirs.
+    one_site = kept_site_view if kept else site_view
+    views = selected_sites_series(history, params.sites, one_site=one_site) if filtered else list(history)
+    metrics = site_metrics() if filtered else RELEASE_METRICS
     cards = release_cards(views, release.period, metrics=metrics, site_names=site_names)
     return {
         "release": release,

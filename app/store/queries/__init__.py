@@ -389,7 +389,13 @@ def load_site_series(
         )
 
     views = assemble_series(MONTH_VIEWS, _series_context([site], spans), keys, load)
-    return [SITE_VIEWS.get((view,), site.slug, partial(site_view, view, site.slug)) for view in views]
+    return [kept_site_view(view, site.slug) for view in views]
+
+
+def kept_site_view(view: MonthView, slug: str) -> MonthView:
+    """One site's month made from a kept month view (app.domain.month_views.site_view), kept beside it in SITE_VIEWS:
+    the site page and a site-filtered overview's release cards make the same months."""
+    return SITE_VIEWS.get((view,), slug, partial(site_view, view, slug))
 
 
 def _series_context(sites: Sequence[Site], spans: dict[int, tuple[dt.date, dt.date]]) -> tuple[Any, ...]:

@@ -7,9 +7,10 @@ sites, and tells which months changed since a view was kept: a series then reads
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Hashable
+from collections.abc import Hashable, Sequence
 from dataclasses import dataclass
 from functools import cache
+from typing import Any
 
 from sqlalchemy import Select, bindparam, select
 from sqlalchemy.orm import Session
@@ -32,12 +33,15 @@ class Stamps:
 def read_stamps(company_id: int, *, session: Session) -> Stamps:
     """All of them: about a hundred and twenty rows of three integers per ten years."""
     # .all(): one fetch from the driver, where iterating the result fetches row by row.
-    found = session.execute(_all_statement(), {"companies": [company_id, NETWORK]}).all()
-    company: dict[dt.date, int] = {}
-    network: dict[dt.date, int] = {}
-    for owner, period, stamp in found:
-        (network if owner == NETWORK else company)[period] = stamp
-    return Stamps(company_id, company, network)
+    return _stamps(company_id, session.execute(_all_statement(), {"companies": [company_id, NETWORK]}).all())
+
+
+def _stamps(company_id: int, rows: Sequence[Any]) -> Stamps:
+    """Rows of (owner, period, stamp), the network's apart from the company's."""
+    stamps = Stamps(company_id, {}, {})
+    for owner, period, stamp in rows:
+        (stamps.network if owner == NETWORK else stamps.company)[period] = stamp
+    return stamps
 
 
 def month_keys(
@@ -59,14 +63,8 @@ def month_keys(
     if stamps is None or stamps.company_id != company_id:
         # Pending ORM writes reach the database (and its triggers) first, as a query through the session would.
         session.flush()
-        found = (
-            session.connection()
-            .execute(_statement(), {"companies": [company_id, NETWORK], "start": add_months(start, -1), "end": end})
-            .all()
-        )
-        stamps = Stamps(company_id, {}, {})
-        for owner, period, stamp in found:
-            (stamps.network if owner == NETWORK else stamps.company)[period] = stamp
+        values = {"companies": [company_id, NETWORK], "start": add_months(start, -1), "end": end}
+        stamps = _stamps(company_id, session.connection().execute(_statement(), values).all())
     company, network = stamps.company, stamps.network
     keys: dict[dt.date, Hashable] = {}
     before: int | None = company.get(add_months(start, -1))
