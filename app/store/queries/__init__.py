@@ -394,7 +394,7 @@ def load_site_series(
 
 def kept_site_view(view: MonthView, slug: str) -> MonthView:
     """One site's month made from a kept month view (app.domain.month_views.site_view), kept beside it in SITE_VIEWS:
-    the site page and a site-filtered overview's release cards make the same months."""
+    the site page makes them from its site's series, a site-filtered overview's release cards from the company's."""
     return SITE_VIEWS.get((view,), slug, partial(site_view, view, slug))
 
 
