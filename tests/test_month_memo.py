@@ -17,11 +17,12 @@ from app.cache.responses import cache, index
 from app.domain.charts import points
 from app.domain.charts.kept import KEPT_CHARTS
 from app.domain.month_memo import MonthMemo
+from app.domain.month_views import SITE_VIEWS
 from app.domain.reports import MonthView, add_months, month_range
 from app.lru import clear_all
 from app.store import queries
 from app.store.models import Company, FigureRevision, NetworkMonth, Site
-from app.store.queries import MONTH_VIEWS, SITE_VIEWS, bump_data_revision, load_company_series, load_site_series
+from app.store.queries import MONTH_VIEWS, bump_data_revision, load_company_series, load_site_series
 from app.web.dashboard import QUARTERS
 from app.web.page_helpers import HISTORY_MONTHS
 from tests.factories import make_company, make_company_month, make_site, make_site_month

@@ -5,13 +5,14 @@ from __future__ import annotations
 import datetime as dt
 from collections.abc import Sequence
 from decimal import Decimal
-from functools import lru_cache
+from functools import lru_cache, partial
 
 from app.domain import formulas
 from app.domain import metrics as m
 from app.domain.coverage import comparable_key
 from app.domain.derived import DERIVED_INPUTS, derive, inputs_of
 from app.domain.figure_sources import FigureSource
+from app.domain.month_memo import KeptFrom
 from app.domain.reports import MonthView, add_months
 
 Change = tuple[Decimal | None, Decimal | None]
@@ -90,6 +91,16 @@ def site_series(views: Sequence[MonthView], site_slug: str) -> list[MonthView]:
     Company-level figures (treasury, published totals) are not the site's and stay out.
     """
     return [site_view(view, site_slug) for view in views]
+
+
+# One site's months, made from kept views (the site page's from its site's series, a site filter's release cards
+# from the company's): kept as long as the views they are made from, so a page after a correction derives one month.
+SITE_VIEWS: KeptFrom[MonthView] = KeptFrom(capacity=2048)
+
+
+def kept_site_view(view: MonthView, site_slug: str) -> MonthView:
+    """`site_view` of a kept view, kept beside it in SITE_VIEWS."""
+    return SITE_VIEWS.get((view,), site_slug, partial(site_view, view, site_slug))
 
 
 def site_view(view: MonthView, site_slug: str) -> MonthView:

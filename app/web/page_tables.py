@@ -29,7 +29,7 @@ ESTIMATE = ' <abbr class="flag flag-est" title="Estimate">est.</abbr>'
 QUARTER_END_STOCKS = ("btc_held_end", "treasury_value_usd")
 
 
-# Rows of the site page's table, by the kept month view they show (app.store.queries.SITE_VIEWS) and the columns:
+# Rows of the site page's table, by the kept month view they show (app.domain.month_views.SITE_VIEWS) and the columns:
 # after a correction the page writes the changed month's row only. About 1.5 KB each.
 MONTH_ROWS: KeptFrom[Markup] = KeptFrom(capacity=4096)
 # The release pickers' options, by what they show (release_options).

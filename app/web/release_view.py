@@ -13,7 +13,7 @@ from urllib.parse import parse_qsl, urlencode
 
 from fastapi import HTTPException, Request
 
-from app.domain.month_views import site_view
+from app.domain.month_views import kept_site_view, site_view
 from app.domain.release import (
     RELEASE_METRICS,
     ReleaseInfo,
@@ -26,7 +26,6 @@ from app.domain.release import (
 from app.domain.release_summary import events_of_month, summary_sentences
 from app.domain.reports import MonthView
 from app.schemas import format_period
-from app.store.queries import kept_site_view
 from app.web.view_params import ViewParams, query_period
 
 if TYPE_CHECKING:

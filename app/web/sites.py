@@ -90,7 +90,7 @@ def _load(
         # A site that started later than the company: its page starts with its first figures.
         first = next((i for i, v in enumerate(views) if v.sites), len(views))
         views = views[first:]
-    with from_kept_views():  # the site's kept views (queries.SITE_VIEWS)
+    with from_kept_views():  # the site's kept views (month_views.SITE_VIEWS)
         chart_list = charts.site_charts(views, events) if views else []
     return history, views, chart_list, summary, bounds
 

@@ -9,15 +9,15 @@ from __future__ import annotations
 import datetime as dt
 from collections import namedtuple
 from collections.abc import Iterable, Sequence
-from functools import cache, partial
+from functools import cache
 from typing import Any, TypeVar
 
 from sqlalchemy import BindParameter, Select, Text, bindparam, case, cast, func, null, or_, select, update
 from sqlalchemy.orm import QueryableAttribute, Session
 
 from app.domain.figure_history import HistoryEntry
-from app.domain.month_memo import KeptFrom, MonthMemo, assemble_series
-from app.domain.month_views import site_view
+from app.domain.month_memo import MonthMemo, assemble_series
+from app.domain.month_views import kept_site_view
 from app.domain.reports import MonthView, SeriesInputs, add_months, site_lives
 from app.store.models import (
     Company,
@@ -236,9 +236,6 @@ CHANGED_COMPANIES = "minedash.published_companies"
 # rows takes about 23 KB (tracemalloc, the benchmark's data), so 2,048 months (seventeen companies' ten years)
 # take about 50 MB per process.
 MONTH_VIEWS = MonthMemo(capacity=2048)
-# A site page's months, made from its kept views (app.domain.month_views.site_view: the site's figures and what
-# they derive): kept as long as the views they are made from, so a site page after a correction derives one month.
-SITE_VIEWS: KeptFrom[MonthView] = KeptFrom(capacity=2048)
 
 
 def get_data_revision(*, session: Session) -> DataRevision:
@@ -390,12 +387,6 @@ def load_site_series(
 
     views = assemble_series(MONTH_VIEWS, _series_context([site], spans), keys, load)
     return [kept_site_view(view, site.slug) for view in views]
-
-
-def kept_site_view(view: MonthView, slug: str) -> MonthView:
-    """One site's month made from a kept month view (app.domain.month_views.site_view), kept beside it in SITE_VIEWS:
-    the site page makes them from its site's series, a site-filtered overview's release cards from the company's."""
-    return SITE_VIEWS.get((view,), slug, partial(site_view, view, slug))
 
 
 def _series_context(sites: Sequence[Site], spans: dict[int, tuple[dt.date, dt.date]]) -> tuple[Any, ...]:
