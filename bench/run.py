@@ -98,6 +98,8 @@ class WrkResult:
     ratio_to_ceiling: float | None = None
     # The p50 of each run when the figures above combine several (see measure_routes).
     p50_runs_ms: list[float] = field(default_factory=list)
+    # Each run's requests per second over the mean of the ceiling's runs just before and just after it.
+    ratio_runs: list[float] = field(default_factory=list)
 
 
 def combined(runs: list[WrkResult]) -> WrkResult:
@@ -462,40 +464,55 @@ def plan_routes(served: Served) -> None:
 def measure_routes(
     served: list[Served], wrk: str, args: argparse.Namespace
 ) -> dict[str, tuple[list[WrkResult], list[WrkResult]]]:
-    """wrk against each route of each dataset: per dataset, the rows (the ceiling's mean first) and the ceiling's
-    runs, first and last, whose spread shows the noise of the run.
+    """wrk against each route of each dataset: per dataset, the rows (the ceiling's mean first) and every run of
+    the ceiling, whose spread shows the noise of the run.
 
-    Each route runs `--rounds` times per dataset, the datasets' order reversed every round (small, large, then
-    large, small): a stall of the host or a drift in its speed then falls on both datasets alike instead of on
+    Every run of a route is bracketed by runs of the ceiling on the same server, and its ratio is taken to the
+    mean of the two around it: the host's speed drifts by a tenth or more over the minutes of a run (run P and
+    later), so a ratio to a ceiling measured only at the start and the end said as much about when a route ran
+    as about the route. A row's ratio is the mean of its runs' ratios (each is kept in `ratio_runs`).
+
+    The routes run `--rounds` times, one whole pass over them per round, the datasets' order reversed every round
+    (small, large, then large, small): a stall of the host then falls on both datasets alike instead of on
     whichever came second, and each row is the mean of its runs (every run's p50 is kept in the results).
     """
-    rows: dict[str, list[WrkResult]] = {s.size: [] for s in served}
     ceilings: dict[str, list[WrkResult]] = {s.size: [] for s in served}
 
-    def ceiling_round() -> None:
-        for s in served:
-            route, path, headers = next(p for p in s.plan if p[0].is_ceiling)
-            ceilings[s.size].append(run_wrk(wrk, s.base, route.name, path, headers, args))
+    def ceiling(s: Served) -> WrkResult:
+        route, path, headers = next(p for p in s.plan if p[0].is_ceiling)
+        run = run_wrk(wrk, s.base, route.name, path, headers, args)
+        ceilings[s.size].append(run)
+        return run
 
-    ceiling_round()
-    for route in ROUTES:
-        if route.is_ceiling:
-            continue
-        runs: dict[str, list[WrkResult]] = {s.size: [] for s in served}
-        for round_number in range(args.rounds):
+    before = {s.size: ceiling(s) for s in served}
+    runs: dict[tuple[str, str], list[WrkResult]] = {}
+    ratios: dict[tuple[str, str], list[float]] = {}
+    for round_number in range(args.rounds):
+        for route in ROUTES:
+            if route.is_ceiling:
+                continue
             for s in served if round_number % 2 == 0 else reversed(served):
                 planned = next((p for p in s.plan if p[0] is route), None)
-                if planned is not None:
-                    runs[s.size].append(run_wrk(wrk, s.base, route.name, planned[1], planned[2], args))
-        for size, found in runs.items():
-            if found:
-                rows[size].append(combined(found))
-    ceiling_round()
+                if planned is None:
+                    continue
+                run = run_wrk(wrk, s.base, route.name, planned[1], planned[2], args)
+                after = ceiling(s)
+                bracket = (before[s.size].requests_per_s + after.requests_per_s) / 2
+                runs.setdefault((s.size, route.name), []).append(run)
+                ratios.setdefault((s.size, route.name), []).append(run.requests_per_s / bracket)
+                before[s.size] = after
+    rows: dict[str, list[WrkResult]] = {}
     for s in served:
-        ceiling = combined(ceilings[s.size])
-        rows[s.size].insert(0, ceiling)
-        for row in rows[s.size]:
-            row.ratio_to_ceiling = row.requests_per_s / ceiling.requests_per_s
+        top = combined(ceilings[s.size])
+        top.ratio_to_ceiling = 1.0
+        rows[s.size] = [top]
+        for route in ROUTES:
+            found = runs.get((s.size, route.name))
+            if found:
+                row = combined(found)
+                row.ratio_runs = [round(r, 3) for r in ratios[(s.size, route.name)]]
+                row.ratio_to_ceiling = statistics.mean(row.ratio_runs)
+                rows[s.size].append(row)
     return {s.size: (rows[s.size], ceilings[s.size]) for s in served}
 
 
@@ -618,7 +635,7 @@ def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--quick", action="store_true", help="short runs (3 s per route): a smoke test, noisier")
     parser.add_argument("--sizes", default="small,large", help=f"comma-separated, of {', '.join(SIZES)}")
-    parser.add_argument("--duration", type=int, default=8, help="seconds per run of a route (default 8)")
+    parser.add_argument("--duration", type=int, default=6, help="seconds per run of a route (default 6)")
     parser.add_argument(
         "--rounds", type=int, default=2, help="runs of each route per dataset, in alternating order (default 2)"
     )
@@ -626,7 +643,7 @@ def main() -> int:
     parser.add_argument("--connections", type=int, default=16, help="concurrent connections (default 16)")
     parser.add_argument("--threads", type=int, default=1, help="wrk threads (default 1)")
     parser.add_argument("--workers", type=int, default=2, help="uvicorn workers (default 2: one per core)")
-    parser.add_argument("--samples", type=int, default=12, help="requests right after a data change (default 12)")
+    parser.add_argument("--samples", type=int, default=24, help="requests right after a data change (default 24)")
     parser.add_argument("--no-browser", action="store_true", help="skip the Chromium figures")
     parser.add_argument(
         "--browser-only",
@@ -675,13 +692,19 @@ def main() -> int:
 
 def print_size(size: str, entry: dict[str, Any]) -> None:
     print(f"\n{size}: load before {entry['load_before']}, after {entry['load_after']}")
-    print(f"{'route':32} {'req/s':>8} {'p50 ms':>8} {'p99 ms':>8} {'÷ceiling':>9} {'errors':>7}")
+    print(f"{'route':32} {'req/s':>8} {'p50 ms':>8} {'p99 ms':>8} {'÷ceiling':>9} {'runs':>11} {'errors':>7}")
     for r in entry["routes"]:
+        spread = r.get("ratio_runs") or []
+        runs = f"{min(spread):.0%}–{max(spread):.0%}" if spread else ""
         print(
             f"{r['route']:32} {r['requests_per_s']:8.0f} {r['p50_ms']:8.2f} {r['p99_ms']:8.2f} "
-            f"{r['ratio_to_ceiling']:9.0%} {r['non_2xx_3xx'] + r['socket_errors']:7d}"
+            f"{r['ratio_to_ceiling']:9.0%} {runs:>11} {r['non_2xx_3xx'] + r['socket_errors']:7d}"
         )
-    print(f"(ceiling runs, first and last: {entry['ceiling_runs_rps']} req/s)")
+    ceilings = entry["ceiling_runs_rps"]
+    print(
+        f"(÷ceiling: each run over the ceiling's runs around it; {len(ceilings)} ceiling runs, "
+        f"{min(ceilings)}–{max(ceilings)} req/s)"
+    )
     for name, why in entry["not_measured"].items():
         print(f"{name:32} not measured: {why}")
     print("right after a published correction (one request at a time; the PUT's own time last):")
