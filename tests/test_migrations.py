@@ -123,3 +123,33 @@ def test_figure_history_migration_carries_each_months_source_to_its_figures(engi
         # Leave the database as the other tests expect it: migrated and empty.
         migrate.downgrade(engine, "base")
         migrate.upgrade(engine, "head")
+
+
+def test_stored_pages_keep_their_plain_body_only_without_brotli(engine: Engine) -> None:
+    """0013 drops the plain body where a brotli form is stored; a row must have one of the two; stepping back
+    deletes the rows it emptied (stored pages are built again on demand)."""
+    from sqlalchemy import text
+    from sqlalchemy.exc import IntegrityError
+
+    migrate.downgrade(engine, "0012")
+    try:
+        insert = text(
+            "INSERT INTO page_snapshot (key, revision, media_type, body, body_br)"
+            " VALUES (:key, 1, 'text/html', :b, :br)"
+        )
+        with engine.begin() as conn:
+            conn.execute(insert, {"key": "big", "b": b"plain" * 100, "br": b"compressed"})
+            conn.execute(insert, {"key": "small", "b": b"tiny", "br": None})
+        migrate.upgrade(engine, "head")
+        read = text("SELECT key, body, body_br FROM page_snapshot ORDER BY key")
+        with engine.connect() as conn:
+            assert [tuple(r) for r in conn.execute(read)] == [("big", None, b"compressed"), ("small", b"tiny", None)]
+        with pytest.raises(IntegrityError), engine.begin() as conn:
+            conn.execute(insert, {"key": "empty", "b": None, "br": None})
+        migrate.downgrade(engine, "0012")
+        with engine.connect() as conn:
+            assert [tuple(r) for r in conn.execute(read)] == [("small", b"tiny", None)]
+    finally:
+        migrate.upgrade(engine, "head")
+        with engine.begin() as conn:
+            conn.execute(text("DELETE FROM page_snapshot"))

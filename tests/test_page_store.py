@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 
+import brotli
 import pytest
 from fastapi.testclient import TestClient
 from sqlalchemy import select, text
@@ -70,6 +71,9 @@ def test_a_publish_renders_the_company_overview_for_every_worker(
     assert stored is not None
     assert stored.revision == queries.get_data_revision(session=db_session).revision
     assert stored.body_br and stored.body_gzip is None  # browsers take brotli; gzip is made on demand
+    # Only the brotli form is written: the plain body is for the rare reader without it, who gets it decompressed.
+    assert stored.body is None
+    plain = brotli.decompress(stored.body_br)
 
     _forget_worker_memory()
     page = client.get(PAGE, headers={"Accept-Encoding": "br"})
@@ -77,11 +81,16 @@ def test_a_publish_renders_the_company_overview_for_every_worker(
     assert page.headers["content-encoding"] == "br"
     assert "12.5 BTC mined" in page.text
     assert no_builds == []  # served from the store, not built
-    assert page.content == stored.body
+    assert page.content == plain
     # A client without brotli gets the stored page gzipped by its worker, still not built again.
     _forget_worker_memory()
     zipped = client.get(PAGE, headers={"Accept-Encoding": "gzip"})
-    assert zipped.headers["content-encoding"] == "gzip" and zipped.content == stored.body
+    assert zipped.headers["content-encoding"] == "gzip" and zipped.content == plain
+    assert no_builds == []
+    # And one that takes no encoding at all, the plain page.
+    _forget_worker_memory()
+    bare = client.get(PAGE, headers={"Accept-Encoding": "identity"})
+    assert "content-encoding" not in bare.headers and bare.content == plain
     assert no_builds == []
 
     # The stored page is the page the app builds on demand, byte for byte.
@@ -89,7 +98,7 @@ def test_a_publish_renders_the_company_overview_for_every_worker(
     _forget_worker_memory()
     built = client.get(PAGE)
     assert len(no_builds) == 1
-    assert built.content == stored.body
+    assert built.content == plain
 
 
 def test_a_correction_elsewhere_leaves_the_stored_page_in_use(
@@ -176,7 +185,7 @@ def test_the_default_view_spelled_out_is_the_stored_page(
     assert stored is not None
     _forget_worker_memory()
     spelled = client.get(PAGE + "?range=all")
-    assert spelled.status_code == 200 and spelled.content == stored.body
+    assert spelled.status_code == 200 and spelled.content == brotli.decompress(stored.body_br or b"")
     assert no_builds == []
     # Anything else is another view, built on demand: the same months as a from-to range, or a site filter.
     for query in ("?range=all&site=north", "?from=2025-03&to=2025-03", "?range=all&quarters=calendar"):
@@ -223,12 +232,15 @@ def test_an_older_build_never_replaces_a_newer_one(db_session: Session) -> None:
     for encoding in ("br", "gzip", None):
         found = page_store.get(db_session, "a", encoding, current_since=5)
         assert found is not None and found.body == b"five" * 400
-        # The client's form comes from the store as it was compressed there (brotli only: gzip is made by the
-        # worker that needs it); no other is fetched.
-        assert (found.brotli is not None, found.gzipped is not None) == (encoding == "br", False)
+        # Brotli is the one form stored (gzip is made by the worker that needs it, the plain body decompressed
+        # from brotli), so it is what comes from the store for every client.
+        assert (found.brotli is not None, found.gzipped is not None) == (True, False)
     page_store.put(db_session, "b", 6, b"six", "text/plain")
-    small = page_store.get(db_session, "b", "br", current_since=6)
-    assert small is not None and small.body == b"six" and small.brotli is None  # too small to compress
+    for encoding in ("br", "gzip", None):
+        small = page_store.get(db_session, "b", encoding, current_since=6)
+        assert small is not None and small.body == b"six" and small.brotli is None  # too small to compress
+    rows = dict(db_session.execute(select(PageSnapshot.key, PageSnapshot.body)).tuples().all())
+    assert rows == {"a": None, "b": b"six"}  # the plain body kept only where there is no brotli form
 
 
 def test_a_page_built_on_demand_is_kept_for_the_other_workers(
@@ -243,7 +255,7 @@ def test_a_page_built_on_demand_is_kept_for_the_other_workers(
     assert stored is not None and stored.revision == queries.get_data_revision(session=db_session).revision
     _forget_worker_memory()
     again = client.get(PAGE)
-    assert again.status_code == 200 and again.content == stored.body
+    assert again.status_code == 200 and again.content == first.content == brotli.decompress(stored.body_br or b"")
     # The kept page is answered exactly as the built one was, its charset included.
     assert again.headers["content-type"] == first.headers["content-type"] == "text/html; charset=utf-8"
     assert len(no_builds) == 1

@@ -8,13 +8,12 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-from sqlalchemy import Engine, select
+from sqlalchemy import Engine
 from sqlalchemy.orm import Session
 
-from app.cache import publish_hooks, render_process
+from app.cache import page_store, publish_hooks, render_process
 from app.store import migrate, queries
 from app.store.db import begin_writing, make_engine
-from app.store.models import PageSnapshot
 from app.web import dashboard
 from tests import render_hooks
 from tests.factories import make_company
@@ -49,8 +48,10 @@ def _publish(engine: Engine, slug: str) -> int:
 
 
 def _stored(engine: Engine, key: str) -> bytes | None:
+    """The stored page's plain body, however it is stored (a big page keeps only its brotli form)."""
     with Session(engine) as session:
-        return session.scalar(select(PageSnapshot.body).where(PageSnapshot.key == key))
+        found = page_store.get(session, key, None, current_since=0)
+        return None if found is None else found.body
 
 
 def test_hooks_named_by_import_path_and_only_those() -> None:

@@ -290,7 +290,9 @@ class PageSnapshot(Base):
     """A public page rendered when its data was published, shared by every worker (see app.cache.page_store).
 
     One row per page; it may be served while nothing it shows has changed since `revision`. On Postgres the bodies
-    are stored without its own compression (migration 0012): it cost most of every publish's write.
+    are stored without its own compression (migration 0012): it cost most of every publish's write. The plain body
+    is kept only when there is no brotli form (a page too small to compress, migration 0013): every other reader
+    takes brotli, and the rare one that does not gets it decompressed by the worker.
     """
 
     __tablename__ = "page_snapshot"
@@ -298,7 +300,9 @@ class PageSnapshot(Base):
     key: Mapped[str] = mapped_column(String(200), primary_key=True)
     revision: Mapped[int] = mapped_column(BigInteger)
     media_type: Mapped[str] = mapped_column(String(100))
-    body: Mapped[bytes] = mapped_column(LargeBinary)
+    body: Mapped[bytes | None] = mapped_column(LargeBinary)
     body_br: Mapped[bytes | None] = mapped_column(LargeBinary)
     body_gzip: Mapped[bytes | None] = mapped_column(LargeBinary)
     built_at: Mapped[dt.datetime] = mapped_column(default=utcnow, server_default=func.now())
+
+    __table_args__ = (CheckConstraint("body IS NOT NULL OR body_br IS NOT NULL", name="body_or_brotli"),)
