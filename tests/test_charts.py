@@ -8,7 +8,7 @@ from decimal import Decimal
 from app.domain import charts
 from app.domain.figure_sources import FigureSource
 from app.domain.metrics import METRICS
-from app.domain.month_views import site_series
+from app.domain.month_views import site_view
 from app.domain.reports import MonthView, SiteFigures
 from app.store.models import Site
 from tests.web_helpers import hover_notes
@@ -61,7 +61,7 @@ def test_estimates_get_open_markers_and_say_why() -> None:
     assert "Estimate" in note and "about 5 BTC" in note
 
 
-def test_site_series_projects_one_site_with_its_own_yield() -> None:
+def test_a_site_view_projects_one_site_with_its_own_yield() -> None:
     site = Site(id=1, slug="north", name="North")
     figures = SiteFigures(
         site_slug="north",
@@ -71,7 +71,7 @@ def test_site_series_projects_one_site_with_its_own_yield() -> None:
     )
     view = _view(dt.date(2025, 1, 1), btc_mined=Decimal("100"), network_hashrate_avg_ehs=Decimal("800"))
     view.sites["north"] = figures
-    (projected,) = site_series([view], site.slug)
+    projected = site_view(view, site.slug)
     assert projected.values["btc_mined"] == Decimal("62")
     assert projected.values["btc_per_ehs_day"] == Decimal("62") / Decimal("4") / 31
     assert projected.values["share_of_network_pct"] == Decimal("0.5")

@@ -12,7 +12,7 @@ import subprocess
 import sys
 import time
 from collections import Counter
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from pathlib import Path
 
 import pytest
@@ -100,10 +100,10 @@ def _get(sock: socket.socket) -> bytes:
     return data
 
 
-def _wait(condition: object, what: str, seconds: float = 30) -> None:
+def _wait(condition: Callable[[], bool], what: str, seconds: float = 30) -> None:
     deadline = time.monotonic() + seconds
     while time.monotonic() < deadline:
-        if callable(condition) and condition():
+        if condition():
             return
         time.sleep(0.1)
     raise AssertionError(f"not within {seconds} s: {what}")

@@ -85,14 +85,6 @@ def _basis_source(why: str) -> FigureSource:
     return FigureSource(None, False, basis=why)
 
 
-def site_series(views: Sequence[MonthView], site_slug: str) -> list[MonthView]:
-    """One site's months as MonthViews (site figures, the derived metrics they allow, network reference).
-
-    Company-level figures (treasury, published totals) are not the site's and stay out.
-    """
-    return [site_view(view, site_slug) for view in views]
-
-
 # One site's months, made from kept views (the site page's from its site's series, a site filter's release cards
 # from the company's): kept as long as the views they are made from, so a page after a correction derives one month.
 SITE_VIEWS: KeptFrom[MonthView] = KeptFrom(capacity=2048)
@@ -104,7 +96,10 @@ def kept_site_view(view: MonthView, site_slug: str) -> MonthView:
 
 
 def site_view(view: MonthView, site_slug: str) -> MonthView:
-    """`site_series` of one month."""
+    """One site's month as a MonthView: the site's figures, the derived metrics they allow, the network's reference.
+
+    Company-level figures (treasury, published totals) are not the site's and stay out.
+    """
     figures = view.sites.get(site_slug)
     values: dict[str, Decimal | None] = dict.fromkeys(m.METRICS)
     sources: dict[str, FigureSource] = {}

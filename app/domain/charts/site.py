@@ -75,7 +75,7 @@ def site_efficiency_chart(views: Sequence[MonthView], events: Sequence[Event]) -
 
 
 def site_charts(views: Sequence[MonthView], events: Sequence[Event]) -> list[Chart]:
-    """Every chart of a site page (views from app.domain.month_views.site_series)."""
+    """Every chart of a site page (views from app.domain.month_views.site_view)."""
     return [
         site_hashrate_chart(views, events),
         site_btc_chart(views, events),

@@ -359,7 +359,7 @@ def load_site_series(
     spans: dict[int, tuple[dt.date, dt.date]] | None = None,
     stamps: Stamps | None = None,
 ) -> list[MonthView]:
-    """One site's months as app.domain.month_views.site_series makes them, reading only that site's rows.
+    """One site's months as app.domain.month_views.site_view makes each, reading only that site's rows.
 
     A site page needs the site's own figures and the network's, never its sister sites' or the company's:
     reading those would make a site's page cost as much as the whole company's. A caller that has the site's span
