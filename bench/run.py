@@ -190,7 +190,7 @@ def drop_database(name: str) -> None:
 def free_port() -> int:
     with socket.socket() as sock:
         sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
+        return int(sock.getsockname()[1])
 
 
 def start_server(database_url: str, port: int, workers: int, log_path: Path) -> subprocess.Popen[bytes]:
