@@ -154,11 +154,13 @@ def datasette_command(exe: Path, database: Path, port: int) -> list[str]:
     ]
 
 
-def start(cmd: list[str], log_path: Path, ready_url: str, env: dict[str, str] | None = None) -> subprocess.Popen[bytes]:
+def start(
+    cmd: list[str], log_path: Path, ready_url: str, env: dict[str, str] | None = None, cwd: Path = ROOT
+) -> subprocess.Popen[bytes]:
     """Start a server in its own process group and wait until `ready_url` answers 200 (at most a minute)."""
     log = log_path.open("wb")
     proc = subprocess.Popen(
-        cmd, cwd=ROOT, env=env or os.environ.copy(), start_new_session=True, stdout=log, stderr=subprocess.STDOUT
+        cmd, cwd=cwd, env=env or os.environ.copy(), start_new_session=True, stdout=log, stderr=subprocess.STDOUT
     )
     deadline = time.monotonic() + 60
     while time.monotonic() < deadline:
