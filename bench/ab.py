@@ -28,7 +28,7 @@ from pathlib import Path
 import httpx2 as httpx
 
 from bench.references import start
-from bench.run import DB_PREFIX, SIZES, Publisher, create_database, drop_database, free_port, stop_server
+from bench.run import DB_PREFIX, Publisher, drop_database, free_port, scratch_database, stop_server
 
 
 @dataclass
@@ -98,18 +98,12 @@ def main() -> int:
     parser.add_argument("--database-url", help="a database both checkouts can serve (default: a scratch one)")
     args = parser.parse_args()
 
-    from app.store import migrate
     from app.store.db import make_engine
-    from bench.generate import generate
-    from bench.routes import END
 
-    scratch = None
-    url = args.database_url
+    url, scratch = args.database_url, None
     if url is None:
         scratch = f"{DB_PREFIX}_ab"
-        url = create_database(scratch)
-        migrate.upgrade(make_engine(url))
-        generate(make_engine(url), end=END, **SIZES["small"])
+        url = scratch_database(scratch)
     engine = make_engine(url)
     versions = [Version(args.before.resolve()), Version(args.after.resolve())]
     logs = Path(os.environ.get("TMPDIR", "/tmp"))

@@ -58,22 +58,14 @@ def main() -> int:
     parser.add_argument("--keep-database", action="store_true", help="leave the generated database for a next run")
     args = parser.parse_args()
 
-    from app.store import migrate
     from app.store.db import make_engine
-    from bench.generate import generate
-    from bench.routes import END
-    from bench.run import DB_PREFIX, SIZES, create_database, drop_database
+    from bench.run import DB_PREFIX, drop_database, scratch_database
 
-    scratch = None
-    url = args.database_url
+    url, scratch = args.database_url, None
     if url is None:
         scratch = f"{DB_PREFIX}_profile"
-        url = create_database(scratch)
-        engine = make_engine(url)
-        migrate.upgrade(engine)
-        generate(engine, end=END, **SIZES["small"])
-    else:
-        engine = make_engine(url)
+        url = scratch_database(scratch)
+    engine = make_engine(url)
     os.environ.update({"DATABASE_URL": url, "ENVIRONMENT": "production", "LOG_LEVEL": "warning"})
     os.environ.setdefault("SECRET_KEY", "bench-secret-key-bench-secret-key-0123456789")
     try:

@@ -180,6 +180,18 @@ def create_database(name: str) -> str:
     return f"{PG_SERVER}/{name}"
 
 
+def scratch_database(name: str, size: str = "small") -> str:
+    """A database of its own holding `size`'s generated dataset, migrated; its URL (drop it with drop_database)."""
+    url = create_database(name)
+    engine = make_engine(url)
+    try:
+        migrate.upgrade(engine)
+        generate(engine, end=END, **SIZES[size])
+    finally:
+        engine.dispose()
+    return url
+
+
 def drop_database(name: str) -> None:
     admin = _admin()
     with admin.connect() as conn:
