@@ -20,15 +20,13 @@ import argparse
 import os
 import statistics
 import subprocess
-import sys
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
 
 import httpx2 as httpx
 
-from bench.references import start
-from bench.run import DB_PREFIX, Publisher, drop_database, free_port, scratch_database, stop_server
+from bench.run import DB_PREFIX, Publisher, bench_database, free_port, start_server, stop_server
 
 
 @dataclass
@@ -40,23 +38,10 @@ class Version:
 
 
 def serve(version: Version, database_url: str, workers: int, logs: Path) -> None:
-    """The checkout's app as the container runs it (bench.run.start_server), from its own directory."""
-    python = version.checkout / ".venv" / "bin" / "python"
+    """The checkout's app as the bench serves this one (bench.run.start_server), from its own directory."""
     port = free_port()
-    env = {
-        **os.environ,
-        "DATABASE_URL": database_url,
-        "ENVIRONMENT": "production",
-        "SECRET_KEY": "bench-secret-key-bench-secret-key-0123456789",
-        "FORWARDED_ALLOW_IPS": "*",
-        # `python -m app.cli` finds the checkout's package first; the render process it starts inherits this.
-        "PYTHONPATH": str(version.checkout),
-    }
-    env.pop("LOG_LEVEL", None)
-    command = [str(python if python.exists() else sys.executable), "-m", "app.cli", "serve"]
-    command += ["--host", "127.0.0.1", "--port", str(port), "--workers", str(workers)]
     log = logs / f"ab-{version.checkout.name}-{port}.log"
-    version.server = start(command, log, f"http://127.0.0.1:{port}/readyz", env, cwd=version.checkout)
+    version.server = start_server(database_url, port, workers, log, checkout=version.checkout)
     version.base = f"http://127.0.0.1:{port}"
 
 
@@ -100,27 +85,22 @@ def main() -> int:
 
     from app.store.db import make_engine
 
-    url, scratch = args.database_url, None
-    if url is None:
-        scratch = f"{DB_PREFIX}_ab"
-        url = scratch_database(scratch)
-    engine = make_engine(url)
     versions = [Version(args.before.resolve()), Version(args.after.resolve())]
     logs = Path(os.environ.get("TMPDIR", "/tmp"))
-    try:
-        for version in versions:
-            serve(version, url, args.workers, logs)
-        publish = Publisher(engine)
-        for path in args.paths:
-            measure(versions, publish, path, args.pairs)
-            report(versions, path)
-    finally:
-        for version in versions:
-            if version.server is not None:
-                stop_server(version.server)
-        engine.dispose()
-        if scratch:
-            drop_database(scratch)
+    with bench_database(args.database_url, f"{DB_PREFIX}_ab") as url:
+        engine = make_engine(url)
+        try:
+            for version in versions:
+                serve(version, url, args.workers, logs)
+            publish = Publisher(engine)
+            for path in args.paths:
+                measure(versions, publish, path, args.pairs)
+                report(versions, path)
+        finally:
+            for version in versions:
+                if version.server is not None:
+                    stop_server(version.server)
+            engine.dispose()
     return 0
 
 

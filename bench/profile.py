@@ -59,41 +59,34 @@ def main() -> int:
     args = parser.parse_args()
 
     from app.store.db import make_engine
-    from bench.run import DB_PREFIX, drop_database, scratch_database
+    from bench.run import DB_PREFIX, bench_database
 
-    url, scratch = args.database_url, None
-    if url is None:
-        scratch = f"{DB_PREFIX}_profile"
-        url = scratch_database(scratch)
-    engine = make_engine(url)
-    os.environ.update({"DATABASE_URL": url, "ENVIRONMENT": "production", "LOG_LEVEL": "warning"})
-    os.environ.setdefault("SECRET_KEY", "bench-secret-key-bench-secret-key-0123456789")
-    try:
-        from pyinstrument import Profiler
+    with bench_database(args.database_url, f"{DB_PREFIX}_profile", keep=args.keep_database) as url:
+        engine = make_engine(url)
+        os.environ.update({"DATABASE_URL": url, "ENVIRONMENT": "production", "LOG_LEVEL": "warning"})
+        os.environ.setdefault("SECRET_KEY", "bench-secret-key-bench-secret-key-0123456789")
+        try:
+            from pyinstrument import Profiler
 
-        from app.main import create_app
+            from app.main import create_app
 
-        _inline_threads()
-        app = create_app()
-        asyncio.run(_requests(app, args.path, 3, engine))  # warm: imports, template compilation, pool
-        if args.no_profile:
+            _inline_threads()
+            app = create_app()
+            asyncio.run(_requests(app, args.path, 3, engine))  # warm: imports, template compilation, pool
+            if args.no_profile:
+                times = asyncio.run(_requests(app, args.path, args.requests, engine))
+                print(f"{args.path}: median {statistics.median(times):.1f} ms, min {min(times):.1f} ms")
+                return 0
+            profiler = Profiler(interval=0.0005)
+            profiler.start()
             times = asyncio.run(_requests(app, args.path, args.requests, engine))
-            print(f"{args.path}: median {statistics.median(times):.1f} ms, min {min(times):.1f} ms")
-            return 0
-        profiler = Profiler(interval=0.0005)
-        profiler.start()
-        times = asyncio.run(_requests(app, args.path, args.requests, engine))
-        profiler.stop()
-        print(profiler.output_text(unicode=True, color=False, show_all=False))
-        print(f"{args.path}: median {statistics.median(times):.1f} ms, min {min(times):.1f} ms (profiler on)")
-        if args.html:
-            args.html.write_text(profiler.output_html())
-    finally:
-        engine.dispose()
-        if scratch and not args.keep_database:
-            drop_database(scratch)
-        elif scratch:
-            print(f"kept: --database-url {url}")
+            profiler.stop()
+            print(profiler.output_text(unicode=True, color=False, show_all=False))
+            print(f"{args.path}: median {statistics.median(times):.1f} ms, min {min(times):.1f} ms (profiler on)")
+            if args.html:
+                args.html.write_text(profiler.output_html())
+        finally:
+            engine.dispose()
     return 0
 
 

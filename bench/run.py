@@ -29,6 +29,8 @@ import subprocess
 import sys
 import tempfile
 import time
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import asdict, dataclass, field
 from decimal import Decimal
 from pathlib import Path
@@ -205,8 +207,12 @@ def free_port() -> int:
         return int(sock.getsockname()[1])
 
 
-def start_server(database_url: str, port: int, workers: int, log_path: Path) -> subprocess.Popen[bytes]:
-    """`minedash serve` with the container's command line and settings (JSON logs at info level included).
+def start_server(
+    database_url: str, port: int, workers: int, log_path: Path, checkout: Path = ROOT
+) -> subprocess.Popen[bytes]:
+    """`minedash serve` with the container's command line and settings (JSON logs at info level included), from
+    `checkout` (this one by default; bench.ab serves another beside it, with that checkout's `.venv` if it has
+    one).
 
     Until 2026-12-04 this was uvicorn's own command line with its `--workers`, as the container ran it then: its
     workers share one listening socket, and a wrk run's sixteen connections could all land on one of the two
@@ -218,10 +224,31 @@ def start_server(database_url: str, port: int, workers: int, log_path: Path) -> 
         "ENVIRONMENT": "production",
         "SECRET_KEY": "bench-secret-key-bench-secret-key-0123456789",
         "FORWARDED_ALLOW_IPS": "*",
+        # `python -m app.cli` finds the checkout's package first; the render process it starts inherits this.
+        "PYTHONPATH": str(checkout),
     }
     env.pop("LOG_LEVEL", None)
-    cmd = [sys.executable, "-m", "app.cli", "serve", "--host", "127.0.0.1", "--port", str(port)]
-    return references.start([*cmd, "--workers", str(workers)], log_path, f"http://127.0.0.1:{port}/readyz", env)
+    own = checkout / ".venv" / "bin" / "python"
+    python = str(own) if checkout != ROOT and own.exists() else sys.executable
+    cmd = [python, "-m", "app.cli", "serve", "--host", "127.0.0.1", "--port", str(port), "--workers", str(workers)]
+    return references.start(cmd, log_path, f"http://127.0.0.1:{port}/readyz", env, cwd=checkout)
+
+
+@contextmanager
+def bench_database(url: str | None, name: str, *, keep: bool = False) -> Iterator[str]:
+    """`url` when one is given; else a scratch database `name` of the small dataset (scratch_database), dropped
+    on the way out unless `keep`."""
+    if url is not None:
+        yield url
+        return
+    made = scratch_database(name)
+    try:
+        yield made
+    finally:
+        if keep:
+            print(f"kept: --database-url {made}")
+        else:
+            drop_database(name)
 
 
 def stop_server(proc: subprocess.Popen[bytes]) -> None:
@@ -343,7 +370,7 @@ class Publisher:
         return took
 
 
-def after_change(publish: Publisher, client: httpx.Client, base: str, path: str, samples: int) -> dict[str, float]:
+def after_change(publish: Publisher, client: httpx.Client, base: str, path: str, samples: int) -> dict[str, Any]:
     """Time to answer right after a published correction, one request at a time, and the publish's own time."""
     times = []
     publishes = []
