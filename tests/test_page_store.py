@@ -279,78 +279,21 @@ def test_a_store_that_refuses_the_page_never_fails_the_read(
     assert len(no_builds) == 2  # each worker builds it, as before there was a store
 
 
-def test_hooks_run_after_the_commit_gave_its_connection_back(tmp_path, monkeypatch: pytest.MonkeyPatch) -> None:  # type: ignore[no-untyped-def]
-    """With one connection in the pool, a hook that needed a second one while the first was held would wait."""
-    from app.store import migrate
-    from app.store.db import begin_writing, make_engine
-
-    engine = make_engine(f"sqlite:///{tmp_path / 'hooks.db'}", pool_size=1, max_overflow=0, pool_timeout=2)
-    migrate.upgrade(engine)
-    seen: list[frozenset[int]] = []
-
-    def hook(session: Session, company_ids: frozenset[int]) -> None:
-        session.execute(select(Company.id)).all()
-        seen.append(company_ids)
-
-    monkeypatch.setitem(publish_hooks._hooks, "overview", hook)
-    try:
-        with Session(engine) as session:
-            begin_writing(session)
-            company_id = make_company(session, slug="pooled").id
-            queries.bump_data_revision(session=session, companies=[company_id])
-            session.commit()
-        assert publish_hooks.wait_for(timeout=30)
-        assert seen == [frozenset({company_id})]
-    finally:
-        engine.dispose()
-
-
-def test_a_publish_answers_before_its_render_and_renders_that_pile_up_are_coalesced(
-    tmp_path,  # type: ignore[no-untyped-def]
-    monkeypatch: pytest.MonkeyPatch,
-) -> None:
-    import threading
-
-    from app.store import migrate
-    from app.store.db import begin_writing, make_engine
-
-    engine = make_engine(f"sqlite:///{tmp_path / 'later.db'}")
-    migrate.upgrade(engine)
-    release = threading.Event()
-    seen: list[frozenset[int]] = []
-
-    def slow_hook(session: Session, company_ids: frozenset[int]) -> None:
-        release.wait(30)
-        seen.append(company_ids)
-
-    monkeypatch.setitem(publish_hooks._hooks, "overview", slow_hook)
-
-    def publish(slug: str | None = None, company_id: int | None = None) -> int:
-        with Session(engine) as session:
-            begin_writing(session)
-            company_id = company_id or make_company(session, slug=slug).id
-            queries.bump_data_revision(session=session, companies=[company_id])
-            session.commit()
-        return company_id
-
-    try:
-        first = publish("first")
-        # The commit has returned while its render is still waiting: the answer does not wait for it.
-        assert seen == [] and publish_hooks.rendering(first)
-        second = publish("second")
-        publish(company_id=second)
-        publish(company_id=second)
-        assert publish_hooks.rendering(second)
-        assert not publish_hooks.wait_for(second, timeout=0.05)  # still queued behind the first render
-        release.set()
-        assert publish_hooks.wait_for(timeout=30)
-        assert not publish_hooks.rendering(first) and not publish_hooks.rendering(second)
-        # Three publishes of the second company while the first rendered: one render of it, not three.
-        assert seen == [frozenset({first}), frozenset({second})]
-    finally:
-        release.set()
-        publish_hooks.wait_for(timeout=30)
-        engine.dispose()
+def test_a_render_skips_a_page_a_reader_stored_since_the_change(db_session: Session, target) -> None:
+    """A reader who came before the render started built the page and stored it: the render has nothing to do."""
+    company, _ = target
+    queries.bump_data_revision(session=db_session, companies=[company.id])
+    key = dashboard.overview_key(company.id)
+    revision = queries.get_data_revision(session=db_session).revision
+    page_store.write(db_session, page_store.BuiltPage.make(key, revision, b"<p>built by a reader</p>", "text/html"))
+    dashboard.prebuild_overviews(db_session, frozenset({company.id}))
+    entry = page_store.get(db_session, key, None, current_since=revision)
+    assert entry is not None and entry.body == b"<p>built by a reader</p>"
+    # After another change the stored page is outdated, and the render makes it again.
+    queries.bump_data_revision(session=db_session, companies=[company.id])
+    dashboard.prebuild_overviews(db_session, frozenset({company.id}))
+    entry = page_store.get(db_session, key, None, current_since=revision + 1)
+    assert entry is not None and company.name.encode() in entry.body
 
 
 def test_a_reader_of_the_rendering_worker_waits_for_the_render(

@@ -17,9 +17,11 @@ A read then goes through up to four layers, cheapest first:
    worker: readers who ask while it is being built wait for that build (`single_flight`).
 
 After a commit that changed published data, `publish_hooks` hands the changed companies to a render thread
-and the write answers; the thread has the worker's render process (`render_process`) run the registered hooks
-(the overview's pre-render, registered by app.main) in a fresh session, so the readers after a release get
-step 3 (a reader of the rendering worker waits for the render in flight rather than build the same page beside
-it), and the render's CPU is not taken from the readers the worker answers meanwhile.
+and the write answers; once the writes pause (a quarter of a second without one, at most a second after the
+first), the thread has the worker's render process (`render_process`) run the registered hooks (the overview's
+pre-render, registered by app.main) in a fresh session, so the readers after a release get step 3 (a reader of
+the rendering worker waits for the render in flight rather than build the same page beside it; one who comes
+before it started builds and stores the page, and the render skips it), and the render's CPU is not taken from
+the readers the worker answers meanwhile.
 Nothing here is needed for correctness: any failure falls through to the next layer, at worst to step 4.
 """

@@ -75,6 +75,14 @@ def get(
     return entry
 
 
+def current_keys(session: Session, since: dict[str, int]) -> set[str]:
+    """Of the keys given with the revision of the last change to what each page shows, those stored since."""
+    if not since:
+        return set()
+    rows = session.execute(select(PageSnapshot.key, PageSnapshot.revision).where(PageSnapshot.key.in_(since)))
+    return {key for key, revision in rows if revision >= since[key]}
+
+
 @dataclass(frozen=True, slots=True)
 class BuiltPage:
     """A page ready to be stored, its compressed forms made: the slow part, done before any lock is taken."""
@@ -183,7 +191,8 @@ class SharedPage:
     def load(self, encoding: str | None) -> CachedBody | None:
         found = get(self.session, self.key, encoding, current_since=self.current_since)
         # This worker is rendering the page right now, after a publish: the finished page is nearer than a
-        # build of our own would be, and both would take the same CPU.
+        # build of our own would be, and both would take the same CPU. (A render still waiting for the writes
+        # to pause is not: this reader builds the page and stores it, and the render then skips it.)
         rendering = found is None and self.company_id is not None and publish_hooks.rendering(self.company_id)
         if rendering:
             # Waiting holds no connection (a burst of readers would drain the pool), and the read after it is

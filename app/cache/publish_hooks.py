@@ -6,16 +6,21 @@ The data layer only says, inside the writing transaction, which companies the ch
 run with those companies in a session of their own. Nothing here knows about pages, so the queries need not
 import the web layer.
 
-They run **after the answer, not inside it**: the write hands the companies to one render thread per process
-and returns, and that thread hands them on to the worker's render process (app.cache.render_process), so the
-render's CPU is not taken from the readers this worker answers meanwhile. Renders that pile up while one runs
-are coalesced (ten site-month PUTs of one release cost one or two renders, not ten). Freshness does not
-depend on when a render finishes: a stored page carries the revision read before its data, and it is served
-only while the company's `changed_revision` is not newer (app.cache.page_store), so a page rendered late is
-current or unused, never stale. Until it is stored, a reader of this worker waits for the render in flight
-(`wait_for`) and a reader of another worker builds the page itself. On a connection that is itself inside a
-transaction (the test suite's, which no other thread may use) the hooks run inline, before the commit call
-returns.
+They run **after the answer, not inside it**, and **once the writes pause**: the write hands the companies to one
+render thread per process and returns; that thread waits until no write has come for `QUIET_SECONDS` (at most
+`LONGEST_WAIT_SECONDS` after the first), then hands them all to the worker's render process
+(app.cache.render_process), so the render's CPU is not taken from the readers this worker answers meanwhile.
+Waiting for the pause does two things. The writes of one release (ten site months and the company's month, PUT
+one after another by a trusted system, or a month published and its corrections) cost one render, not one
+per write; and the reads that follow a write at once (the staff member who saved and opens the site page, the
+system that reads back what it wrote) do not share the host's cores with a render of a page they may not
+read. Freshness does not depend on when a render finishes: a stored page carries the revision read before
+its data, and it is served only while the company's `changed_revision` is not newer (app.cache.page_store),
+so a page rendered late is current or unused, never stale. Until it is stored, a reader builds the page
+itself, unless this worker's render of it has started (`rendering`): then it waits for that one (`wait_for`).
+A render finds the page already stored by such a reader and skips it (the hook checks). On a connection that
+is itself inside a transaction (the test suite's, which no other thread may use) the hooks run inline, before
+the commit call returns.
 
 The session begins as a reader: a hook builds in it without holding SQLite's write lock, and stores what it
 built in a short writing transaction (app.cache.page_store.store), so other writers never wait for a render.
@@ -37,6 +42,11 @@ from app.cache import render_process
 from app.store.queries import CHANGED_COMPANIES
 
 log = logging.getLogger("minedash.publish_hooks")
+
+# A render starts once no write has come for this long (a release's writes arrive back to back), and at the
+# latest this long after the first write it waits for (a long import still gets its pages rendered as it goes).
+QUIET_SECONDS = 0.25
+LONGEST_WAIT_SECONDS = 1.0
 
 # Given a session and the companies a commit changed; called after that commit.
 PublishHook = Callable[[Session, frozenset[int]], None]
@@ -104,29 +114,54 @@ def run_hooks(bind: Engine | Connection, changed: frozenset[int], hooks: Mapping
 
 
 class _Renderer:
-    """One thread per process that runs the hooks for committed changes, coalescing those that queue up."""
+    """One thread per process that runs the hooks for committed changes once the writes pause, coalesced."""
 
-    def __init__(self) -> None:
+    def __init__(self, quiet: float = QUIET_SECONDS, longest: float = LONGEST_WAIT_SECONDS) -> None:
+        self._quiet = quiet
+        self._longest = longest
         self._cond = threading.Condition()
         self._pending: dict[Engine, set[int]] = {}
         self._running: set[int] = set()
+        # When the oldest pending change and the latest one were submitted (monotonic), and whether someone
+        # waits for the pending renders (they start at once then).
+        self._first = self._last = 0.0
+        self._hurried = False
         self._thread: threading.Thread | None = None
 
     def submit(self, bind: Engine, companies: frozenset[int]) -> None:
         with self._cond:
+            now = time.monotonic()
+            if not self._pending:
+                self._first = now
+            self._last = now
             self._pending.setdefault(bind, set()).update(companies)
             if self._thread is None or not self._thread.is_alive():
                 self._thread = threading.Thread(target=self._loop, name="publish-hooks", daemon=True)
                 self._thread.start()
             self._cond.notify_all()
 
+    def _due_in(self) -> float:
+        """Seconds until the pending renders start (zero or less: now). Called holding the condition."""
+        if self._hurried:
+            return 0.0
+        due = min(self._last + self._quiet, self._first + self._longest)
+        return due - time.monotonic()
+
     def _loop(self) -> None:
         while True:
             with self._cond:
-                while not self._pending:
-                    self._cond.wait()
+                while True:
+                    if not self._pending:
+                        self._cond.wait()
+                        continue
+                    left = self._due_in()
+                    if left <= 0:
+                        break
+                    self._cond.wait(left)
                 bind, companies = self._pending.popitem()
+                self._hurried = bool(self._pending) and self._hurried
                 self._running = set(companies)
+                self._cond.notify_all()
             try:
                 _render(bind, frozenset(companies))
             finally:
@@ -134,19 +169,27 @@ class _Renderer:
                     self._running = set()
                     self._cond.notify_all()
 
+    def _queued(self, company_id: int) -> bool:
+        return any(company_id in ids for ids in self._pending.values())
+
     def busy_with(self, company_id: int) -> bool:
+        """Whether a render of the company runs, or waits only for the thread (not for the writes to pause)."""
         with self._cond:
-            return company_id in self._running or any(company_id in ids for ids in self._pending.values())
+            return company_id in self._running or (self._queued(company_id) and self._due_in() <= 0)
 
     def wait_for(self, company_id: int | None, timeout: float) -> bool:
-        """Until no render for this company (None: for any) is queued or running; False on timeout."""
+        """Until no render for this company (None: for any) is queued or running; False on timeout. A render
+        waiting for the writes to pause starts at once: someone needs it now."""
         deadline = time.monotonic() + timeout
         with self._cond:
             while (
                 (self._pending or self._running)
                 if company_id is None
-                else (company_id in self._running or any(company_id in ids for ids in self._pending.values()))
+                else (company_id in self._running or self._queued(company_id))
             ):
+                if self._pending and not self._hurried:
+                    self._hurried = True
+                    self._cond.notify_all()
                 left = deadline - time.monotonic()
                 if left <= 0:
                     return False
@@ -187,7 +230,8 @@ def start_render_process(bind: Engine) -> threading.Thread | None:
 
 
 def rendering(company_id: int) -> bool:
-    """Whether this process has a render for the company queued or running."""
+    """Whether this process renders the company now, or will as soon as its render thread is free; not while the
+    render waits for the writes to pause (a reader then builds the page rather than wait for the pause)."""
     return _renderer.busy_with(company_id)
 
 

@@ -209,18 +209,25 @@ def prebuild_overviews(session: Session, company_ids: frozenset[int]) -> None:
 
     The revision is read before the data: whatever the page shows is then at least as new as the revision it
     is filed under, so a concurrent publish can make it outdated (and so unused) but never wrongly current.
+    A company whose page is stored already since its last change (a reader built it while the render waited
+    for the writes to pause: app.cache.publish_hooks) is not rendered again.
     """
     revision = queries.get_data_revision(session=session).revision
+    companies = session.scalars(select(Company).where(Company.id.in_(company_ids)).order_by(Company.id)).all()
+    stored = page_store.current_keys(session, {overview_key(c.id): c.changed_revision for c in companies})
     pages = []
-    for company in session.scalars(select(Company).where(Company.id.in_(company_ids)).order_by(Company.id)):
+    for company in companies:
+        if overview_key(company.id) in stored:
+            continue
         page = overview_page(build_overview_context(company, session=session))
         pages.append(
             page_store.BuiltPage.make(
                 overview_key(company.id), revision, bytes(page.body), page.headers["content-type"]
             )
         )
-    # Built while reading; stored in a short writing transaction of its own.
-    page_store.store(session, pages)
+    # Built while reading; stored in a short writing transaction of its own (none when nothing was built).
+    if pages:
+        page_store.store(session, pages)
 
 
 def _overview_response(request: Request, company: Company, session: Session) -> Response:
