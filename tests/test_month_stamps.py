@@ -10,10 +10,11 @@ import pytest
 from sqlalchemy import select, text
 from sqlalchemy.orm import Session
 
+from app.domain.enums import EventKind
 from app.domain.month_memo import MonthMemo
 from app.store import queries
-from app.store.models import Company, MonthStamp, NetworkMonth, Site
-from app.store.models.stamps import NETWORK
+from app.store.models import Company, Event, MonthStamp, NetworkMonth, Site
+from app.store.models.stamps import NETWORK, STRUCTURE
 from app.store.queries import MONTH_VIEWS, load_company_series, load_site_series
 from tests.factories import make_company, make_company_month, make_site, make_site_month
 
@@ -45,6 +46,7 @@ def two_companies(db_session: Session) -> tuple[Company, list[Site], Company, Si
         for site in (*a_sites, b_site):
             make_site_month(db_session, site, period=period)
         db_session.add(NetworkMonth(period=period, version=1, updated_by="test"))
+    db_session.add(Event(date=dt.date(2024, 4, 20), title="Halving", kind=EventKind.halving))
     db_session.flush()
     return a, a_sites, b, b_site
 
@@ -88,11 +90,40 @@ WRITES = {
         "UPDATE network_month SET btc_price_avg_usd = 1 WHERE period = '2024-02-01'",
         {("network", FEB)},
     ),
+    # A company's sites and events: its structure stamp (app.store.queries.structure), the months' as well for a
+    # site that leaves it (their rows went with it).
     "a site deleted (its months go by cascade)": (
         "DELETE FROM site WHERE id = :west",
-        {("b", JAN), ("b", FEB), ("b", MAR)},
+        {("b", JAN), ("b", FEB), ("b", MAR), ("b", STRUCTURE)},
     ),
-    "a site renamed": ("UPDATE site SET name = 'Far west' WHERE id = :west", {("b", JAN), ("b", FEB), ("b", MAR)}),
+    "a site renamed": (
+        "UPDATE site SET name = 'Far west' WHERE id = :west",
+        {("b", JAN), ("b", FEB), ("b", MAR), ("b", STRUCTURE)},
+    ),
+    "a site moved to another company": (
+        "UPDATE site SET company_id = :a WHERE id = :west",
+        {("b", JAN), ("b", FEB), ("b", MAR), ("b", STRUCTURE), ("a", STRUCTURE)},
+    ),
+    "a site added": (
+        "INSERT INTO site (company_id, slug, name, status, created_at, updated_at)"
+        " VALUES (:a, 'east', 'East', 'operating', CURRENT_TIMESTAMP, CURRENT_TIMESTAMP)",
+        {("a", STRUCTURE)},
+    ),
+    "an event of the company written": (
+        "INSERT INTO event (date, title, kind, company_id, created_at, updated_at)"
+        " VALUES ('2024-02-10', 'Storm', 'weather', :a, CURRENT_TIMESTAMP, CURRENT_TIMESTAMP)",
+        {("a", STRUCTURE)},
+    ),
+    "an event of every company written": (
+        "INSERT INTO event (date, title, kind, created_at, updated_at)"
+        " VALUES ('2024-05-01', 'Difficulty record', 'other', CURRENT_TIMESTAMP, CURRENT_TIMESTAMP)",
+        {("network", STRUCTURE)},
+    ),
+    "an event of every company made the company's": (
+        "UPDATE event SET company_id = :a WHERE company_id IS NULL",
+        {("network", STRUCTURE), ("a", STRUCTURE)},
+    ),
+    "an event of every company deleted": ("DELETE FROM event WHERE company_id IS NULL", {("network", STRUCTURE)}),
 }
 
 

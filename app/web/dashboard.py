@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Sequence
 from contextlib import nullcontext
+from dataclasses import dataclass
 from typing import Any
 
 from fastapi import APIRouter, HTTPException, Request
@@ -25,9 +27,11 @@ from app.http.assets import build_tag
 from app.http.deps import CompanyOr404, SessionDep
 from app.http.templating import templates
 from app.store import queries
-from app.store.models import Company
+from app.store.models import Company, Event, Site
 from app.store.queries.company_facts import CompanyFacts, company_facts
+from app.store.queries.month_stamps import read_stamps
 from app.store.queries.releases import list_releases
+from app.store.queries.structure import company_structure
 from app.web.as_of import as_of_context, as_of_of, load_as_of, releases_as_of
 from app.web.chart_csv import csv_response, header_style
 from app.web.home import company_rows
@@ -54,20 +58,35 @@ QUARTER_TABLE = (
 QUARTERS: KeptFrom[Quarter] = KeptFrom(capacity=1024)
 
 
+@dataclass(frozen=True, slots=True)
+class _Loaded:
+    """What a company page is built from: its sites and events, the views with a year of history before the range,
+    the range's views, the company's summary, spans and releases, and the range."""
+
+    sites: Sequence[Site]
+    events: Sequence[Event]
+    history: list[MonthView]
+    views: list[MonthView]
+    facts: CompanyFacts
+    bounds: tuple[dt.date, dt.date] | None
+
+
 def _load(
     company: Company, params: ViewParams, *, session: Session, published_only: bool, with_releases: bool = True
-) -> tuple[Any, list[MonthView], list[MonthView], CompanyFacts, tuple[dt.date, dt.date] | None]:
-    """Sites, views with a year of history before the range, the range's views, the company's summary, spans and
-    releases (unless `with_releases` is false), and the range."""
-    sites = queries.list_sites(company.id, session=session)
+) -> _Loaded:
+    """Everything a page of the company reads, its releases only `with_releases`."""
+    # The stamps before any row: the sites, events and facts kept by them are then at least as new as they are.
+    stamps = read_stamps(company.id, session=session)
+    structure = company_structure(company.id, stamps, session=session)
+    sites, events = structure.sites, structure.events
     facts = company_facts(
-        company.id, sites, session=session, published_only=published_only, with_releases=with_releases
+        company.id, sites, session=session, published_only=published_only, with_releases=with_releases, stamps=stamps
     )
     bounds = params.resolve(facts.summary.first, facts.summary.last)
     if bounds is None or bounds[0] > bounds[1]:
-        return sites, [], [], facts, bounds
+        return _Loaded(sites, events, [], [], facts, bounds)
     start, end = bounds
-    sites, all_views = queries.load_company_series(
+    _, all_views = queries.load_company_series(
         company,
         session=session,
         start=add_months(start, -HISTORY_MONTHS),
@@ -78,7 +97,7 @@ def _load(
         stamps=facts.stamps,
     )
     views = [v for v in all_views if v.period >= start]
-    return sites, all_views, views, facts, bounds
+    return _Loaded(sites, events, all_views, views, facts, bounds)
 
 
 def build_overview_context(
@@ -109,14 +128,15 @@ def build_overview_context(
             list_releases(company.id, session=session, published_only=published_only, site_ids=[s.id for s in sites]),
             as_of,
         )
+        events: Sequence[Event] = queries.list_events(session=session, company_id=company.id)
     else:
-        sites, history, views, facts, bounds = _load(company, params, session=session, published_only=published_only)
-        summary, releases = facts.summary, facts.releases or []
+        loaded = _load(company, params, session=session, published_only=published_only)
+        sites, history, views, bounds, events = loaded.sites, loaded.history, loaded.views, loaded.bounds, loaded.events
+        summary, releases = loaded.facts.summary, loaded.facts.releases or []
     known = [s.slug for s in sites]
     unknown = [s for s in params.sites if s not in known]
     if unknown:
         raise HTTPException(status_code=400, detail=f"site: no site {unknown[0]!r} in {company.name}")
-    events = queries.list_events(session=session, company_id=company.id)
     chart_list = []
     if views:
         # Views as of a moment are built for this page alone: nothing made from them is kept.
@@ -275,15 +295,15 @@ def _overview_chart(params: ViewParams, key: str, company: Company, session: Ses
     build = charts.OVERVIEW_CHARTS.get(key)
     if build is None:
         raise HTTPException(status_code=404, detail=f"No chart {key!r}: use one of {', '.join(charts.OVERVIEW_CHARTS)}")
-    sites, _, views, _, bounds = _load(company, params, session=session, published_only=True, with_releases=False)
-    unknown = [s for s in params.sites if s not in {x.slug for x in sites}]
+    loaded = _load(company, params, session=session, published_only=True, with_releases=False)
+    unknown = [s for s in params.sites if s not in {x.slug for x in loaded.sites}]
     if unknown:
         raise HTTPException(status_code=400, detail=f"site: no site {unknown[0]!r} in {company.name}")
-    events = queries.list_events(session=session, company_id=company.id)
+    bounds, views = loaded.bounds, loaded.views
     span = f"{bounds[0]:%Y-%m}_{bounds[1]:%Y-%m}" if bounds and views else ""
     # Only the chart asked for: a CSV or table of one chart need not build the other five.
     with from_kept_views():
-        return build(views, sites, events, params.sites), [company.slug, key, span]
+        return build(views, loaded.sites, loaded.events, params.sites), [company.slug, key, span]
 
 
 @router.get("/companies/{slug}/charts/{chart}.csv", name="dashboard:chart_csv")

@@ -18,8 +18,10 @@ from app.domain.reports import MonthView, add_months
 from app.http.deps import CompanyOr404, SessionDep
 from app.http.templating import templates
 from app.store import queries
-from app.store.models import Company, Site
+from app.store.models import Company, Event, Site
 from app.store.queries.company_facts import company_facts
+from app.store.queries.month_stamps import Stamps, read_stamps
+from app.store.queries.structure import company_structure
 from app.web.chart_csv import csv_response, header_style
 from app.web.page_helpers import HISTORY_MONTHS, TABLE_MONTHS, chart_context, kpi_cards
 from app.web.site_life_view import site_life_context
@@ -47,32 +49,44 @@ TABLE_METRICS = (
 
 @dataclass(frozen=True, slots=True)
 class CompanySite:
-    """A site and every site of its company: a site page needs both (the company's bounds are over all of them),
-    and one statement reads them."""
+    """A site and every site of its company: a site page needs both (the company's bounds are over all of them).
+    The company's stamps, read before them, and its events come with them (app.store.queries.structure)."""
 
     site: Site
     sites: Sequence[Site]
+    events: Sequence[Event]
+    stamps: Stamps
 
 
 def site_or_404(site: str, company: CompanyOr404, session: SessionDep) -> CompanySite:
-    sites = queries.list_sites(company.id, session=session)
-    found = next((s for s in sites if s.slug == site), None)
+    # The stamps before any row: what is kept by them is then at least as new as they are.
+    stamps = read_stamps(company.id, session=session)
+    structure = company_structure(company.id, stamps, session=session)
+    found = next((s for s in structure.sites if s.slug == site), None)
     if found is None:
         raise HTTPException(status_code=404, detail=f"No site {site!r} in {company.name}")
-    return CompanySite(found, sites)
+    return CompanySite(found, structure.sites, structure.events, stamps)
 
 
 SiteOr404 = Annotated[CompanySite, Depends(site_or_404)]
 
 
 def _load(
-    company: Company, site: Site, sites: Sequence[Site], params: ViewParams, *, session: Session, published_only: bool
+    company: Company, found: CompanySite, params: ViewParams, *, session: Session, published_only: bool
 ) -> tuple[list[MonthView], list[MonthView], list[Chart], Any, Any]:
     # The company's bounds, as the overview's (a site page offers the same ranges), and this site's span with them.
-    facts = company_facts(company.id, sites, session=session, published_only=published_only, with_releases=False)
+    site = found.site
+    facts = company_facts(
+        company.id,
+        found.sites,
+        session=session,
+        published_only=published_only,
+        with_releases=False,
+        stamps=found.stamps,
+    )
     summary = facts.summary
     bounds = params.resolve(summary.first, summary.last)
-    events = [e for e in queries.list_events(session=session, company_id=company.id) if e.site_id in (None, site.id)]
+    events = [e for e in found.events if e.site_id in (None, site.id)]
     if bounds is None or bounds[0] > bounds[1]:
         return [], [], [], summary, bounds
     start, end = bounds
@@ -97,19 +111,19 @@ def _load(
 
 def build_site_context(
     company: Company,
-    site: Site,
+    found: CompanySite,
     *,
     session: Session,
-    sites: Sequence[Site],
     params: ViewParams | None = None,
     published_only: bool = True,
     preview: bool = False,
 ) -> dict[str, Any]:
     """Template context of a site page (templates/dashboard/site.html); the flags work as for the overview.
-    `sites` are all the company's (site_or_404 reads them with the site)."""
+    `found` is the site with all the company's sites and events (site_or_404 reads them)."""
     params = params or ViewParams()
+    site = found.site
     history, views, chart_list, summary, bounds = _load(
-        company, site, sites, params, session=session, published_only=published_only
+        company, found, params, session=session, published_only=published_only
     )
     has_figures = any(v.sites for v in views)
     return {
@@ -141,7 +155,7 @@ def site_page(request: Request, company: CompanyOr404, site: SiteOr404, session:
 
     def build() -> Response:
         params = parse_view_params(request)
-        context = build_site_context(company, site.site, session=session, sites=site.sites, params=params)
+        context = build_site_context(company, site, session=session, params=params)
         return templates.TemplateResponse(request, "dashboard/site.html", context)
 
     return revision_cached(request, revision, build)
@@ -157,7 +171,7 @@ def site_chart_csv(
         params = parse_view_params(request)
         # The page's own charts (kept between builds): a CSV is their series, whatever events they mark. Without
         # figures in the range there are none drawn, but each chart still answers, with its header only.
-        _, views, drawn, _, bounds = _load(company, site.site, site.sites, params, session=session, published_only=True)
+        _, views, drawn, _, bounds = _load(company, site, params, session=session, published_only=True)
         found = {c.key: c for c in drawn or charts.site_charts(views, [])}
         if chart not in found:
             raise HTTPException(status_code=404, detail=f"No chart {chart!r}: use one of {', '.join(found)}")

@@ -7,6 +7,10 @@ month of its former company a new one. No writer has to remember it, whether it 
 a SQL console. A stamp never comes back: Postgres draws it from a sequence, which a rollback does not rewind, and
 SQLite from `random()`, 64 bits.
 
+Under the period STRUCTURE, a company's stamp moves whenever one of its sites or events is written, changed or
+deleted, and the network's for an event of every company (migration 0014): app.store.queries.structure keeps a
+company's sites and events by those two.
+
 What reads them: app.store.queries.month_stamps, whose keys the series loads (app.store.queries) keep finished
 month views by (app.domain.month_memo), reading only the rows of the months whose stamps moved. A month with no
 stamp yet (nothing written to it since the migration) is keyed by None until its first write.
@@ -23,6 +27,9 @@ from app.store.models.base import Base
 
 # The company id under which the network's months are stamped: no company has it.
 NETWORK = 0
+# The period under which a company's sites and events are stamped (migration 0014), the network's for the events
+# of every company: no month has it.
+STRUCTURE = dt.date(1, 1, 1)
 
 
 class MonthStamp(Base):

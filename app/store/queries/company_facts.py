@@ -89,25 +89,31 @@ def company_facts(
     session: Session,
     published_only: bool = True,
     with_releases: bool = True,
+    stamps: Stamps | None = None,
 ) -> CompanyFacts:
     """The summary, the sites' spans and the releases of one company, as the three functions give them (drafts
     too with `published_only=False`, as for a staff preview); the releases only `with_releases` (a chart's table or
     CSV needs none). Two statements: the company's stamps (and the network's, which the facts carry for the series
-    loaded next), then the rows of the months not kept under them."""
+    loaded next), then the rows of the months not kept under them; one when the caller read the stamps first and
+    passes them (`stamps`, as read_stamps gives them)."""
     site_ids = tuple(sorted(s.id for s in sites))
     key = (company_id, published_only, site_ids)
     # The stamps before the rows: a month's facts are never kept under a stamp newer than the rows they were read
     # from (a write in between moves the stamp again, and the next build reads the month again).
-    read = read_stamps(company_id, session=session)
-    stamps = read.company
+    read = stamps if stamps is not None and stamps.company_id == company_id else None
+    read = read or read_stamps(company_id, session=session)
+    company_stamps = read.company
     kept = FACTS.get(key)
     if kept is None:
-        months = _read(session, company_id, site_ids, published_only, stamps, None)
+        months = _read(session, company_id, site_ids, published_only, company_stamps, None)
     else:
-        changed = [p for p in stamps.keys() | kept.months.keys() if _moved(kept.months.get(p), stamps.get(p))]
+        changed = [
+            p for p in company_stamps.keys() | kept.months.keys() if _moved(kept.months.get(p), company_stamps.get(p))
+        ]
         if not changed:
             return replace(_made(kept, published_only, with_releases), stamps=read)
-        months = {**kept.months, **_read(session, company_id, site_ids, published_only, stamps, sorted(changed))}
+        fresh_months = _read(session, company_id, site_ids, published_only, company_stamps, sorted(changed))
+        months = {**kept.months, **fresh_months}
     fresh = _Kept(months, {})
     FACTS.put(key, fresh)
     return replace(_made(fresh, published_only, with_releases), stamps=read)

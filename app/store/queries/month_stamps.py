@@ -17,7 +17,7 @@ from sqlalchemy.orm import Session
 
 from app.domain.reports import add_months, month_range
 from app.store.models import MonthStamp
-from app.store.models.stamps import NETWORK
+from app.store.models.stamps import NETWORK, STRUCTURE
 
 
 @dataclass(frozen=True, slots=True)
@@ -28,20 +28,30 @@ class Stamps:
     company_id: int
     company: dict[dt.date, int]
     network: dict[dt.date, int]
+    # The structure stamps (the company's and the network's, under STRUCTURE) when they were read: None for a
+    # range of months, whose statement leaves them out.
+    structure: tuple[int | None, int | None] | None = None
 
 
 def read_stamps(company_id: int, *, session: Session) -> Stamps:
-    """All of them: about a hundred and twenty rows of three integers per ten years."""
+    """All of them: about a hundred and twenty rows of three integers per ten years, and the structure stamps."""
     # .all(): one fetch from the driver, where iterating the result fetches row by row.
-    return _stamps(company_id, session.execute(_all_statement(), {"companies": [company_id, NETWORK]}).all())
+    rows = session.execute(_all_statement(), {"companies": [company_id, NETWORK]}).all()
+    return _stamps(company_id, rows, with_structure=True)
 
 
-def _stamps(company_id: int, rows: Sequence[Any]) -> Stamps:
-    """Rows of (owner, period, stamp), the network's apart from the company's."""
-    stamps = Stamps(company_id, {}, {})
+def _stamps(company_id: int, rows: Sequence[Any], *, with_structure: bool = False) -> Stamps:
+    """Rows of (owner, period, stamp), the network's apart from the company's, the structure stamps apart."""
+    company: dict[dt.date, int] = {}
+    network: dict[dt.date, int] = {}
+    structure: dict[int, int] = {}
     for owner, period, stamp in rows:
-        (stamps.network if owner == NETWORK else stamps.company)[period] = stamp
-    return stamps
+        if period == STRUCTURE:
+            structure[owner] = stamp
+        else:
+            (network if owner == NETWORK else company)[period] = stamp
+    shape = (structure.get(company_id), structure.get(NETWORK)) if with_structure else None
+    return Stamps(company_id, company, network, shape)
 
 
 def month_keys(
