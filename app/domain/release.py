@@ -20,7 +20,7 @@ from app.domain import metrics as m
 from app.domain.coverage import not_comparable
 from app.domain.derived import derive
 from app.domain.month_views import site_view, sources_of
-from app.domain.provenance import figure_revisions, revised_note, source_links
+from app.domain.provenance import revised_note, source_links
 from app.domain.reports import MonthView, add_months
 
 # The headline figures of a release, in the order the cards show them.
@@ -148,11 +148,14 @@ def figure_revision(view: MonthView, metric: str) -> Revision | None:
     others unmarked; a sum over sites is revised when one of its sites' figures was, a derived figure when
     one of its inputs was.
     """
-    found = figure_revisions(sources_of(view, metric))
-    if not found:
-        return None
-    latest = found[-1]
-    return Revision(latest.at, latest.reason)
+    # The latest only: a sum over ten sites carries each site's corrections, and putting all of them in order (as
+    # figure_revisions does for the hover notes) cost more than the rest of the release's cards.
+    latest = None
+    for source in sources_of(view, metric):
+        for revision in source.revisions:
+            if latest is None or revision.at >= latest.at:
+                latest = revision
+    return None if latest is None else Revision(latest.at, latest.reason)
 
 
 @dataclass(frozen=True, slots=True)
