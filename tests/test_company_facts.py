@@ -10,11 +10,11 @@ import pytest
 from sqlalchemy.orm import Session
 
 from app.store.models import RecordStatus
-from app.store.queries import list_sites, load_company_series
+from app.store.queries import list_sites, load_company_series, reported_spans
 from app.store.queries.company_facts import FACTS, company_facts
 from app.store.queries.dashboard import company_data_summary
 from app.store.queries.releases import list_releases
-from app.store.queries.site_spans import reported_spans, sites_with_spans
+from app.store.queries.site_spans import sites_with_spans
 from tests.conftest import QueryCounter
 from tests.factories import make_company, make_company_month, make_site, make_site_month
 

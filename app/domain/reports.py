@@ -104,8 +104,7 @@ _NO_SITE_VALUES: dict[str, Decimal | None] = dict.fromkeys(m.SITE_METRICS)
 _NONES = (None,) * len(m.SITE_METRICS)
 
 
-# Each site's first and last reported month over all its months, by site id
-# (app.store.queries.site_spans.reported_spans).
+# Each site's first and last reported month over all its months, by site id (app.store.queries.reported_spans).
 ReportedSpans = Mapping[int, tuple[dt.date, dt.date]]
 
 

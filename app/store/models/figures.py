@@ -99,8 +99,8 @@ class Site(TimestampMixin, Base):
     )
 
 
-# What app.store.queries.dashboard.company_data_summaries, releases.list_releases and site_spans.reported_spans read
-# of a site month besides its (site_id, period): with these in the index, none of them reads the table.
+# What app.store.queries.dashboard.company_data_summaries, releases.list_releases and queries.reported_spans read of
+# a site month besides its (site_id, period): with these in the index, none of them reads the table.
 SITE_MONTH_COVERED = ("status", "published_at", "revised_at", "updated_at")
 
 

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import datetime as dt
 from collections import namedtuple
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Iterable, Sequence
 from functools import cache
 from typing import Any, TypeVar
 
@@ -31,9 +31,8 @@ from app.store.models import (
     utcnow,
 )
 from app.store.queries.figure_history import list_history
-from app.store.queries.month_stamps import Stamps, month_keys, stamps_for
-from app.store.queries.network_rows import network_months
-from app.store.queries.site_spans import reported_spans, sites_with_spans
+from app.store.queries.month_stamps import Stamps, month_keys
+from app.store.queries.site_spans import sites_with_spans
 
 
 def list_companies(*, session: Session) -> Sequence[Company]:
@@ -270,6 +269,27 @@ def bump_data_revision(*, session: Session, companies: Iterable[int | None] = ()
     session.execute(stamp.where(Company.id.in_(named)) if named else stamp)
 
 
+def reported_spans(
+    site_ids: Sequence[int], *, session: Session, published_only: bool = True
+) -> dict[int, tuple[dt.date, dt.date]]:
+    """Each site's first and last month with a row (published, unless `published_only=False`), over all months.
+
+    A series reads the rows of its range only, but a site without a recorded energized month operates from the
+    first month it ever reported (app.domain.coverage.SiteLife): without this, the same month's total would name
+    different sites for different ranges. One grouped statement on the (site_id, period) index.
+    """
+    if not site_ids:
+        return {}
+    stmt = (
+        select(SiteMonth.site_id, func.min(SiteMonth.period), func.max(SiteMonth.period))
+        .where(SiteMonth.site_id.in_(site_ids))
+        .group_by(SiteMonth.site_id)
+    )
+    if published_only:
+        stmt = stmt.where(SiteMonth.status == RecordStatus.published)
+    return {site_id: (first, last) for site_id, first, last in session.execute(stmt)}
+
+
 def load_company_series(
     company: Company,
     *,
@@ -298,9 +318,7 @@ def load_company_series(
         end = end or last
     if start is None or end is None or start > end:
         return sites, []
-    stamps = stamps_for(company.id, session=session, start=start, end=end, stamps=stamps)
-    keys = month_keys(stamps, start=start, end=end, published_only=published_only)
-    network = _network_reader(session, stamps)
+    keys = month_keys(company.id, session=session, start=start, end=end, published_only=published_only, stamps=stamps)
 
     def load(first: dt.date, last: dt.date) -> tuple[SeriesInputs, list[HistoryEntry]]:
         # One month before, so the first month's treasury residual can be computed.
@@ -315,11 +333,12 @@ def load_company_series(
         site_months = _month_rows(
             SiteMonth, site_ids, session=session, start=first, end=last, published_only=published_only
         )
+        network_months = _month_rows(NetworkMonth, None, session=session, start=first, end=last, published_only=False)
         inputs = SeriesInputs(
             sites=sites,
             company_months=company_months,
             site_months=site_months,
-            network_months=network(first, last),
+            network_months=network_months,
             spans=spans,
         )
         # Each figure's title and its own corrections (so only corrected figures say "revised").
@@ -350,16 +369,17 @@ def load_site_series(
         return []
     if spans is None:
         spans = reported_spans([site.id], session=session, published_only=published_only)
-    stamps = stamps_for(site.company_id, session=session, start=start, end=end, stamps=stamps)
-    keys = month_keys(stamps, start=start, end=end, published_only=published_only)
-    network = _network_reader(session, stamps)
+    keys = month_keys(
+        site.company_id, session=session, start=start, end=end, published_only=published_only, stamps=stamps
+    )
 
     def load(first: dt.date, last: dt.date) -> tuple[SeriesInputs, list[HistoryEntry]]:
         site_months = _month_rows(
             SiteMonth, [site.id], session=session, start=first, end=last, published_only=published_only
         )
+        network_months = _month_rows(NetworkMonth, None, session=session, start=first, end=last, published_only=False)
         inputs = SeriesInputs(
-            sites=[site], company_months=[], site_months=site_months, network_months=network(first, last), spans=spans
+            sites=[site], company_months=[], site_months=site_months, network_months=network_months, spans=spans
         )
         return inputs, list_history(
             site.company_id, session=session, start=first, end=last, site_id=site.id, sites=[site], for_provenance=True
@@ -367,15 +387,6 @@ def load_site_series(
 
     views = assemble_series(MONTH_VIEWS, _series_context([site], spans), keys, load)
     return [kept_site_view(view, site.slug) for view in views]
-
-
-def _network_reader(session: Session, stamps: Stamps) -> Callable[[dt.date, dt.date], list[Any]]:
-    """The network's rows of a span, kept by their stamps (app.store.queries.network_rows)."""
-
-    def read(first: dt.date, last: dt.date) -> list[Any]:
-        return _month_rows(NetworkMonth, None, session=session, start=first, end=last, published_only=False)
-
-    return lambda first, last: network_months(first, last, stamps.network, read)
 
 
 def _series_context(sites: Sequence[Site], spans: dict[int, tuple[dt.date, dt.date]]) -> tuple[Any, ...]:

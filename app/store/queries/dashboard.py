@@ -17,9 +17,8 @@ from sqlalchemy.orm import Session
 from app.domain.provenance import apply_history
 from app.domain.reports import MonthView, add_months, build_company_series
 from app.store.models import Company, CompanyMonth, RecordStatus, Site, SiteMonth
-from app.store.queries import _in_range, list_network_months
+from app.store.queries import _in_range, list_network_months, reported_spans
 from app.store.queries.figure_history import list_histories
-from app.store.queries.site_spans import reported_spans
 
 
 @dataclass(frozen=True, slots=True)

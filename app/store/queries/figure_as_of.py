@@ -134,7 +134,7 @@ def load_company_series_as_of(
 
 def _reported_as_of(entries: Sequence[HistoryEntry], site_ids: dict[str, int]) -> dict[int, tuple[dt.date, dt.date]]:
     """Each site's first and last month with a figure in force at the moment, over all months (as
-    app.store.queries.site_spans.reported_spans gives them for today's data)."""
+    app.store.queries.reported_spans gives them for today's data)."""
     spans: dict[int, tuple[dt.date, dt.date]] = {}
     for entry in in_force(entries):
         site_id = site_ids.get(entry.site) if entry.site is not None else None

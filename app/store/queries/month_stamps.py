@@ -54,27 +54,27 @@ def _stamps(company_id: int, rows: Sequence[Any], *, with_structure: bool = Fals
     return Stamps(company_id, company, network, shape)
 
 
-def stamps_for(
-    company_id: int, *, session: Session, start: dt.date, end: dt.date, stamps: Stamps | None = None
-) -> Stamps:
-    """`stamps` if they are the company's (read earlier in the request, before any row), else those of [start - 1
-    month, end] read now: what month_keys and the kept network rows (app.store.queries.network_rows) need."""
-    if stamps is not None and stamps.company_id == company_id:
-        return stamps
-    # Pending ORM writes reach the database (and its triggers) first, as a query through the session would.
-    session.flush()
-    values = {"companies": [company_id, NETWORK], "start": add_months(start, -1), "end": end}
-    return _stamps(company_id, session.connection().execute(_statement(), values).all())
-
-
-def month_keys(stamps: Stamps, *, start: dt.date, end: dt.date, published_only: bool) -> dict[dt.date, Hashable]:
+def month_keys(
+    company_id: int,
+    *,
+    session: Session,
+    start: dt.date,
+    end: dt.date,
+    published_only: bool,
+    stamps: Stamps | None = None,
+) -> dict[dt.date, Hashable]:
     """Per month of [start, end], in order: what its view is kept under besides the series' sites.
 
     A month's view reads the company's rows of the month (its sites', its own, its history entries), its holdings
-    of the month before, and the network's month: their three stamps, and whether drafts are read. The stamps
-    (stamps_for) are read before the rows that a missing view is built from, so a view is never kept under a stamp
-    newer than its rows.
+    of the month before, and the network's month: their three stamps, and whether drafts are read. Read before the
+    rows that a missing view is built from, so a view is never kept under a stamp newer than its rows; `stamps`
+    read earlier in the request (before any row) serve as well, and save the statement.
     """
+    if stamps is None or stamps.company_id != company_id:
+        # Pending ORM writes reach the database (and its triggers) first, as a query through the session would.
+        session.flush()
+        values = {"companies": [company_id, NETWORK], "start": add_months(start, -1), "end": end}
+        stamps = _stamps(company_id, session.connection().execute(_statement(), values).all())
     company, network = stamps.company, stamps.network
     keys: dict[dt.date, Hashable] = {}
     before: int | None = company.get(add_months(start, -1))

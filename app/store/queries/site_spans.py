@@ -1,9 +1,9 @@
-"""Each site's first and last reported month: for some sites (`reported_spans`), or with the company's sites.
+"""A company's sites with each one's first and last reported month, in one statement.
 
-`sites_with_spans` gives what `list_sites` and `reported_spans` give, in one statement, for the series loads that
-need both (the monthly API, the market pages): the spans are correlated subqueries, each answered from the
-(site_id, period) index for one site, so the statement reads two index entries per site whatever the company's
-months (a join and GROUP BY over the sites' months would let the planner read every one of them).
+What `list_sites` and `reported_spans` give, for the series loads that need both (the monthly API, the market
+pages): the spans are correlated subqueries, each answered from the (site_id, period) index for one site, so the
+statement reads two index entries per site whatever the company's months (a join and GROUP BY over the sites'
+months would let the planner read every one of them).
 """
 
 from __future__ import annotations
@@ -30,24 +30,3 @@ def sites_with_spans(
     rows = session.execute(select(Site, first, last).where(Site.company_id == company_id).order_by(Site.name)).all()
     spans = {site.id: (start, end) for site, start, end in rows if start is not None}
     return [site for site, _, _ in rows], spans
-
-
-def reported_spans(
-    site_ids: Sequence[int], *, session: Session, published_only: bool = True
-) -> dict[int, tuple[dt.date, dt.date]]:
-    """Each site's first and last month with a row (published, unless `published_only=False`), over all months.
-
-    A series reads the rows of its range only, but a site without a recorded energized month operates from the
-    first month it ever reported (app.domain.coverage.SiteLife): without this, the same month's total would name
-    different sites for different ranges. One grouped statement on the (site_id, period) index.
-    """
-    if not site_ids:
-        return {}
-    stmt = (
-        select(SiteMonth.site_id, func.min(SiteMonth.period), func.max(SiteMonth.period))
-        .where(SiteMonth.site_id.in_(site_ids))
-        .group_by(SiteMonth.site_id)
-    )
-    if published_only:
-        stmt = stmt.where(SiteMonth.status == RecordStatus.published)
-    return {site_id: (first, last) for site_id, first, last in session.execute(stmt)}
