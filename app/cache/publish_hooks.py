@@ -161,7 +161,6 @@ class _Renderer:
                 bind, companies = self._pending.popitem()
                 self._hurried = bool(self._pending) and self._hurried
                 self._running = set(companies)
-                self._cond.notify_all()
             try:
                 _render(bind, frozenset(companies))
             finally:

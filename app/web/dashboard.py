@@ -29,9 +29,8 @@ from app.http.templating import templates
 from app.store import queries
 from app.store.models import Company, Event, Site
 from app.store.queries.company_facts import CompanyFacts, company_facts
-from app.store.queries.month_stamps import read_stamps
 from app.store.queries.releases import list_releases
-from app.store.queries.structure import company_structure
+from app.store.queries.structure import stamps_and_structure
 from app.web.as_of import as_of_context, as_of_of, load_as_of, releases_as_of
 from app.web.chart_csv import csv_response, header_style
 from app.web.home import company_rows
@@ -75,9 +74,7 @@ def _load(
     company: Company, params: ViewParams, *, session: Session, published_only: bool, with_releases: bool = True
 ) -> _Loaded:
     """Everything a page of the company reads, its releases only `with_releases`."""
-    # The stamps before any row: the sites, events and facts kept by them are then at least as new as they are.
-    stamps = read_stamps(company.id, session=session)
-    structure = company_structure(company.id, stamps, session=session)
+    stamps, structure = stamps_and_structure(company.id, session=session)
     sites, events = structure.sites, structure.events
     facts = company_facts(
         company.id, sites, session=session, published_only=published_only, with_releases=with_releases, stamps=stamps

@@ -20,8 +20,8 @@ from app.http.templating import templates
 from app.store import queries
 from app.store.models import Company, Event, Site
 from app.store.queries.company_facts import company_facts
-from app.store.queries.month_stamps import Stamps, read_stamps
-from app.store.queries.structure import company_structure
+from app.store.queries.month_stamps import Stamps
+from app.store.queries.structure import stamps_and_structure
 from app.web.chart_csv import csv_response, header_style
 from app.web.page_helpers import HISTORY_MONTHS, TABLE_MONTHS, chart_context, kpi_cards
 from app.web.site_life_view import site_life_context
@@ -59,9 +59,7 @@ class CompanySite:
 
 
 def site_or_404(site: str, company: CompanyOr404, session: SessionDep) -> CompanySite:
-    # The stamps before any row: what is kept by them is then at least as new as they are.
-    stamps = read_stamps(company.id, session=session)
-    structure = company_structure(company.id, stamps, session=session)
+    stamps, structure = stamps_and_structure(company.id, session=session)
     found = next((s for s in structure.sites if s.slug == site), None)
     if found is None:
         raise HTTPException(status_code=404, detail=f"No site {site!r} in {company.name}")

@@ -100,8 +100,9 @@ def company_facts(
     key = (company_id, published_only, site_ids)
     # The stamps before the rows: a month's facts are never kept under a stamp newer than the rows they were read
     # from (a write in between moves the stamp again, and the next build reads the month again).
-    read = stamps if stamps is not None and stamps.company_id == company_id else None
-    read = read or read_stamps(company_id, session=session)
+    if stamps is None or stamps.company_id != company_id:
+        stamps = read_stamps(company_id, session=session)
+    read = stamps
     company_stamps = read.company
     kept = FACTS.get(key)
     if kept is None:

@@ -26,7 +26,7 @@ from sqlalchemy.orm.attributes import set_committed_value
 from app.lru import Lru
 from app.store.models import Event, Site
 from app.store.queries import list_events, list_sites
-from app.store.queries.month_stamps import Stamps
+from app.store.queries.month_stamps import Stamps, read_stamps
 
 _T = TypeVar("_T", Site, Event)
 
@@ -42,6 +42,13 @@ class Structure:
 
 # By company: the structure stamps it was read under, and what was read. A few KB per company.
 KEPT: Lru[int, tuple[tuple[int | None, int | None], Structure]] = Lru(512)
+
+
+def stamps_and_structure(company_id: int, *, session: Session) -> tuple[Stamps, Structure]:
+    """The company's stamps (read_stamps) and, read after them, its sites and events: what a page of the company
+    reads first, in the order that keeps what is kept by the stamps at least as new as they are."""
+    stamps = read_stamps(company_id, session=session)
+    return stamps, company_structure(company_id, stamps, session=session)
 
 
 def company_structure(company_id: int, stamps: Stamps, *, session: Session) -> Structure:
